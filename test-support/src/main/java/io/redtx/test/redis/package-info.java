@@ -1,0 +1,42 @@
+/**
+ * Real-Redis test harness: starts, kills, restarts, pauses and stops {@code redis-server} processes on free
+ * loopback ports, and a JUnit 5 extension that injects them into tests.
+ *
+ * <h2>Servers</h2>
+ *
+ * <p>{@link io.redtx.test.redis.RedisServer} owns one {@code redis-server} process bound to {@code 127.0.0.1}, with
+ * its own temporary data directory and {@code redis.conf}. {@link io.redtx.test.redis.Persistence#IN_MEMORY} keeps
+ * nothing on disk; {@link io.redtx.test.redis.Persistence#DURABLE} runs AOF with {@code appendfsync always}, so an
+ * acknowledged write survives {@link io.redtx.test.redis.RedisServer#kill() kill -9} followed by
+ * {@link io.redtx.test.redis.RedisServer#restart() restart()} on the same port. Faults are injected with
+ * {@code kill()} (SIGKILL), {@code pause()} / {@code resume()} (SIGSTOP / SIGCONT) and {@code stop()} (SIGTERM).
+ *
+ * <h2>No leaked processes</h2>
+ *
+ * <p>Every process is stopped by PID: by {@code close()}, by the JUnit extension when the test (or class) that asked
+ * for it ends, by a JVM shutdown hook when the JVM exits without closing it, and, when the JVM itself was killed with
+ * {@code kill -9}, by the orphan reaper ({@link io.redtx.test.redis.RedisServer#reapOrphans()}) that the next JVM
+ * runs before its first server starts.
+ *
+ * <h2>JUnit 5</h2>
+ *
+ * <p>Annotate a test class with {@link io.redtx.test.redis.RedisTest} and declare a parameter of type
+ * {@code RedisServer} on a test method, lifecycle method or constructor; the parameter annotation
+ * {@link io.redtx.test.redis.RedisConfig} chooses the server's configuration.
+ *
+ * <h2>Which {@code redis-server}</h2>
+ *
+ * <p>{@link io.redtx.test.redis.RedisServerBinary#resolve()} picks the binary once per JVM, in this order:
+ *
+ * <ol>
+ *   <li>the environment variable {@code REDTX_REDIS_SERVER}; when set it must name a runnable binary, otherwise
+ *       resolution fails instead of silently falling back;
+ *   <li>the first runnable {@code redis-server} on the {@code PATH};
+ *   <li>the static Redis 7.0.15 binary shipped inside the {@code org.signal:embedded-redis} jar for the current OS
+ *       and architecture, extracted once per machine into {@code ${java.io.tmpdir}/redtx-redis/}.
+ * </ol>
+ *
+ * <p>A binary is usable when {@code <binary> --version} exits with status 0 within 10 seconds. POSIX systems only
+ * (Linux, macOS): pausing relies on the {@code kill} command.
+ */
+package io.redtx.test.redis;
