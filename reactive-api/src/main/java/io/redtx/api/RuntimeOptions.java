@@ -1,0 +1,330 @@
+package io.redtx.api;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable configuration of a {@link TransactionRuntime}: the named participants and the limits every transaction
+ * runs under. Build with {@link #builder()}; every setter validates at once and names the field and the bad value.
+ *
+ * <pre>{@code
+ * RuntimeOptions options = RuntimeOptions.builder()
+ *         .participant("orders", "redis://orders-host:6379")
+ *         .participant("stock", "rediss://user:secret@stock-host:6380/0")
+ *         .prepareTimeout(Duration.ofSeconds(1))
+ *         .build();
+ * }</pre>
+ */
+public final class RuntimeOptions {
+
+    /** Default limit of each prepare leg. */
+    public static final Duration DEFAULT_PREPARE_TIMEOUT = Duration.ofSeconds(2);
+    /** Default limit of the one-phase script, of the commit point and of each secondary roll-forward. */
+    public static final Duration DEFAULT_COMMIT_TIMEOUT = Duration.ofSeconds(2);
+    /** Default limit of one read through the handle. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(2);
+    /** Default limit of making a connection to a participant (TCP, TLS, handshake, script loading). */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default limit of a whole transaction, retries included. */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
+    /** Default lease of a prepared intent: after it expires, other transactions may resolve it. */
+    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
+    /** Default time settled transaction markers (tombstones, commit markers) are kept. */
+    public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofHours(1);
+    /** Default prefix of every key redtx writes for itself. */
+    public static final String DEFAULT_NAMESPACE = "redtx:";
+    /** Default largest value (UTF-8 bytes) accepted by a write. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+    /** Default largest number of distinct keys one transaction may touch. */
+    public static final int DEFAULT_MAX_KEYS_PER_TRANSACTION = 1000;
+
+    private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern URI_SCHEME = Pattern.compile("(redis|rediss|redis-socket|redis-sentinel)://.+");
+
+    private final Map<String, String> participants;
+    private final Duration prepareTimeout;
+    private final Duration commitTimeout;
+    private final Duration readTimeout;
+    private final Duration connectTimeout;
+    private final Duration transactionTimeout;
+    private final Duration leaseDuration;
+    private final Duration recordRetention;
+    private final RetryPolicy retryPolicy;
+    private final String namespace;
+    private final int maxValueBytes;
+    private final int maxKeysPerTransaction;
+
+    private RuntimeOptions(Builder b) {
+        this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
+        this.prepareTimeout = b.prepareTimeout;
+        this.commitTimeout = b.commitTimeout;
+        this.readTimeout = b.readTimeout;
+        this.connectTimeout = b.connectTimeout;
+        this.transactionTimeout = b.transactionTimeout;
+        this.leaseDuration = b.leaseDuration;
+        this.recordRetention = b.recordRetention;
+        this.retryPolicy = b.retryPolicy;
+        this.namespace = b.namespace;
+        this.maxValueBytes = b.maxValueBytes;
+        this.maxKeysPerTransaction = b.maxKeysPerTransaction;
+    }
+
+    /** @return a builder with every default set and no participant */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return participant name to Redis URI (Lettuce syntax), in the order they were added */
+    public Map<String, String> participants() {
+        return participants;
+    }
+
+    /** @return limit of each prepare leg (default 2 s) */
+    public Duration prepareTimeout() {
+        return prepareTimeout;
+    }
+
+    /** @return limit of the one-phase script, the commit point and each secondary roll-forward (default 2 s) */
+    public Duration commitTimeout() {
+        return commitTimeout;
+    }
+
+    /** @return limit of one read through a transaction handle (default 2 s) */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /**
+     * @return limit of making a connection (default 10 s); it does not count against the timeout of the command that
+     *     needed the connection
+     */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return limit of a whole transaction including retries (default 30 s) */
+    public Duration transactionTimeout() {
+        return transactionTimeout;
+    }
+
+    /** @return lease of a prepared intent, measured on each shard's own clock (default 10 s) */
+    public Duration leaseDuration() {
+        return leaseDuration;
+    }
+
+    /** @return how long settled markers and records are kept once every shard is settled (default 1 h) */
+    public Duration recordRetention() {
+        return recordRetention;
+    }
+
+    /** @return the retry policy of {@link TransactionRuntime#inTransaction} */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** @return the prefix of every key redtx writes for itself; user keys starting with it are refused */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** @return largest accepted value, in UTF-8 bytes */
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    /** @return largest number of distinct keys one transaction may read or write */
+    public int maxKeysPerTransaction() {
+        return maxKeysPerTransaction;
+    }
+
+    @Override
+    public String toString() {
+        return "RuntimeOptions{participants=" + participants.keySet() + ", prepareTimeout=" + prepareTimeout
+                + ", commitTimeout=" + commitTimeout + ", readTimeout=" + readTimeout + ", connectTimeout="
+                + connectTimeout
+                + ", transactionTimeout="
+                + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
+                + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
+                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + "}";
+    }
+
+    /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
+    public static final class Builder {
+        private final Map<String, String> participants = new LinkedHashMap<>();
+        private Duration prepareTimeout = DEFAULT_PREPARE_TIMEOUT;
+        private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
+        private Duration leaseDuration = DEFAULT_LEASE_DURATION;
+        private Duration recordRetention = DEFAULT_RECORD_RETENTION;
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private String namespace = DEFAULT_NAMESPACE;
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+        private int maxKeysPerTransaction = DEFAULT_MAX_KEYS_PER_TRANSACTION;
+
+        private Builder() {}
+
+        /**
+         * Adds a participant.
+         *
+         * @param name 1 to 64 characters of {@code [A-Za-z0-9_.-]}, unique
+         * @param redisUri a Redis URI in Lettuce syntax: {@code redis://[[user:]password@]host[:port][/db]},
+         *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}
+         * @return this builder
+         */
+        public Builder participant(String name, String redisUri) {
+            if (name == null || !PARTICIPANT_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(
+                        "participant name must be 1-64 characters of [A-Za-z0-9_.-], was " + quote(name));
+            }
+            if (participants.containsKey(name)) {
+                throw new IllegalArgumentException("participant '" + name + "' is already defined");
+            }
+            if (redisUri == null || !URI_SCHEME.matcher(redisUri).matches()) {
+                throw new IllegalArgumentException("participant '" + name
+                        + "' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI, was "
+                        + quote(redactPassword(redisUri)));
+            }
+            participants.put(name, redisUri);
+            return this;
+        }
+
+        /**
+         * @param timeout limit of each prepare leg, positive
+         * @return this builder
+         */
+        public Builder prepareTimeout(Duration timeout) {
+            this.prepareTimeout = Options.positive("prepareTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param timeout limit of the one-phase script, commit point and each secondary, positive
+         * @return this builder
+         */
+        public Builder commitTimeout(Duration timeout) {
+            this.commitTimeout = Options.positive("commitTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param timeout limit of one read, positive
+         * @return this builder
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = Options.positive("readTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param timeout limit of making a connection, positive
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Options.positive("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param timeout limit of a whole transaction including retries, positive
+         * @return this builder
+         */
+        public Builder transactionTimeout(Duration timeout) {
+            this.transactionTimeout = Options.positive("transactionTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param lease lease of prepared intents, positive; must exceed the prepare and commit timeouts
+         * @return this builder
+         */
+        public Builder leaseDuration(Duration lease) {
+            this.leaseDuration = Options.positive("leaseDuration", lease);
+            return this;
+        }
+
+        /**
+         * @param retention how long settled markers are kept, positive
+         * @return this builder
+         */
+        public Builder recordRetention(Duration retention) {
+            this.recordRetention = Options.positive("recordRetention", retention);
+            return this;
+        }
+
+        /**
+         * @param policy the retry policy, not null
+         * @return this builder
+         */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy must not be null");
+            return this;
+        }
+
+        /**
+         * @param namespace prefix of redtx's own keys: non-empty, without '{' or '}' (they would change Redis
+         *     Cluster hash slots)
+         * @return this builder
+         */
+        public Builder namespace(String namespace) {
+            if (namespace == null || namespace.isEmpty() || namespace.contains("{") || namespace.contains("}")) {
+                throw new IllegalArgumentException(
+                        "namespace must be non-empty and contain no '{' or '}', was " + quote(namespace));
+            }
+            this.namespace = namespace;
+            return this;
+        }
+
+        /**
+         * @param bytes largest accepted value in UTF-8 bytes, at least 1
+         * @return this builder
+         */
+        public Builder maxValueBytes(int bytes) {
+            this.maxValueBytes = Options.atLeast("maxValueBytes", 1, bytes);
+            return this;
+        }
+
+        /**
+         * @param keys largest number of distinct keys per transaction, 1 to 5000 (bounded by Lua's stack)
+         * @return this builder
+         */
+        public Builder maxKeysPerTransaction(int keys) {
+            Options.atLeast("maxKeysPerTransaction", 1, keys);
+            if (keys > 5000) {
+                throw new IllegalArgumentException("maxKeysPerTransaction must be <= 5000, was " + keys);
+            }
+            this.maxKeysPerTransaction = keys;
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException if no participant was added or the lease is not longer than the prepare
+         *     and commit timeouts
+         */
+        public RuntimeOptions build() {
+            if (participants.isEmpty()) {
+                throw new IllegalArgumentException("at least one participant is required");
+            }
+            if (leaseDuration.compareTo(prepareTimeout.plus(commitTimeout)) <= 0) {
+                throw new IllegalArgumentException("leaseDuration (" + leaseDuration
+                        + ") must be longer than prepareTimeout + commitTimeout (" + prepareTimeout.plus(commitTimeout)
+                        + ")");
+            }
+            return new RuntimeOptions(this);
+        }
+
+        private static String quote(String s) {
+            return s == null ? "null" : "'" + s + "'";
+        }
+
+        private static String redactPassword(String uri) {
+            return uri == null ? null : uri.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@");
+        }
+    }
+}

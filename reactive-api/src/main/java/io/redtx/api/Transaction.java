@@ -1,0 +1,47 @@
+package io.redtx.api;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * One attempt of a transaction: a handle for reads and buffered writes on any participant, committed atomically.
+ *
+ * <p>A handle belongs to one attempt. After {@link #commit()} or {@link #rollback()} has been subscribed, every further
+ * operation fails with {@link TransactionStateException}. Handles are safe to use from several threads, but the
+ * operations of one transaction are meant to be composed in one reactive pipeline.
+ */
+public interface Transaction {
+
+    /** @return the id of this attempt, unique per attempt (a retry gets a new one) */
+    String id();
+
+    /**
+     * Commands addressed to one participant.
+     *
+     * @param participant a participant name given in {@link RuntimeOptions}
+     * @return the commands; never {@code null}
+     * @throws RedtxArgumentException if no participant has that name
+     */
+    TransactionCommands on(String participant);
+
+    /**
+     * Commits atomically: nothing before subscription. With no writes and no reads it completes at once; with one
+     * shard it runs one script (validate and apply); with several it prepares every shard concurrently, passes the
+     * commit point on the primary shard, then rolls the secondaries forward.
+     *
+     * <p>Errors: {@link TransactionConflictException}, {@link TransactionTimeoutException} or
+     * {@link ParticipantUnavailableException} when it was rolled back; {@link TransactionOutcomeUnknownException} when
+     * the commit point may have been passed. Cancelling before the commit point rolls back (in the background);
+     * cancelling after it does not stop the commit. Subscribing more than once returns the first commit's outcome.
+     *
+     * @return the commit result
+     */
+    Mono<CommitResult> commit();
+
+    /**
+     * Discards the buffered writes. Nothing was written before commit, so this only ends the handle; if a commit is in
+     * progress and has not passed the commit point, that commit is rolled back. Completes empty; idempotent.
+     *
+     * @return completes when the handle is ended and any rollback finished
+     */
+    Mono<Void> rollback();
+}

@@ -1,0 +1,63 @@
+package io.redtx.api;
+
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+
+/**
+ * Entry point of redtx: runs transactions across the participants named in its {@link RuntimeOptions}.
+ *
+ * <p>Obtain one from the runtime module ({@code io.redtx.runtime.RedisTransactionRuntime.create(options)}); share it;
+ * close it when the application stops.
+ */
+public interface TransactionRuntime extends AutoCloseable {
+
+    /**
+     * Runs {@code work} in a transaction and commits it.
+     *
+     * <p>Lazy: each subscription starts a new attempt with a new transaction id and calls {@code work} with its handle.
+     * When the publisher {@code work} returns completes (its first value is kept, any others are ignored), the
+     * transaction commits and the value is emitted after the commit succeeded. If {@code work} fails (or throws), the
+     * transaction is rolled back and the error is propagated. Cancelling rolls back unless the commit point was passed.
+     * On a {@link TransactionConflictException} the whole function is run again in a new attempt, as the
+     * {@link RetryPolicy} allows (bounded, backoff with jitter); when attempts run out, the last conflict is signalled.
+     * The whole attempt chain is bounded by {@link RuntimeOptions#transactionTimeout()}.
+     *
+     * @param work the transactional work; must do all its reads and writes through the handle it is given
+     * @param <T> the value type
+     * @return the value {@code work} produced (empty if it completed empty), emitted after commit
+     */
+    <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * Like {@link #inTransaction(Function)}, but emits the value together with the {@link CommitResult}.
+     *
+     * @param work the transactional work
+     * @param <T> the value type
+     * @return the value and the commit result
+     */
+    <T> Mono<TransactionResult<T>> inTransactionWithResult(Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * Starts a transaction to be driven by the caller ({@link Transaction#commit()} / {@link Transaction#rollback()}).
+     * Lazy: each subscription emits a new handle. No automatic retry.
+     *
+     * @return a new transaction handle
+     */
+    Mono<Transaction> begin();
+
+    /**
+     * Closes gracefully: refuses new transactions, waits for background rollbacks and roll-forwards still running,
+     * then closes every connection. Lazy; idempotent.
+     *
+     * @return completes when everything is closed
+     */
+    Mono<Void> closeGracefully();
+
+    /**
+     * Closes now: refuses new transactions and closes every connection without waiting. Work still in flight fails;
+     * what it left in Redis is settled by recovery.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,41 @@
+package io.redtx.runtime;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * Work that must run to completion although nobody waits for it: rollbacks after cancellation, roll-forwards and
+ * record clean-up after the commit point. Tracked so a graceful close can wait for it; failures are logged (what
+ * they leave behind is settled by recovery from the leases), never dropped silently.
+ */
+final class BackgroundTasks {
+
+    private static final Logger log = Loggers.getLogger(BackgroundTasks.class);
+
+    private final AtomicInteger running = new AtomicInteger();
+
+    void run(String what, Mono<?> task) {
+        running.incrementAndGet();
+        task.doFinally(signal -> running.decrementAndGet())
+                .subscribe(
+                        ignored -> {},
+                        error -> log.warn("redtx background task '{}' failed; recovery will settle it", what, error));
+    }
+
+    int running() {
+        return running.get();
+    }
+
+    /** Completes once no task is running (checked every 10 ms: only a close waits here), or after {@code timeout}. */
+    Mono<Void> awaitIdle(Duration timeout) {
+        return Flux.interval(Duration.ZERO, Duration.ofMillis(10))
+                .filter(tick -> running.get() == 0)
+                .next()
+                .then()
+                .timeout(timeout, Mono.empty());
+    }
+}

@@ -1,0 +1,389 @@
+package io.redtx.runtime;
+
+import io.redtx.api.CommitProtocol;
+import io.redtx.api.CommitResult;
+import io.redtx.api.ParticipantErrorException;
+import io.redtx.api.RedtxException;
+import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOutcomeUnknownException;
+import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionStateException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.retry.Retry;
+
+/**
+ * Commits one transaction attempt (DESIGN §3): nothing to do, one shard (one script), or several shards (prepare
+ * fanned out concurrently, commit point on the primary, secondaries rolled forward concurrently). Runs detached from
+ * the caller's subscription (see {@link DefaultTransaction#commit()}); the decision to pass the commit point is the
+ * CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can pre-empt.
+ */
+final class CommitProcess {
+
+    private static final Logger log = Loggers.getLogger(CommitProcess.class);
+
+    /** The keys of one shard and their encoded specs. */
+    static final class ShardPlan {
+        final Participant participant;
+        final List<KeyEntry> entries;
+        final String[] pairKeys;
+        final List<String> specs = new ArrayList<>();
+        final boolean writes;
+
+        ShardPlan(Participant participant, List<KeyEntry> entries) {
+            this.participant = participant;
+            this.entries = entries;
+            this.pairKeys = new String[entries.size() * 2];
+            boolean w = false;
+            for (int i = 0; i < entries.size(); i++) {
+                KeyEntry e = entries.get(i);
+                pairKeys[2 * i] = e.key;
+                pairKeys[2 * i + 1] = e.lockKey;
+                e.encode(specs);
+                w |= e.writes();
+            }
+            this.writes = w;
+        }
+
+        String name() {
+            return participant.name();
+        }
+    }
+
+    private final DefaultTransaction tx;
+    private final RuntimeContext ctx;
+    private final String id;
+    private final List<ShardPlan> shards;
+    private final ShardPlan primary;
+    private final boolean readOnly;
+    private final String[] txKeys;
+    private long prepareNanos;
+    private long commitNanos;
+    private long secondaryNanos;
+
+    CommitProcess(DefaultTransaction tx, List<KeyEntry> entries) {
+        this.tx = tx;
+        this.ctx = tx.ctx;
+        this.id = tx.id();
+        Map<Participant, List<KeyEntry>> byShard = new LinkedHashMap<>();
+        boolean anyWrite = false;
+        for (KeyEntry e : entries) {
+            byShard.computeIfAbsent(e.participant, p -> new ArrayList<>()).add(e);
+            anyWrite |= e.writes();
+        }
+        List<ShardPlan> plans = new ArrayList<>(byShard.size());
+        byShard.forEach((p, es) -> plans.add(new ShardPlan(p, es)));
+        plans.sort(Comparator.comparing(ShardPlan::name));
+        this.shards = plans;
+        this.readOnly = !anyWrite;
+        this.primary = choosePrimary(plans, id, readOnly);
+        this.txKeys = new String[] {ctx.keys.txKey(id), ctx.keys.indexKey()};
+    }
+
+    /**
+     * Deterministic in the transaction id and the shard set, and spread over the written shards so that records and
+     * commit points do not all land on one server.
+     */
+    private static ShardPlan choosePrimary(List<ShardPlan> plans, String id, boolean readOnly) {
+        if (plans.size() < 2 || readOnly) {
+            return null;
+        }
+        List<ShardPlan> written = plans.stream().filter(p -> p.writes).toList();
+        return written.get(Math.floorMod(id.hashCode(), written.size()));
+    }
+
+    Mono<CommitResult> run() {
+        if (shards.isEmpty()) {
+            if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+                return Mono.error(cancelled());
+            }
+            return Mono.just(result(CommitProtocol.NONE, true));
+        }
+        return shards.size() == 1 ? onePhase(shards.get(0)) : twoPhase();
+    }
+
+    // ---- one shard ----
+
+    private Mono<CommitResult> onePhase(ShardPlan s) {
+        if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+            return Mono.error(cancelled());
+        }
+        String[] args = new String[s.specs.size() + 1];
+        args[0] = id;
+        for (int i = 0; i < s.specs.size(); i++) {
+            args[i + 1] = s.specs.get(i);
+        }
+        Duration timeout = ctx.options.commitTimeout();
+        long start = System.nanoTime();
+        return s.participant
+                .eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args)
+                .onErrorMap(e -> {
+                    if (Errors.notSent(e) || Errors.serverRefused(e)) {
+                        tx.state.set(DefaultTransaction.ROLLED_BACK);
+                        return Errors.map(e, id, s.name(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
+                    }
+                    // Sent, but no reply: the script may or may not have run.
+                    return new TransactionOutcomeUnknownException(
+                            id,
+                            "no reply from participant '" + s.name() + "' to the one-phase commit within " + timeout
+                                    + " (" + e + ")",
+                            e);
+                })
+                .flatMap(reply -> {
+                    commitNanos = System.nanoTime() - start;
+                    if ("OK".equals(reply.get(0))) {
+                        return Mono.just(result(CommitProtocol.ONE_PHASE, true));
+                    }
+                    tx.state.set(DefaultTransaction.ROLLED_BACK);
+                    return Mono.error(refusal(s, reply));
+                });
+    }
+
+    // ---- several shards ----
+
+    private Mono<CommitResult> twoPhase() {
+        long start = System.nanoTime();
+        String shardNames = String.join(",", shardNames());
+        return ctx.hooks
+                .at(ProtocolHooks.Step.BEFORE_PREPARE, id)
+                .thenMany(Flux.fromIterable(shards))
+                .flatMap(s -> prepare(s, shardNames), shards.size())
+                .then()
+                .onErrorResume(this::abortThenFail)
+                .then(Mono.defer(() -> ctx.hooks.at(ProtocolHooks.Step.AFTER_PREPARE, id)))
+                .then(Mono.defer(() -> {
+                    prepareNanos = System.nanoTime() - start;
+                    if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+                        return Mono.error(cancelled());
+                    }
+                    return readOnly ? release() : commitPoint();
+                }));
+    }
+
+    private Mono<Void> prepare(ShardPlan s, String shardNames) {
+        String[] keys = new String[s.pairKeys.length + 2];
+        keys[0] = txKeys[0];
+        keys[1] = txKeys[1];
+        System.arraycopy(s.pairKeys, 0, keys, 2, s.pairKeys.length);
+        String[] args = new String[s.specs.size() + 4];
+        args[0] = id;
+        args[1] = ctx.leaseMillis;
+        args[2] = s == primary ? "1" : "0";
+        args[3] = s == primary ? shardNames : "";
+        for (int i = 0; i < s.specs.size(); i++) {
+            args[i + 4] = s.specs.get(i);
+        }
+        Duration timeout = ctx.options.prepareTimeout();
+        return s.participant
+                .eval(LuaScript.PREPARE, timeout, keys, args)
+                .onErrorMap(e -> Errors.map(e, id, s.name(), TransactionPhase.PREPARE, timeout))
+                .flatMap(reply -> "OK".equals(reply.get(0)) ? Mono.empty() : Mono.error(refusal(s, reply)));
+    }
+
+    /** A refusal, error, timeout before the commit point: roll back, then report (the rollback runs once). */
+    private Mono<Void> abortThenFail(Throwable error) {
+        if (tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.ABORTING)) {
+            return tx.startRollback().then(Mono.error(error));
+        }
+        return Mono.error(error); // a cancel or rollback() already started the rollback
+    }
+
+    /** Removes every shard's intent: the primary first (ABORTED record), then the others concurrently. */
+    Mono<Void> abortAll() {
+        Mono<Void> first = primary == null ? Mono.empty() : abortShard(primary, true);
+        return first.then(Flux.fromIterable(shards)
+                        .filter(s -> s != primary)
+                        .flatMap(s -> abortShard(s, !readOnly), shards.size())
+                        .then())
+                .doFinally(
+                        signal -> tx.state.compareAndSet(DefaultTransaction.ABORTING, DefaultTransaction.ROLLED_BACK));
+    }
+
+    private Mono<Void> abortShard(ShardPlan s, boolean keepTombstone) {
+        return s.participant
+                .eval(
+                        LuaScript.ABORT,
+                        ctx.options.commitTimeout(),
+                        txKeys,
+                        id,
+                        ctx.retentionMillis,
+                        keepTombstone ? "1" : "0")
+                .doOnNext(reply -> {
+                    if (!"A".equals(reply.get(0))) {
+                        log.error("redtx: abort of {} on '{}' found state {}", id, s.name(), reply);
+                    }
+                })
+                .onErrorResume(e -> {
+                    log.warn(
+                            "redtx: abort of {} on '{}' failed; its intent stays until recovery settles it: {}",
+                            id,
+                            s.name(),
+                            e.toString());
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    private Mono<CommitResult> release() {
+        long start = System.nanoTime();
+        return Flux.fromIterable(shards)
+                .flatMap(s -> abortShard(s, false), shards.size())
+                .then(Mono.fromSupplier(() -> {
+                    commitNanos = System.nanoTime() - start;
+                    return result(CommitProtocol.TWO_PHASE, true);
+                }));
+    }
+
+    private Mono<CommitResult> commitPoint() {
+        long start = System.nanoTime();
+        Duration timeout = ctx.options.commitTimeout();
+        return primary.participant
+                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+                .map(reply -> (String) reply.get(0))
+                .onErrorResume(e -> settleThroughPrimary(e, timeout))
+                .flatMap(state -> {
+                    commitNanos = System.nanoTime() - start;
+                    if ("C".equals(state)) {
+                        return ctx.hooks
+                                .at(ProtocolHooks.Step.AFTER_COMMIT_POINT, id)
+                                .then(rollForward());
+                    }
+                    // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
+                    tx.state.set(DefaultTransaction.ABORTING);
+                    return abortAll()
+                            .then(Mono.error(new TransactionConflictException(
+                                    id,
+                                    primary.name(),
+                                    txKeys[0],
+                                    TransactionConflictException.Reason.ALREADY_SETTLED,
+                                    "the record was " + ("A".equals(state) ? "ABORTED" : "missing")
+                                            + " at the commit point")));
+                });
+    }
+
+    /**
+     * The commit point's reply was lost: ask the primary by trying to abort there (never over COMMITTED). 'C' means
+     * committed, 'A' means it is now certainly aborted (a late commit point finds ABORTED and does nothing). If the
+     * primary cannot answer, the outcome is unknown.
+     */
+    private Mono<String> settleThroughPrimary(Throwable cause, Duration timeout) {
+        return primary.participant
+                .eval(LuaScript.ABORT, timeout, txKeys, id, ctx.retentionMillis, "1")
+                .retryWhen(Retry.fixedDelay(2, Duration.ofMillis(50)))
+                .map(reply -> (String) reply.get(0))
+                .onErrorMap(e -> new TransactionOutcomeUnknownException(
+                        id,
+                        "the commit point on '" + primary.name() + "' got no reply within " + timeout
+                                + " and the record could not be read (" + cause + ")",
+                        cause))
+                .flatMap(state -> "A".equals(state)
+                        ? abortAllAfterSettle()
+                                .then(Mono.error(
+                                        Errors.map(cause, id, primary.name(), TransactionPhase.COMMIT_POINT, timeout)))
+                        : Mono.just(state));
+    }
+
+    private Mono<Void> abortAllAfterSettle() {
+        tx.state.set(DefaultTransaction.ABORTING);
+        return abortAll();
+    }
+
+    private Mono<CommitResult> rollForward() {
+        long start = System.nanoTime();
+        Duration timeout = ctx.options.commitTimeout();
+        return Flux.fromIterable(shards)
+                .filter(s -> s != primary)
+                .flatMap(
+                        s -> s.participant
+                                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+                                .map(reply -> "C".equals(reply.get(0)))
+                                .onErrorResume(e -> {
+                                    log.warn(
+                                            "redtx: roll-forward of {} on '{}' failed; recovery will finish it: {}",
+                                            id,
+                                            s.name(),
+                                            e.toString());
+                                    return Mono.just(false);
+                                }),
+                        shards.size())
+                .all(settled -> settled)
+                .map(allSettled -> {
+                    secondaryNanos = System.nanoTime() - start;
+                    if (allSettled) {
+                        ctx.background.run(
+                                "forget " + id,
+                                primary.participant.eval(
+                                        LuaScript.FORGET, timeout, new String[] {txKeys[0]}, ctx.retentionMillis));
+                    }
+                    return result(CommitProtocol.TWO_PHASE, allSettled);
+                });
+    }
+
+    // ---- helpers ----
+
+    private List<String> shardNames() {
+        return shards.stream().map(ShardPlan::name).toList();
+    }
+
+    private CommitResult result(CommitProtocol protocol, boolean settled) {
+        return new CommitResult(
+                id,
+                shardNames(),
+                protocol,
+                1,
+                Duration.ofNanos(prepareNanos),
+                Duration.ofNanos(commitNanos),
+                Duration.ofNanos(secondaryNanos),
+                settled);
+    }
+
+    private TransactionStateException cancelled() {
+        return new TransactionStateException(
+                id, "transaction " + id + " was cancelled or rolled back before its " + "commit point");
+    }
+
+    /** Maps a script's refusal reply to the exception naming the key. */
+    private RedtxException refusal(ShardPlan s, List<Object> reply) {
+        String status = String.valueOf(reply.get(0));
+        switch (status) {
+            case "CONFLICT" -> {
+                KeyEntry e = s.entries.get(((Long) reply.get(1)).intValue() - 1);
+                String detail = String.valueOf(reply.get(3));
+                return new TransactionConflictException(
+                        id,
+                        s.name(),
+                        e.key,
+                        TransactionConflictException.Reason.valueOf(String.valueOf(reply.get(2))),
+                        detail.isEmpty() ? null : "held by " + detail);
+            }
+            case "WRONGTYPE" -> {
+                KeyEntry e = s.entries.get(((Long) reply.get(1)).intValue() - 1);
+                return new ParticipantErrorException(
+                        id,
+                        s.name(),
+                        "WRONGTYPE key '" + e.key + "' holds a " + reply.get(2)
+                                + " but the transaction writes hash fields into it",
+                        null);
+            }
+            case "SETTLED" -> {
+                return new TransactionConflictException(
+                        id,
+                        s.name(),
+                        txKeys[0],
+                        TransactionConflictException.Reason.ALREADY_SETTLED,
+                        "prepare refused: state " + reply.get(1));
+            }
+            default -> {
+                return new ParticipantErrorException(id, s.name(), "unexpected script reply " + reply, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.redtx.runtime;
+
+import io.redtx.api.CommitResult;
+import io.redtx.api.RedtxArgumentException;
+import io.redtx.api.Transaction;
+import io.redtx.api.TransactionCommands;
+import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionStateException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One transaction attempt: its read set, its buffered writes and its lifecycle state machine.
+ *
+ * <p>States: ACTIVE (operations allowed) → COMMITTING (commit started, before the commit point; a cancel or
+ * rollback moves it to ABORTING) → PAST_COMMIT_POINT (the decision to commit was taken: cancellation no longer
+ * aborts) → ENDED. Every transition is a CAS, so a cancel racing the commit point has exactly one winner.
+ */
+final class DefaultTransaction implements Transaction {
+
+    static final int ACTIVE = 0;
+    static final int COMMITTING = 1;
+    static final int PAST_COMMIT_POINT = 2;
+    static final int ABORTING = 3;
+    static final int ROLLED_BACK = 4;
+
+    final RuntimeContext ctx;
+    private final String id;
+    final AtomicInteger state = new AtomicInteger(ACTIVE);
+    /** Keyed by participant name + '\0' + key, in first-use order. Guarded by {@code this}. */
+    private final Map<String, KeyEntry> entries = new LinkedHashMap<>();
+
+    private final Sinks.One<CommitResult> outcome = Sinks.one();
+    private volatile Mono<Void> rollback;
+    private volatile CommitProcess process;
+
+    DefaultTransaction(RuntimeContext ctx) {
+        this.ctx = ctx;
+        this.id = newId();
+    }
+
+    /** Time-ordered (hex millis) plus 64 random bits: unique per attempt, and readable when debugging. */
+    private static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return Long.toHexString(System.currentTimeMillis()) + "-" + Long.toHexString(r.nextLong());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public TransactionCommands on(String participant) {
+        return new DefaultTransactionCommands(this, ctx.participant(id, participant));
+    }
+
+    boolean pastCommitPoint() {
+        return state.get() == PAST_COMMIT_POINT;
+    }
+
+    // ---- buffer access, used by DefaultTransactionCommands ----
+
+    /** Finds or creates the entry of a key; validates key and limits. Call while holding {@code this}. */
+    KeyEntry entry(Participant participant, String key) {
+        checkActive();
+        if (key == null || key.isEmpty()) {
+            throw new RedtxArgumentException(
+                    id, "key must not be null or empty (participant '" + participant.name() + "')");
+        }
+        if (ctx.keys.isInternal(key)) {
+            throw new RedtxArgumentException(
+                    id, "key '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
+        }
+        String slot = participant.name() + '\0' + key;
+        KeyEntry e = entries.get(slot);
+        if (e == null) {
+            if (entries.size() >= ctx.options.maxKeysPerTransaction()) {
+                throw new RedtxArgumentException(
+                        id,
+                        "transaction would touch more than maxKeysPerTransaction="
+                                + ctx.options.maxKeysPerTransaction() + " keys (adding '" + key + "' on '"
+                                + participant.name() + "')");
+            }
+            e = new KeyEntry(participant, key, ctx.keys.lockKey(key));
+            entries.put(slot, e);
+        }
+        return e;
+    }
+
+    void checkActive() {
+        int s = state.get();
+        if (s != ACTIVE) {
+            throw new TransactionStateException(
+                    id, "transaction " + id + " is " + describe(s) + "; its handle accepts no more operations");
+        }
+    }
+
+    void checkValue(String what, String value) {
+        if (value == null) {
+            throw new RedtxArgumentException(id, what + " must not be null");
+        }
+        // UTF-8 length is at most 3 bytes per char: skip the encoding for values that are surely small enough.
+        if ((long) value.length() * 3 > ctx.options.maxValueBytes()) {
+            int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > ctx.options.maxValueBytes()) {
+                throw new RedtxArgumentException(
+                        id, what + " is " + bytes + " bytes, over maxValueBytes=" + ctx.options.maxValueBytes());
+            }
+        }
+    }
+
+    /** Signals a read that met another transaction's intent. */
+    TransactionConflictException foreignIntent(Participant p, String key, String owner) {
+        return new TransactionConflictException(
+                id, p.name(), key, TransactionConflictException.Reason.FOREIGN_INTENT, "held by " + owner);
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public Mono<CommitResult> commit() {
+        return Mono.defer(() -> {
+            if (state.compareAndSet(ACTIVE, COMMITTING)) {
+                List<KeyEntry> snapshot;
+                synchronized (this) {
+                    snapshot = List.copyOf(entries.values());
+                }
+                CommitProcess p = new CommitProcess(this, snapshot);
+                process = p;
+                // Detached on purpose: the subscriber may cancel, but past the commit point the commit must finish.
+                ctx.background.run(
+                        "commit " + id,
+                        p.run()
+                                .doOnSuccess(outcome::tryEmitValue)
+                                .doOnError(outcome::tryEmitError)
+                                .onErrorComplete());
+            } else if (process == null) {
+                return Mono.error(new TransactionStateException(
+                        id, "transaction " + id + " was rolled back; it cannot be committed"));
+            }
+            return outcome.asMono().doOnCancel(this::cancel);
+        });
+    }
+
+    @Override
+    public Mono<Void> rollback() {
+        return Mono.defer(() -> {
+            if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                return Mono.empty(); // nothing was written before commit
+            }
+            if (state.get() == ROLLED_BACK) {
+                return Mono.empty();
+            }
+            if (state.compareAndSet(COMMITTING, ABORTING)) {
+                return startRollback();
+            }
+            if (state.get() == ABORTING) {
+                Mono<Void> r = rollback;
+                return r == null ? Mono.empty() : r;
+            }
+            return Mono.error(new TransactionStateException(
+                    id, "transaction " + id + " passed its commit point; it cannot be rolled back"));
+        });
+    }
+
+    /** Cancellation: roll back, in the background, unless the commit point was passed. */
+    void cancel() {
+        int s = state.get();
+        if (s == ACTIVE) {
+            state.compareAndSet(ACTIVE, ROLLED_BACK);
+        } else if (s == COMMITTING && state.compareAndSet(COMMITTING, ABORTING)) {
+            ctx.background.run("rollback after cancel " + id, startRollback());
+        }
+    }
+
+    /** Called by the winner of the COMMITTING → ABORTING transition; the rollback runs at most once. */
+    Mono<Void> startRollback() {
+        Mono<Void> r = rollback;
+        if (r == null) {
+            CommitProcess p = process;
+            r = (p == null ? Mono.<Void>empty() : p.abortAll()).cache();
+            rollback = r;
+        }
+        return r;
+    }
+
+    private static String describe(int s) {
+        return switch (s) {
+            case COMMITTING -> "committing";
+            case PAST_COMMIT_POINT -> "committed (or past its commit point)";
+            case ABORTING -> "rolling back";
+            case ROLLED_BACK -> "rolled back";
+            default -> "active";
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Transaction{" + id + ", " + describe(state.get()) + "}";
+    }
+}

@@ -1,0 +1,56 @@
+package io.redtx.runtime;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.redtx.api.ParticipantErrorException;
+import io.redtx.api.ParticipantUnavailableException;
+import io.redtx.api.RedtxException;
+import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/** Maps what Lettuce and Reactor signal to redtx's exceptions (in the spirit of Lettuce's ExceptionFactory). */
+final class Errors {
+
+    private Errors() {}
+
+    /**
+     * For a failure whose effect is known not to matter: before the commit point, or on a read. A timeout becomes
+     * {@link TransactionTimeoutException} naming the phase and configured value; an error reply becomes
+     * {@link ParticipantErrorException}; anything else (connection refused, closed, reset) becomes
+     * {@link ParticipantUnavailableException}.
+     */
+    static RedtxException map(
+            Throwable e, String txId, String participant, TransactionPhase phase, Duration configuredTimeout) {
+        if (e instanceof TimeoutException) {
+            return new TransactionTimeoutException(txId, phase, configuredTimeout, participant);
+        }
+        if (e instanceof RedisCommandExecutionException) {
+            return new ParticipantErrorException(txId, participant, e.getMessage(), e);
+        }
+        if (e instanceof ParticipantUnavailableException u) {
+            return u.transactionId() == null ? new ParticipantUnavailableException(txId, participant, u.getCause()) : u;
+        }
+        if (e instanceof RedtxException r) {
+            return r;
+        }
+        return new ParticipantUnavailableException(txId, participant, e);
+    }
+
+    /**
+     * True when the command certainly never reached the server: the connection could not be made, or Lettuce
+     * rejected the command while disconnected. Then its effect is known to be nil.
+     */
+    static boolean notSent(Throwable e) {
+        if (e instanceof ParticipantUnavailableException) {
+            return true;
+        }
+        String message = e.getMessage();
+        return message != null && message.contains("Currently not connected");
+    }
+
+    /** True for an error reply of the server: the script did not run (NOSCRIPT, NOPERM, OOM) or failed as a whole. */
+    static boolean serverRefused(Throwable e) {
+        return e instanceof RedisCommandExecutionException;
+    }
+}

@@ -1,0 +1,96 @@
+package io.redtx.runtime;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.redtx.api.ParticipantUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * One named Redis deployment (standalone or Sentinel-managed: one shard) and its single shared, multiplexed Lettuce
+ * connection. The connection is made on first use; a failed attempt is not cached, so the next use tries again.
+ */
+final class Participant {
+
+    private final String name;
+    private final RedisURI uri;
+    private final RedisClient client;
+    private final Mono<StatefulRedisConnection<String, String>> connection;
+    private final AtomicReference<StatefulRedisConnection<String, String>> open = new AtomicReference<>();
+    private volatile boolean closed;
+
+    Participant(String name, RedisURI uri, RedisClient client, Duration connectTimeout) {
+        this.name = name;
+        this.uri = uri;
+        this.client = client;
+        // Bounded on its own: a first connection (handshake, script loading, a cold JVM) must not eat into the
+        // timeout of the command that triggered it.
+        this.connection = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
+                .flatMap(this::adopt)
+                .timeout(connectTimeout)
+                .onErrorMap(
+                        e -> !(e instanceof ParticipantUnavailableException),
+                        e -> new ParticipantUnavailableException(null, name, e))
+                .cacheInvalidateIf(c -> false);
+    }
+
+    String name() {
+        return name;
+    }
+
+    RedisURI uri() {
+        return uri;
+    }
+
+    /** Keeps a fresh connection unless the runtime closed meanwhile (then it must not leak), and preloads scripts. */
+    private Mono<StatefulRedisConnection<String, String>> adopt(StatefulRedisConnection<String, String> c) {
+        if (closed || !open.compareAndSet(null, c)) {
+            return Mono.fromCompletionStage(c.closeAsync())
+                    .then(Mono.error(new ParticipantUnavailableException(
+                            null, name, new IllegalStateException("runtime closed"))));
+        }
+        return Flux.fromArray(LuaScript.values())
+                .concatMap(s -> c.reactive().scriptLoad(s.body()))
+                .then(Mono.just(c));
+    }
+
+    /**
+     * Runs a script by digest; after NOSCRIPT (a restarted or flushed server has an empty script cache) it loads the
+     * script and runs it once more. Every script is idempotent, so the second run is harmless even if the first ran.
+     * {@code timeout} bounds the command once connected (signalled as {@link java.util.concurrent.TimeoutException});
+     * failing to connect is a {@link ParticipantUnavailableException}.
+     */
+    Mono<List<Object>> eval(LuaScript script, Duration timeout, String[] keys, String... args) {
+        return connection.flatMap(c -> evalsha(c, script, keys, args)
+                .onErrorResume(
+                        RedisNoScriptException.class,
+                        e -> c.reactive().scriptLoad(script.body()).then(evalsha(c, script, keys, args)))
+                .timeout(timeout));
+    }
+
+    private static Mono<List<Object>> evalsha(
+            StatefulRedisConnection<String, String> c, LuaScript script, String[] keys, String[] args) {
+        // The reply of a MULTI script is one element: the whole list.
+        return c.reactive()
+                .<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
+                .single();
+    }
+
+    Mono<Void> close() {
+        closed = true;
+        StatefulRedisConnection<String, String> c = open.getAndSet(null);
+        return c == null ? Mono.empty() : Mono.fromCompletionStage(c.closeAsync());
+    }
+
+    @Override
+    public String toString() {
+        return "Participant{" + name + "}";
+    }
+}

@@ -1,0 +1,225 @@
+package io.redtx.runtime;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.Transaction;
+import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOutcomeUnknownException;
+import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionResult;
+import io.redtx.api.TransactionRuntime;
+import io.redtx.api.TransactionStateException;
+import io.redtx.api.TransactionTimeoutException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.retry.Retry;
+
+/**
+ * The redtx runtime on Lettuce: one multiplexed connection per participant, made on first use.
+ *
+ * <pre>{@code
+ * TransactionRuntime runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
+ *         .participant("a", "redis://127.0.0.1:6379")
+ *         .participant("b", "redis://127.0.0.1:6380")
+ *         .build());
+ * Mono<Long> transfer = runtime.inTransaction(tx -> tx.on("a").decrBy("acct:1", 10)
+ *         .flatMap(left -> tx.on("b").incrBy("acct:2", 10)));
+ * }</pre>
+ */
+public final class RedisTransactionRuntime implements TransactionRuntime {
+
+    private static final Logger log = Loggers.getLogger(RedisTransactionRuntime.class);
+
+    private final RuntimeOptions options;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final RuntimeContext ctx;
+    private final Retry retry; // null: no retry
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Mono<Void> shutdown;
+
+    private RedisTransactionRuntime(RuntimeOptions options, ProtocolHooks hooks) {
+        this.options = options;
+        this.resources = ClientResources.builder()
+                // Reconnect fast after a participant restarts; the default backoff grows to 30 s.
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // Fail fast while disconnected instead of buffering without bound: before the commit point a
+                // rejected command is known not to have run, so it is a clean ParticipantUnavailableException.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(100_000)
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(options.connectTimeout())
+                        .keepAlive(true)
+                        .build())
+                .build());
+        Map<String, Participant> participants = new LinkedHashMap<>();
+        options.participants()
+                .forEach((name, uri) -> participants.put(
+                        name, new Participant(name, parse(name, uri), client, options.connectTimeout())));
+        this.ctx = new RuntimeContext(options, participants, hooks);
+        this.retry = retrySpec(options.retryPolicy());
+        this.shutdown = Mono.defer(this::shutdownNow).cache();
+    }
+
+    /**
+     * Creates a runtime. Connections are made lazily, on the first transaction that touches each participant.
+     *
+     * @param options the participants and limits
+     * @return a new runtime; close it when done
+     * @throws IllegalArgumentException if a participant URI cannot be parsed
+     */
+    public static TransactionRuntime create(RuntimeOptions options) {
+        return new RedisTransactionRuntime(options, ProtocolHooks.NONE);
+    }
+
+    /** For tests: a runtime whose multi-shard commits stop at {@code hooks}. */
+    static RedisTransactionRuntime create(RuntimeOptions options, ProtocolHooks hooks) {
+        return new RedisTransactionRuntime(options, hooks);
+    }
+
+    private static RedisURI parse(String name, String uri) {
+        try {
+            return RedisURI.create(uri);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "participant '" + name + "' has an invalid Redis URI: " + e.getMessage(), e);
+        }
+    }
+
+    private static Retry retrySpec(RetryPolicy policy) {
+        if (policy.maxAttempts() == 1) {
+            return null;
+        }
+        return Retry.backoff(policy.maxAttempts() - 1, policy.minBackoff())
+                .maxBackoff(policy.maxBackoff())
+                .jitter(policy.jitter())
+                .filter(e -> e instanceof TransactionConflictException)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    @Override
+    public <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work) {
+        return this.<T>inTransactionWithResult(work).mapNotNull(TransactionResult::value);
+    }
+
+    @Override
+    public <T> Mono<TransactionResult<T>> inTransactionWithResult(
+            Function<? super Transaction, ? extends Publisher<T>> work) {
+        if (work == null) {
+            throw new NullPointerException("work");
+        }
+        return Mono.defer(() -> {
+            checkOpen();
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicReference<DefaultTransaction> current = new AtomicReference<>();
+            Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
+                checkOpen();
+                attempts.incrementAndGet();
+                DefaultTransaction tx = new DefaultTransaction(ctx);
+                current.set(tx);
+                return attempt(tx, work);
+            });
+            return (retry == null ? attempt : attempt.retryWhen(retry))
+                    .map(r -> attempts.get() == 1
+                            ? r
+                            : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
+                    .timeout(options.transactionTimeout())
+                    .onErrorMap(TimeoutException.class, e -> {
+                        // timeout() cancelled the attempt before signalling: its state now tells whether that
+                        // cancel still rolled it back.
+                        DefaultTransaction tx = current.get();
+                        String id = tx == null ? null : tx.id();
+                        if (tx != null && tx.pastCommitPoint()) {
+                            return new TransactionOutcomeUnknownException(
+                                    id,
+                                    "transactionTimeout " + options.transactionTimeout()
+                                            + " elapsed after the commit point; it will complete or be settled by recovery",
+                                    e);
+                        }
+                        return new TransactionTimeoutException(
+                                id, TransactionPhase.TRANSACTION, options.transactionTimeout(), null);
+                    });
+        });
+    }
+
+    /** One attempt: run the user's work, then commit; roll back if the work fails or the subscriber cancels. */
+    private <T> Mono<TransactionResult<T>> attempt(
+            DefaultTransaction tx, Function<? super Transaction, ? extends Publisher<T>> work) {
+        return Mono.defer(() -> Mono.<T>from(work.apply(tx)))
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty())
+                .onErrorResume(error -> tx.rollback().onErrorComplete().then(Mono.error(error)))
+                .flatMap(value -> tx.commit().map(c -> new TransactionResult<T>(value.orElse(null), c)))
+                .doOnCancel(tx::cancel);
+    }
+
+    @Override
+    public Mono<Transaction> begin() {
+        return Mono.fromSupplier(() -> {
+            checkOpen();
+            return new DefaultTransaction(ctx);
+        });
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new TransactionStateException(null, "the transaction runtime is closed");
+        }
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+        return Mono.defer(() -> {
+            closed.set(true);
+            return ctx.background.awaitIdle(options.transactionTimeout()).then(shutdown);
+        });
+    }
+
+    /** Refuses new work and starts closing connections; returns without waiting for them to close. */
+    @Override
+    public void close() {
+        closed.set(true);
+        shutdown.subscribe(null, e -> log.warn("redtx: error while closing the runtime", e));
+    }
+
+    private Mono<Void> shutdownNow() {
+        return reactor.core.publisher.Flux.fromIterable(ctx.participants.values())
+                .flatMap(Participant::close)
+                .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                .then(Mono.<Void>create(
+                        sink -> resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success())));
+    }
+
+    /** @return the number of background rollbacks and roll-forwards still running (for tests and metrics) */
+    int backgroundTasks() {
+        return ctx.background.running();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisTransactionRuntime{" + options + "}";
+    }
+}

@@ -1,0 +1,40 @@
+package io.redtx.runtime;
+
+import io.redtx.api.RedtxArgumentException;
+import io.redtx.api.RuntimeOptions;
+import java.util.Map;
+
+/** What every transaction of one runtime shares: options, key names, participants, background work. */
+final class RuntimeContext {
+
+    final RuntimeOptions options;
+    final Keys keys;
+    final Map<String, Participant> participants;
+    final BackgroundTasks background = new BackgroundTasks();
+    final String leaseMillis;
+    final String retentionMillis;
+    final ProtocolHooks hooks;
+
+    RuntimeContext(RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks) {
+        this.hooks = hooks;
+        this.options = options;
+        this.keys = new Keys(options.namespace());
+        this.participants = Map.copyOf(participants);
+        this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
+        this.retentionMillis = Long.toString(options.recordRetention().toMillis());
+    }
+
+    Participant participant(String txId, String name) {
+        if (name == null) {
+            throw new RedtxArgumentException(txId, "participant must not be null");
+        }
+        Participant p = participants.get(name);
+        if (p == null) {
+            throw new RedtxArgumentException(
+                    txId,
+                    "unknown participant '" + name + "'; known: "
+                            + options.participants().keySet());
+        }
+        return p;
+    }
+}

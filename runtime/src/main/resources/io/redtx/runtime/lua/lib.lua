@@ -1,0 +1,162 @@
+-- Shared functions, prepended to every script by LuaScripts.java.
+--
+-- Per-key layout in KEYS: the user key followed by its lock key (a hash: transaction id -> 'r' or 'w').
+-- Per-key spec in ARGV, in the same order:
+--   mode ('r' | 'w'), nChecks, checks..., and for mode 'w': nOpTokens, op tokens...
+-- checks: 'v' value (string equals), 'x' (key absent), 'e' (key exists), 'f' field value (hash field equals),
+--         'g' field (hash field absent), 'h' n f1 v1 .. fn vn (whole hash equals), 'c' value (condition: equals),
+--         'a' (condition: absent)
+-- ops:    's' value | 'd' | 'h' replace(0/1) nSet f1 v1 .. nDel f1 ..
+-- Validation never writes: every script validates everything before its first write, because Redis does not
+-- roll back a script that fails half-way.
+
+local function is_wrongtype(reply)
+  return type(reply) == 'table' and reply.err ~= nil
+end
+
+-- Returns nil when the key is free for this transaction, else the id of the foreign owner.
+local function foreign_owner(lk, txid, mode)
+  local owners = redis.call('HGETALL', lk)
+  for j = 1, #owners, 2 do
+    if owners[j] ~= txid and (mode == 'w' or owners[j + 1] == 'w') then
+      return owners[j]
+    end
+  end
+  return nil
+end
+
+-- Checks the read set of one key starting at ARGV[pos]. Returns the position after the checks and, on failure,
+-- the reason ('READ_CHANGED' or 'CONDITION_FAILED').
+local function check_reads(k, pos)
+  local n = tonumber(ARGV[pos])
+  pos = pos + 1
+  for _ = 1, n do
+    local kind = ARGV[pos]
+    pos = pos + 1
+    if kind == 'v' or kind == 'c' then
+      local cur = redis.pcall('GET', k)
+      if is_wrongtype(cur) or cur ~= ARGV[pos] then
+        return pos, (kind == 'v') and 'READ_CHANGED' or 'CONDITION_FAILED'
+      end
+      pos = pos + 1
+    elseif kind == 'x' or kind == 'a' then
+      if redis.call('EXISTS', k) == 1 then
+        return pos, (kind == 'x') and 'READ_CHANGED' or 'CONDITION_FAILED'
+      end
+    elseif kind == 'e' then
+      if redis.call('EXISTS', k) == 0 then
+        return pos, 'READ_CHANGED'
+      end
+    elseif kind == 'f' or kind == 'g' then
+      local cur = redis.pcall('HGET', k, ARGV[pos])
+      if is_wrongtype(cur) then
+        return pos, 'READ_CHANGED'
+      end
+      if kind == 'f' then
+        if cur ~= ARGV[pos + 1] then
+          return pos, 'READ_CHANGED'
+        end
+        pos = pos + 2
+      else
+        if cur then
+          return pos, 'READ_CHANGED'
+        end
+        pos = pos + 1
+      end
+    elseif kind == 'h' then
+      local nf = tonumber(ARGV[pos])
+      pos = pos + 1
+      local len = redis.pcall('HLEN', k)
+      if is_wrongtype(len) or len ~= nf then
+        return pos, 'READ_CHANGED'
+      end
+      for j = 0, nf - 1 do
+        if redis.call('HGET', k, ARGV[pos + 2 * j]) ~= ARGV[pos + 2 * j + 1] then
+          return pos, 'READ_CHANGED'
+        end
+      end
+      pos = pos + 2 * nf
+    else
+      return redis.error_reply('redtx: unknown check ' .. tostring(kind))
+    end
+  end
+  return pos, nil
+end
+
+-- A hash write that keeps existing fields needs the key to be a hash (or absent).
+local function op_needs_hash(ops, p)
+  return ops[p] == 'h' and ops[p + 1] == '0'
+end
+
+local function key_type(k)
+  return redis.call('TYPE', k)['ok']
+end
+
+-- Applies one op starting at ops[p] (ops is ARGV or a stored token list).
+local function apply_op(k, ops, p)
+  local op = ops[p]
+  if op == 's' then
+    redis.call('SET', k, ops[p + 1])
+  elseif op == 'd' then
+    redis.call('DEL', k)
+  elseif op == 'h' then
+    local t = key_type(k)
+    -- Replace, or the key was turned into another type by a writer bypassing redtx after prepare: our write wins.
+    if ops[p + 1] == '1' or (t ~= 'hash' and t ~= 'none') then
+      redis.call('DEL', k)
+    end
+    local nset = tonumber(ops[p + 2])
+    p = p + 3
+    if nset > 0 then
+      redis.call('HSET', k, unpack(ops, p, p + 2 * nset - 1))
+    end
+    p = p + 2 * nset
+    local ndel = tonumber(ops[p])
+    if ndel > 0 then
+      redis.call('HDEL', k, unpack(ops, p + 1, p + ndel))
+    end
+  else
+    return redis.error_reply('redtx: unknown op ' .. tostring(op))
+  end
+end
+
+local function server_time_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Validates every key of KEYS[first..] against ARGV[argPos..]. Returns nil, positions of write ops (by key index)
+-- and modes, or a failure reply {status, keyIndex, reason, detail}.
+local function validate_all(first, argPos, txid)
+  local writes = {}
+  local modes = {}
+  local pos = argPos
+  local idx = 0
+  for i = first, #KEYS, 2 do
+    idx = idx + 1
+    local k, lk = KEYS[i], KEYS[i + 1]
+    local mode = ARGV[pos]
+    modes[idx] = mode
+    local owner = foreign_owner(lk, txid, mode)
+    if owner then
+      return {'CONFLICT', idx, 'FOREIGN_INTENT', owner}
+    end
+    local reason
+    pos, reason = check_reads(k, pos + 1)
+    if reason then
+      return {'CONFLICT', idx, reason, ''}
+    end
+    if mode == 'w' then
+      local n = tonumber(ARGV[pos])
+      if op_needs_hash(ARGV, pos + 1) then
+        local t = key_type(k)
+        if t ~= 'hash' and t ~= 'none' then
+          return {'WRONGTYPE', idx, t, ''}
+        end
+      end
+      writes[idx] = pos
+      pos = pos + 1 + n
+    end
+  end
+  return nil, writes, modes
+end

@@ -1,0 +1,38 @@
+-- Prepare on one shard of a multi-shard transaction: refuses if the transaction is already settled here,
+-- validates, then writes the intent: locks for every key, the staged writes and the lease deadline (server clock)
+-- in the transaction key, and an entry in the shard's intent index. The primary's transaction key is also the
+-- transaction record (state PREPARED, shards, created).
+-- KEYS: txKey, indexKey, (key, lockKey)*. ARGV: txid, leaseMs, isPrimary ('1'|'0'), shards, then per-key specs.
+-- Reply: {'OK'} | {'SETTLED', state} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}
+local txKey, indexKey = KEYS[1], KEYS[2]
+local txid = ARGV[1]
+local state = redis.call('HGET', txKey, 'st')
+if state == 'P' then
+  return {'OK'} -- replayed prepare: the intent is already here
+elseif state then
+  return {'SETTLED', state}
+end
+local failure, writes, modes = validate_all(3, 5, txid)
+if failure then
+  return failure
+end
+local locks = {}
+local ops = {}
+local idx = 0
+for i = 3, #KEYS, 2 do
+  idx = idx + 1
+  local lk = KEYS[i + 1]
+  redis.call('HSET', lk, txid, modes[idx])
+  locks[#locks + 1] = lk
+  local p = writes[idx]
+  if p then
+    local n = tonumber(ARGV[p])
+    ops[#ops + 1] = {KEYS[i], unpack(ARGV, p + 1, p + n)}
+  end
+end
+local now = server_time_ms()
+local deadline = now + tonumber(ARGV[2])
+redis.call('HSET', txKey, 'st', 'P', 'lease', deadline, 'primary', ARGV[3], 'shards', ARGV[4], 'created', now,
+  'locks', cmsgpack.pack(locks), 'ops', cmsgpack.pack(ops))
+redis.call('ZADD', indexKey, deadline, txid)
+return {'OK'}
