@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +33,7 @@ public final class RuntimeOptions {
     /** Default lease of a prepared intent: after it expires, other transactions may resolve it. */
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
     /** Default time settled transaction markers (tombstones, commit markers) are kept. */
-    public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofHours(1);
+    public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofMinutes(5);
     /** Default prefix of every key redtx writes for itself. */
     public static final String DEFAULT_NAMESPACE = "redtx:";
     /** Default largest value (UTF-8 bytes) accepted by a write. */
@@ -116,7 +115,7 @@ public final class RuntimeOptions {
         return leaseDuration;
     }
 
-    /** @return how long settled markers and records are kept once every shard is settled (default 1 h) */
+    /** @return how long settled markers and records are kept once every shard is settled (default 5 min; they cost memory per transaction, and only need to outlive a prepare that arrives late) */
     public Duration recordRetention() {
         return recordRetention;
     }
@@ -262,7 +261,10 @@ public final class RuntimeOptions {
          * @return this builder
          */
         public Builder retryPolicy(RetryPolicy policy) {
-            this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy must not be null");
+            if (policy == null) {
+                throw new IllegalArgumentException("retryPolicy must not be null");
+            }
+            this.retryPolicy = policy;
             return this;
         }
 
@@ -323,8 +325,23 @@ public final class RuntimeOptions {
             return s == null ? "null" : "'" + s + "'";
         }
 
+        /**
+         * Hides the password of the user info ({@code user:password@}, or Lettuce's {@code password@} without a user).
+         * Everything up to the last '@' counts as user info, so a password holding '@', ':' or '/' does not leak.
+         */
         private static String redactPassword(String uri) {
-            return uri == null ? null : uri.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@");
+            if (uri == null) {
+                return null;
+            }
+            int at = uri.lastIndexOf('@');
+            if (at < 0) {
+                return uri;
+            }
+            int scheme = uri.indexOf("://");
+            int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+            int colon = uri.indexOf(':', start);
+            int keep = colon >= 0 && colon < at ? colon + 1 : start;
+            return uri.substring(0, keep) + "***" + uri.substring(at);
         }
     }
 }

@@ -201,7 +201,9 @@ final class CommitProcess {
         Mono<Void> first = primary == null ? Mono.empty() : abortShard(primary, true);
         return first.then(Flux.fromIterable(shards)
                         .filter(s -> s != primary)
-                        .flatMap(s -> abortShard(s, !readOnly), shards.size())
+                        // Tombstones even for a read-only transaction: after a cancel or failure one of its prepares
+                        // may still arrive, and without a tombstone it would leave read locks behind.
+                        .flatMap(s -> abortShard(s, true), shards.size())
                         .then())
                 .doFinally(
                         signal -> tx.state.compareAndSet(DefaultTransaction.ABORTING, DefaultTransaction.ROLLED_BACK));

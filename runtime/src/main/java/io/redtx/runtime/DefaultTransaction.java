@@ -100,6 +100,10 @@ final class DefaultTransaction implements Transaction {
             throw new TransactionStateException(
                     id, "transaction " + id + " is " + describe(s) + "; its handle accepts no more operations");
         }
+        if (ctx.closed.get()) {
+            throw new TransactionStateException(
+                    id, "transaction " + id + " belongs to a closed runtime; its handle accepts no more operations");
+        }
     }
 
     void checkValue(String what, String value) {
@@ -127,23 +131,33 @@ final class DefaultTransaction implements Transaction {
     @Override
     public Mono<CommitResult> commit() {
         return Mono.defer(() -> {
-            if (state.compareAndSet(ACTIVE, COMMITTING)) {
-                List<KeyEntry> snapshot;
-                synchronized (this) {
-                    snapshot = List.copyOf(entries.values());
+            // Closed: the connections are gone, so a commit could only fail with an unknown outcome. Nothing was
+            // sent yet, so refuse it cleanly.
+            if (ctx.closed.get() && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                return Mono.error(new TransactionStateException(
+                        id, "transaction " + id + " cannot be committed: the transaction runtime is closed"));
+            }
+            CommitProcess started = null;
+            // The CAS and publishing the process are one step for startRollback(), which holds the monitor too: a
+            // cancel that wins COMMITTING -> ABORTING right after this CAS must find the process whose prepares it
+            // has to abort (else its rollback would be empty and the prepared intents would stay).
+            synchronized (this) {
+                if (state.compareAndSet(ACTIVE, COMMITTING)) {
+                    started = new CommitProcess(this, List.copyOf(entries.values()));
+                    process = started;
+                } else if (process == null) {
+                    return Mono.error(new TransactionStateException(
+                            id, "transaction " + id + " was rolled back; it cannot be committed"));
                 }
-                CommitProcess p = new CommitProcess(this, snapshot);
-                process = p;
+            }
+            if (started != null) {
                 // Detached on purpose: the subscriber may cancel, but past the commit point the commit must finish.
                 ctx.background.run(
                         "commit " + id,
-                        p.run()
+                        started.run()
                                 .doOnSuccess(outcome::tryEmitValue)
                                 .doOnError(outcome::tryEmitError)
                                 .onErrorComplete());
-            } else if (process == null) {
-                return Mono.error(new TransactionStateException(
-                        id, "transaction " + id + " was rolled back; it cannot be committed"));
             }
             return outcome.asMono().doOnCancel(this::cancel);
         });
@@ -162,8 +176,7 @@ final class DefaultTransaction implements Transaction {
                 return startRollback();
             }
             if (state.get() == ABORTING) {
-                Mono<Void> r = rollback;
-                return r == null ? Mono.empty() : r;
+                return startRollback(); // the rollback already started (or about to be): wait for it
             }
             return Mono.error(new TransactionStateException(
                     id, "transaction " + id + " passed its commit point; it cannot be rolled back"));
@@ -172,23 +185,35 @@ final class DefaultTransaction implements Transaction {
 
     /** Cancellation: roll back, in the background, unless the commit point was passed. */
     void cancel() {
-        int s = state.get();
-        if (s == ACTIVE) {
-            state.compareAndSet(ACTIVE, ROLLED_BACK);
-        } else if (s == COMMITTING && state.compareAndSet(COMMITTING, ABORTING)) {
-            ctx.background.run("rollback after cancel " + id, startRollback());
+        // Loop: a commit may move ACTIVE to COMMITTING between the read and the CAS; that cancel must not be lost.
+        for (; ; ) {
+            int s = state.get();
+            if (s == ACTIVE) {
+                if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                    return;
+                }
+            } else if (s == COMMITTING) {
+                if (state.compareAndSet(COMMITTING, ABORTING)) {
+                    ctx.background.run("rollback after cancel " + id, startRollback());
+                    return;
+                }
+            } else {
+                return; // past the commit point, or already rolling back
+            }
         }
     }
 
     /** Called by the winner of the COMMITTING → ABORTING transition; the rollback runs at most once. */
     Mono<Void> startRollback() {
-        Mono<Void> r = rollback;
-        if (r == null) {
-            CommitProcess p = process;
-            r = (p == null ? Mono.<Void>empty() : p.abortAll()).cache();
-            rollback = r;
+        synchronized (this) {
+            Mono<Void> r = rollback;
+            if (r == null) {
+                CommitProcess p = process;
+                r = (p == null ? Mono.<Void>empty() : p.abortAll()).cache();
+                rollback = r;
+            }
+            return r;
         }
-        return r;
     }
 
     private static String describe(int s) {

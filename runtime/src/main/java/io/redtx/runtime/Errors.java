@@ -31,6 +31,9 @@ final class Errors {
         if (e instanceof ParticipantUnavailableException u) {
             return u.transactionId() == null ? new ParticipantUnavailableException(txId, participant, u.getCause()) : u;
         }
+        if (e instanceof ParticipantErrorException p && p.transactionId() == null) {
+            return new ParticipantErrorException(txId, participant, p.getCause().getMessage(), p.getCause());
+        }
         if (e instanceof RedtxException r) {
             return r;
         }
@@ -38,11 +41,13 @@ final class Errors {
     }
 
     /**
-     * True when the command certainly never reached the server: the connection could not be made, or Lettuce
+     * True when the command certainly never reached the server: the connection could not be made (or was refused,
+     * for example NOPERM on SCRIPT LOAD), or Lettuce
      * rejected the command while disconnected. Then its effect is known to be nil.
      */
     static boolean notSent(Throwable e) {
-        if (e instanceof ParticipantUnavailableException) {
+        // Both are raised while connecting, before any command of the transaction was written.
+        if (e instanceof ParticipantUnavailableException || e instanceof ParticipantErrorException) {
             return true;
         }
         String message = e.getMessage();

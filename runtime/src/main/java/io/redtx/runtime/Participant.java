@@ -1,12 +1,15 @@
 package io.redtx.runtime;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
+import io.redtx.api.RedtxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,9 +38,12 @@ final class Participant {
         this.connection = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
                 .flatMap(this::adopt)
                 .timeout(connectTimeout)
+                // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission.
                 .onErrorMap(
-                        e -> !(e instanceof ParticipantUnavailableException),
-                        e -> new ParticipantUnavailableException(null, name, e))
+                        e -> !(e instanceof RedtxException),
+                        e -> e instanceof RedisCommandExecutionException
+                                ? new ParticipantErrorException(null, name, e.getMessage(), e)
+                                : new ParticipantUnavailableException(null, name, e))
                 .cacheInvalidateIf(c -> false);
     }
 
@@ -58,7 +64,17 @@ final class Participant {
         }
         return Flux.fromArray(LuaScript.values())
                 .concatMap(s -> c.reactive().scriptLoad(s.body()))
-                .then(Mono.just(c));
+                .then(Mono.just(c))
+                // Scripts not loaded (NOPERM, timeout): do not keep the connection, or every later attempt would find
+                // the slot taken and fail with "runtime closed" while the first connection leaks.
+                .doOnError(e -> discard(c))
+                .doOnCancel(() -> discard(c));
+    }
+
+    private void discard(StatefulRedisConnection<String, String> c) {
+        if (open.compareAndSet(c, null)) {
+            c.closeAsync(); // nothing waits for it: the connection was never handed out
+        }
     }
 
     /**

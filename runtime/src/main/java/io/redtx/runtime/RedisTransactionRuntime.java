@@ -58,6 +58,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
 
     private RedisTransactionRuntime(RuntimeOptions options, ProtocolHooks hooks) {
         this.options = options;
+        // Read the script resources here, on the caller's thread, never lazily on an event loop.
+        LuaScript.values();
+        // Parse every URI before making client resources: a bad one must not leave them behind, never shut down.
+        Map<String, RedisURI> uris = new LinkedHashMap<>();
+        options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri)));
         this.resources = ClientResources.builder()
                 // Reconnect fast after a participant restarts; the default backoff grows to 30 s.
                 .reconnectDelay(
@@ -76,9 +81,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         .build())
                 .build());
         Map<String, Participant> participants = new LinkedHashMap<>();
-        options.participants()
-                .forEach((name, uri) -> participants.put(
-                        name, new Participant(name, parse(name, uri), client, options.connectTimeout())));
+        uris.forEach(
+                (name, uri) -> participants.put(name, new Participant(name, uri, client, options.connectTimeout())));
         this.ctx = new RuntimeContext(options, participants, hooks);
         this.retry = retrySpec(options.retryPolicy());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
@@ -104,8 +108,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         try {
             return RedisURI.create(uri);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    "participant '" + name + "' has an invalid Redis URI: " + e.getMessage(), e);
+            // Lettuce's message may quote the whole URI, password included: leave the URI and the cause out.
+            String reason = String.valueOf(e.getMessage()).replace(uri, "<uri>");
+            throw new IllegalArgumentException("participant '" + name + "' has an invalid Redis URI: " + reason);
         }
     }
 
@@ -206,6 +211,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     }
 
     private Mono<Void> shutdownNow() {
+        // From here on, handles still open refuse work (TransactionStateException) instead of failing on a closed
+        // connection, where a commit would look like an unknown outcome although nothing was sent.
+        ctx.closed.set(true);
         return reactor.core.publisher.Flux.fromIterable(ctx.participants.values())
                 .flatMap(Participant::close)
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))

@@ -3,6 +3,7 @@ package io.redtx.runtime;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RuntimeOptions;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What every transaction of one runtime shares: options, key names, participants, background work. */
 final class RuntimeContext {
@@ -11,6 +12,9 @@ final class RuntimeContext {
     final Keys keys;
     final Map<String, Participant> participants;
     final BackgroundTasks background = new BackgroundTasks();
+    /** Set when the runtime closes its connections: handles then refuse operations and commits. */
+    final AtomicBoolean closed = new AtomicBoolean();
+
     final String leaseMillis;
     final String retentionMillis;
     final ProtocolHooks hooks;

@@ -16,6 +16,10 @@ local failure, writes, modes = validate_all(3, 5, txid)
 if failure then
   return failure
 end
+-- TIME before the first write: a command refused here (an ACL missing it) must fail the script while it has
+-- written nothing.
+local now = server_time_ms()
+local deadline = now + tonumber(ARGV[2])
 local locks = {}
 local ops = {}
 local idx = 0
@@ -30,8 +34,6 @@ for i = 3, #KEYS, 2 do
     ops[#ops + 1] = {KEYS[i], unpack(ARGV, p + 1, p + n)}
   end
 end
-local now = server_time_ms()
-local deadline = now + tonumber(ARGV[2])
 redis.call('HSET', txKey, 'st', 'P', 'lease', deadline, 'primary', ARGV[3], 'shards', ARGV[4], 'created', now,
   'locks', cmsgpack.pack(locks), 'ops', cmsgpack.pack(ops))
 redis.call('ZADD', indexKey, deadline, txid)

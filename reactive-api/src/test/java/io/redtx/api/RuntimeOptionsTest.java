@@ -1,0 +1,389 @@
+package io.redtx.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RuntimeOptionsTest {
+
+    private static RuntimeOptions.Builder oneParticipant() {
+        return RuntimeOptions.builder().participant("a", "redis://127.0.0.1:6379");
+    }
+
+    // ---- defaults ----
+
+    @Test
+    void defaultsAreTheDocumentedConstants() {
+        RuntimeOptions o = oneParticipant().build();
+
+        assertThat(o.prepareTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_PREPARE_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.commitTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_COMMIT_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.readTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_READ_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.connectTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_CONNECT_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(o.transactionTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_TRANSACTION_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.leaseDuration())
+                .isEqualTo(RuntimeOptions.DEFAULT_LEASE_DURATION)
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(o.recordRetention()).isEqualTo(RuntimeOptions.DEFAULT_RECORD_RETENTION);
+        assertThat(o.retryPolicy()).isEqualTo(RetryPolicy.defaults());
+        assertThat(o.namespace()).isEqualTo(RuntimeOptions.DEFAULT_NAMESPACE).isEqualTo("redtx:");
+        assertThat(o.maxValueBytes())
+                .isEqualTo(RuntimeOptions.DEFAULT_MAX_VALUE_BYTES)
+                .isEqualTo(1024 * 1024);
+        assertThat(o.maxKeysPerTransaction())
+                .isEqualTo(RuntimeOptions.DEFAULT_MAX_KEYS_PER_TRANSACTION)
+                .isEqualTo(1000);
+        assertThat(o.participants()).containsExactly(Map.entry("a", "redis://127.0.0.1:6379"));
+    }
+
+    @Test
+    void theDefaultLeaseIsLongerThanTheDefaultPrepareAndCommitTimeouts() {
+        assertThat(RuntimeOptions.DEFAULT_LEASE_DURATION)
+                .isGreaterThan(RuntimeOptions.DEFAULT_PREPARE_TIMEOUT.plus(RuntimeOptions.DEFAULT_COMMIT_TIMEOUT));
+    }
+
+    @Test
+    void builderSetsEveryField() {
+        RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).build();
+        RuntimeOptions o = RuntimeOptions.builder()
+                .participant("orders", "redis://orders-host:6379")
+                .participant("stock", "rediss://user:secret@stock-host:6380/0")
+                .participant("local", "redis-socket:///tmp/redis.sock")
+                .participant("ha", "redis-sentinel://s1:26379,s2:26379#mymaster")
+                .prepareTimeout(Duration.ofMillis(100))
+                .commitTimeout(Duration.ofMillis(200))
+                .readTimeout(Duration.ofMillis(300))
+                .connectTimeout(Duration.ofMillis(400))
+                .transactionTimeout(Duration.ofMillis(500))
+                .leaseDuration(Duration.ofMillis(301))
+                .recordRetention(Duration.ofMinutes(5))
+                .retryPolicy(retry)
+                .namespace("tx/")
+                .maxValueBytes(1)
+                .maxKeysPerTransaction(5000)
+                .build();
+
+        assertThat(o.participants().keySet()).containsExactly("orders", "stock", "local", "ha");
+        assertThat(o.participants()).containsEntry("stock", "rediss://user:secret@stock-host:6380/0");
+        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(o.commitTimeout()).isEqualTo(Duration.ofMillis(200));
+        assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(300));
+        assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(400));
+        assertThat(o.transactionTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(301));
+        assertThat(o.recordRetention()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(o.retryPolicy()).isSameAs(retry);
+        assertThat(o.namespace()).isEqualTo("tx/");
+        assertThat(o.maxValueBytes()).isEqualTo(1);
+        assertThat(o.maxKeysPerTransaction()).isEqualTo(5000);
+    }
+
+    @Test
+    void toStringNamesParticipantsButNeverTheirUris() {
+        String text = RuntimeOptions.builder()
+                .participant("stock", "rediss://user:s3cr3t@stock-host:6380/0")
+                .build()
+                .toString();
+
+        assertThat(text)
+                .contains("participants=[stock]")
+                .doesNotContain("s3cr3t")
+                .doesNotContain("stock-host");
+    }
+
+    // ---- durations ----
+
+    static Stream<Arguments> durationSetters() {
+        return Stream.of(
+                setter("prepareTimeout", RuntimeOptions.Builder::prepareTimeout),
+                setter("commitTimeout", RuntimeOptions.Builder::commitTimeout),
+                setter("readTimeout", RuntimeOptions.Builder::readTimeout),
+                setter("connectTimeout", RuntimeOptions.Builder::connectTimeout),
+                setter("transactionTimeout", RuntimeOptions.Builder::transactionTimeout),
+                setter("leaseDuration", RuntimeOptions.Builder::leaseDuration),
+                setter("recordRetention", RuntimeOptions.Builder::recordRetention));
+    }
+
+    private static Arguments setter(
+            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
+        return Arguments.of(field, setter);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("durationSetters")
+    void nullDurationIsRefusedNamingTheField(
+            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), null))
+                .withMessage(field + " must not be null");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("durationSetters")
+    void zeroDurationIsRefusedNamingFieldAndValue(
+            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ZERO))
+                .withMessage(field + " must be positive, was PT0S");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("durationSetters")
+    void negativeDurationIsRefusedNamingFieldAndValue(
+            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ofMillis(-250)))
+                .withMessage(field + " must be positive, was PT-0.25S");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("durationSetters")
+    void smallestPositiveDurationIsAccepted(
+            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
+        RuntimeOptions.Builder builder = RuntimeOptions.builder();
+        assertThat(setter.apply(builder, Duration.ofNanos(1))).isSameAs(builder);
+    }
+
+    // ---- lease versus timeouts ----
+
+    @Test
+    void leaseEqualToPrepareplusCommitTimeoutIsRefusedAtBuildNamingAllThree() {
+        RuntimeOptions.Builder builder = oneParticipant()
+                .prepareTimeout(Duration.ofSeconds(1))
+                .commitTimeout(Duration.ofSeconds(3))
+                .leaseDuration(Duration.ofSeconds(4));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(builder::build)
+                .withMessage("leaseDuration (PT4S) must be longer than prepareTimeout + commitTimeout (PT4S)");
+    }
+
+    @Test
+    void leaseShorterThanTheDefaultTimeoutsIsRefusedAtBuild() {
+        RuntimeOptions.Builder builder = oneParticipant().leaseDuration(Duration.ofSeconds(1));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(builder::build)
+                .withMessage("leaseDuration (PT1S) must be longer than prepareTimeout + commitTimeout (PT4S)");
+    }
+
+    @Test
+    void raisingTimeoutsPastTheDefaultLeaseIsRefusedAtBuild() {
+        RuntimeOptions.Builder builder = oneParticipant().prepareTimeout(Duration.ofSeconds(9));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(builder::build)
+                .withMessage("leaseDuration (PT10S) must be longer than prepareTimeout + commitTimeout (PT11S)");
+    }
+
+    @Test
+    void leaseJustLongerThanPrepareplusCommitTimeoutIsAccepted() {
+        RuntimeOptions o = oneParticipant()
+                .prepareTimeout(Duration.ofSeconds(1))
+                .commitTimeout(Duration.ofSeconds(3))
+                .leaseDuration(Duration.ofSeconds(4).plusMillis(1))
+                .build();
+
+        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(4001));
+    }
+
+    // ---- participants ----
+
+    @Test
+    void noParticipantIsRefusedAtBuild() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().build())
+                .withMessage("at least one participant is required");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "has space", "a:b", "a{b}", "ü", "a/b"})
+    void badParticipantNameIsRefusedNamingTheName(String name) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().participant(name, "redis://h:1"))
+                .withMessage("participant name must be 1-64 characters of [A-Za-z0-9_.-], was '" + name + "'");
+    }
+
+    @Test
+    void nullParticipantNameIsRefused() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().participant(null, "redis://h:1"))
+                .withMessage("participant name must be 1-64 characters of [A-Za-z0-9_.-], was null");
+    }
+
+    @Test
+    void participantNameOf64CharactersIsAcceptedAnd65Refused() {
+        String max = "n".repeat(64);
+        assertThat(RuntimeOptions.builder()
+                        .participant(max, "redis://h:1")
+                        .build()
+                        .participants())
+                .containsOnlyKeys(max);
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().participant(max + "n", "redis://h:1"))
+                .withMessageContaining("was '" + max + "n'");
+    }
+
+    @Test
+    void duplicateParticipantIsRefusedNamingIt() {
+        RuntimeOptions.Builder builder = oneParticipant();
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> builder.participant("a", "redis://other-host:6379"))
+                .withMessage("participant 'a' is already defined");
+        assertThat(builder.build().participants()).containsEntry("a", "redis://127.0.0.1:6379");
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "REDIS://h:1", " redis://h:1"})
+    void badUriIsRefusedNamingParticipantAndUri(String uri) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
+                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI,"
+                        + " was " + (uri == null ? "null" : "'" + uri + "'"));
+    }
+
+    @Test
+    void badUriSchemeIsRefusedWithThePasswordRedacted() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().participant("a", "reddis://alice:s3cr3t@host:6379/0"))
+                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI,"
+                        + " was 'reddis://alice:***@host:6379/0'");
+    }
+
+    /** Lettuce syntax allows a password without a user ({@code redis://password@host}): it must not leak either. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "http://s3cr3t@host:6379",
+                "http://:s3cr3t@host:6379",
+                "http://alice:s3cr3t@host:6379",
+                "http://alice:s3@cr3t@host:6379",
+                "http://alice:s3/cr3t@host:6379",
+                "alice:s3cr3t@host:6379",
+                "s3cr3t@host"
+            })
+    void passwordNeverAppearsInTheMessage(String uri) {
+        assertThatThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("***@")
+                .hasMessageNotContaining("s3")
+                .hasMessageNotContaining("cr3t");
+    }
+
+    // ---- namespace and limits ----
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"{redtx}:", "redtx{", "redtx}"})
+    void namespaceThatIsEmptyOrHasBracesIsRefusedNamingIt(String namespace) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().namespace(namespace))
+                .withMessage("namespace must be non-empty and contain no '{' or '}', was "
+                        + (namespace == null ? "null" : "'" + namespace + "'"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1})
+    void maxValueBytesBelowOneIsRefusedNamingTheValue(int bytes) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().maxValueBytes(bytes))
+                .withMessage("maxValueBytes must be >= 1, was " + bytes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -7})
+    void maxKeysPerTransactionBelowOneIsRefusedNamingTheValue(int keys) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(keys))
+                .withMessage("maxKeysPerTransaction must be >= 1, was " + keys);
+    }
+
+    @Test
+    void maxKeysPerTransactionAbove5000IsRefusedNamingTheValue() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(5001))
+                .withMessage("maxKeysPerTransaction must be <= 5000, was 5001");
+    }
+
+    @Test
+    void nullRetryPolicyIsRefusedNamingTheField() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().retryPolicy(null))
+                .withMessage("retryPolicy must not be null");
+    }
+
+    // ---- immutability ----
+
+    @Test
+    void changingTheBuilderAfterBuildDoesNotChangeTheBuiltOptions() {
+        RuntimeOptions.Builder builder = oneParticipant().prepareTimeout(Duration.ofSeconds(1));
+        RuntimeOptions first = builder.build();
+
+        builder.participant("b", "redis://127.0.0.1:6380")
+                .prepareTimeout(Duration.ofSeconds(3))
+                .namespace("other:")
+                .maxValueBytes(10)
+                .retryPolicy(RetryPolicy.none());
+        RuntimeOptions second = builder.build();
+
+        assertThat(first.participants()).containsOnlyKeys("a");
+        assertThat(first.prepareTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(first.namespace()).isEqualTo("redtx:");
+        assertThat(first.maxValueBytes()).isEqualTo(RuntimeOptions.DEFAULT_MAX_VALUE_BYTES);
+        assertThat(first.retryPolicy()).isEqualTo(RetryPolicy.defaults());
+        assertThat(second.participants()).containsOnlyKeys("a", "b");
+        assertThat(second.prepareTimeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void participantsMapIsUnmodifiableAndKeepsInsertionOrder() {
+        RuntimeOptions o = RuntimeOptions.builder()
+                .participant("z", "redis://h:1")
+                .participant("a", "redis://h:2")
+                .participant("m", "redis://h:3")
+                .build();
+
+        assertThat(o.participants().keySet()).containsExactly("z", "a", "m");
+        assertThatThrownBy(() -> o.participants().put("x", "redis://h:4"))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> o.participants().remove("z")).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void aRefusedValueLeavesTheBuilderUnchanged() {
+        RuntimeOptions.Builder builder = oneParticipant().readTimeout(Duration.ofMillis(700));
+
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.readTimeout(Duration.ZERO));
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.namespace("{x}"));
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.participant("b", "http://h:1"));
+
+        RuntimeOptions o = builder.build();
+        assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(700));
+        assertThat(o.namespace()).isEqualTo("redtx:");
+        assertThat(o.participants()).containsOnlyKeys("a");
+    }
+}
