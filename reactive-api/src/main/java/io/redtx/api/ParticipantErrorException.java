@@ -10,6 +10,7 @@ public final class ParticipantErrorException extends RedtxNonTransientException 
     private static final long serialVersionUID = 1L;
 
     private final String participant;
+    private final String reply;
 
     /**
      * @param transactionId the attempt concerned, or {@code null}
@@ -20,10 +21,16 @@ public final class ParticipantErrorException extends RedtxNonTransientException 
     public ParticipantErrorException(String transactionId, String participant, String message, Throwable cause) {
         super("Participant '" + participant + "' replied with an error: " + message, transactionId, cause);
         this.participant = participant;
+        this.reply = message;
     }
 
     /** @return the participant that replied with the error */
     public String participant() {
         return participant;
+    }
+
+    /** @return the error as the participant gave it (with the key involved where known) */
+    public String reply() {
+        return reply;
     }
 }

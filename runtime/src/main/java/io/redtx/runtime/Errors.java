@@ -32,7 +32,7 @@ final class Errors {
             return u.transactionId() == null ? new ParticipantUnavailableException(txId, participant, u.getCause()) : u;
         }
         if (e instanceof ParticipantErrorException p && p.transactionId() == null) {
-            return new ParticipantErrorException(txId, participant, p.getCause().getMessage(), p.getCause());
+            return new ParticipantErrorException(txId, participant, p.reply(), p.getCause());
         }
         if (e instanceof RedtxException r) {
             return r;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The protocol's Lua scripts, loaded once per JVM from resources. Each script is {@code lib.lua} followed by its own
@@ -19,7 +20,16 @@ enum LuaScript {
     PREPARE("prepare.lua", false),
     COMMIT("commit.lua", false),
     ABORT("abort.lua", false),
-    FORGET("forget.lua", false);
+    FORGET("forget.lua", false),
+    PROBE("probe.lua", true);
+
+    /**
+     * Every command the scripts call ({@code LuaScriptTest} keeps this equal to what the sources call). A user must
+     * be allowed all of them, plus EVALSHA and SCRIPT LOAD.
+     */
+    static final List<String> CALLED_COMMANDS = List.of(
+            "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
+            "pexpire");
 
     private final String body;
     private final String sha;

@@ -24,13 +24,19 @@ final class Participant {
 
     private final String name;
     private final RedisURI uri;
+    private final String[] probeArgs;
     private final RedisClient client;
     private final Mono<StatefulRedisConnection<String, String>> connection;
     private final AtomicReference<StatefulRedisConnection<String, String>> open = new AtomicReference<>();
     private volatile boolean closed;
 
-    Participant(String name, RedisURI uri, RedisClient client, Duration connectTimeout) {
+    Participant(String name, RedisURI uri, RedisClient client, Duration connectTimeout, String probeKey) {
         this.name = name;
+        this.probeArgs = new String[LuaScript.CALLED_COMMANDS.size() + 1];
+        probeArgs[0] = probeKey;
+        for (int i = 0; i < LuaScript.CALLED_COMMANDS.size(); i++) {
+            probeArgs[i + 1] = LuaScript.CALLED_COMMANDS.get(i);
+        }
         this.uri = uri;
         this.client = client;
         // Bounded on its own: a first connection (handshake, script loading, a cold JVM) must not eat into the
@@ -64,7 +70,15 @@ final class Participant {
         }
         return Flux.fromArray(LuaScript.values())
                 .concatMap(s -> c.reactive().scriptLoad(s.body()))
-                .then(Mono.just(c))
+                .then(evalsha(c, LuaScript.PROBE, new String[0], probeArgs))
+                .flatMap(missing -> missing.isEmpty()
+                        ? Mono.just(c)
+                        : Mono.error(new ParticipantErrorException(
+                                null,
+                                name,
+                                "the Redis user lacks permission for " + missing
+                                        + " (every command of the ACL list in docs/protocol.md is needed)",
+                                null)))
                 // Scripts not loaded (NOPERM, timeout): do not keep the connection, or every later attempt would find
                 // the slot taken and fail with "runtime closed" while the first connection leaks.
                 .doOnError(e -> discard(c))

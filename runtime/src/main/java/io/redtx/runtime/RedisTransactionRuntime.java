@@ -81,8 +81,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         .build())
                 .build());
         Map<String, Participant> participants = new LinkedHashMap<>();
-        uris.forEach(
-                (name, uri) -> participants.put(name, new Participant(name, uri, client, options.connectTimeout())));
+        uris.forEach((name, uri) -> participants.put(
+                name, new Participant(name, uri, client, options.connectTimeout(), options.namespace() + "probe")));
         this.ctx = new RuntimeContext(options, participants, hooks);
         this.retry = retrySpec(options.retryPolicy());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
