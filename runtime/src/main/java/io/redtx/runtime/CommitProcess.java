@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
@@ -126,6 +127,9 @@ final class CommitProcess {
         return s.participant
                 .eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args)
                 .onErrorMap(e -> {
+                    if (e instanceof Error) {
+                        return e;
+                    }
                     if (Errors.notSent(e) || Errors.serverRefused(e)) {
                         tx.state.set(DefaultTransaction.ROLLED_BACK);
                         return Errors.map(e, id, s.name(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
@@ -157,6 +161,7 @@ final class CommitProcess {
                 .thenMany(Flux.fromIterable(shards))
                 .flatMap(s -> prepare(s, shardNames), shards.size())
                 .then()
+                .onErrorMap(Exceptions::isMultiple, Errors::first)
                 .onErrorResume(this::abortThenFail)
                 .then(Mono.defer(() -> ctx.hooks.at(ProtocolHooks.Step.AFTER_PREPARE, id)))
                 .then(Mono.defer(() -> {

@@ -7,7 +7,9 @@ import io.redtx.api.RedtxException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
+import reactor.core.Exceptions;
 
 /** Maps what Lettuce and Reactor signal to redtx's exceptions (in the spirit of Lettuce's ExceptionFactory). */
 final class Errors {
@@ -20,8 +22,11 @@ final class Errors {
      * {@link ParticipantErrorException}; anything else (connection refused, closed, reset) becomes
      * {@link ParticipantUnavailableException}.
      */
-    static RedtxException map(
+    static Throwable map(
             Throwable e, String txId, String participant, TransactionPhase phase, Duration configuredTimeout) {
+        if (e instanceof Error) {
+            return e; // a JVM or test-tool error (BlockHound's, say) is nobody's participant failure
+        }
         if (e instanceof TimeoutException) {
             return new TransactionTimeoutException(txId, phase, configuredTimeout, participant);
         }
@@ -52,6 +57,23 @@ final class Errors {
         }
         String message = e.getMessage();
         return message != null && message.contains("Currently not connected");
+    }
+
+    /**
+     * The one error to report when concurrent legs failed together (Reactor then signals a composite): the first redtx
+     * error, so a conflict stays retryable, else the first.
+     */
+    static Throwable first(Throwable e) {
+        if (!Exceptions.isMultiple(e)) {
+            return e;
+        }
+        List<Throwable> all = Exceptions.unwrapMultiple(e);
+        for (Throwable t : all) {
+            if (t instanceof RedtxException) {
+                return t;
+            }
+        }
+        return all.get(0);
     }
 
     /** True for an error reply of the server: the script did not run (NOSCRIPT, NOPERM, OOM) or failed as a whole. */

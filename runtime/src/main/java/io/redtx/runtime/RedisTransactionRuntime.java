@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -178,6 +179,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .defaultIfEmpty(Optional.empty())
                 .onErrorResume(error -> tx.rollback().onErrorComplete().then(Mono.error(error)))
                 .flatMap(value -> tx.commit().map(c -> new TransactionResult<T>(value.orElse(null), c)))
+                // Concurrent reads that conflict together arrive as a composite: report (and retry on) one of them.
+                .onErrorMap(Exceptions::isMultiple, Errors::first)
                 .doOnCancel(tx::cancel);
     }
 

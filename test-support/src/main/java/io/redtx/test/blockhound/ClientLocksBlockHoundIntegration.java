@@ -1,0 +1,37 @@
+package io.redtx.test.blockhound;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * The short, CPU-only critical sections of the client libraries that may park under contention, and only those;
+ * everything else stays forbidden on Reactor and Netty threads. Registered through {@code ServiceLoader}, so every
+ * test JVM that has BlockHound and this module applies it (BlockHound itself is an optional dependency here).
+ *
+ * <ul>
+ *   <li>Netty 4.2's adaptive buffer allocator guards the growth of its magazine group with a {@code StampedLock}
+ *       write lock, held for a few instructions; Netty's own BlockHound integration does not list it yet.
+ *   <li>Lettuce's {@code SharedLock} takes a {@code ReentrantLock} for a few instructions on every command write
+ *       ({@code incrementWriters}) and before an exclusive section ({@code lockWritersExclusive}). redtx writes to one
+ *       participant's connection from whichever thread completes the previous step (another connection's event
+ *       loop, a timeout or retry-backoff timer), so under load two threads meet there and one parks for a moment.
+ *       Not allowing it is worse than a false alarm: the {@code BlockingOperationError} thrown from inside
+ *       {@code lock()} makes {@code DefaultEndpoint.write}'s {@code finally} decrement a writer count it never
+ *       incremented, after which every write to that connection spins forever (seen with 64 concurrent transfers).
+ *   <li>Lettuce's {@code DefaultEndpoint.validateWrite} reads the size of its command queues on every write; with a
+ *       bounded {@code requestQueueSize} (the runtime sets 100,000) those are {@code ArrayBlockingQueue}s, whose
+ *       {@code size()} takes the queue's {@code ReentrantLock}, so concurrent writers park there for a moment too.
+ * </ul>
+ */
+public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegration {
+
+    @Override
+    public void applyTo(BlockHound.Builder builder) {
+        builder.allowBlockingCallsInside(
+                "io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive");
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "validateWrite");
+    }
+}
