@@ -7,9 +7,11 @@ import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStateException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
@@ -37,6 +39,9 @@ final class DefaultTransaction implements Transaction {
     private final Map<String, KeyEntry> entries = new LinkedHashMap<>();
 
     private final Sinks.One<CommitResult> outcome = Sinks.one();
+    /** Reads sent and not yet answered (guarded by {@code this}); see {@link #sentCommandsDone()}. */
+    private List<CompletableFuture<?>> sentReads;
+
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
 
@@ -124,6 +129,38 @@ final class DefaultTransaction implements Transaction {
     TransactionConflictException foreignIntent(Participant p, String key, String owner) {
         return new TransactionConflictException(
                 id, p.name(), key, TransactionConflictException.Reason.FOREIGN_INTENT, "held by " + owner);
+    }
+
+    /** Records a read handed to a connection; its reply may come after its subscriber has gone. */
+    void readSent(CompletableFuture<?> reply) {
+        synchronized (this) {
+            if (sentReads == null) {
+                sentReads = new ArrayList<>();
+            }
+            sentReads.add(reply);
+        }
+    }
+
+    /**
+     * Completes when every read this attempt sent has been answered (or after the read timeout). A failed attempt
+     * waits here before its error goes on to a retry: when one of many concurrent reads conflicts, the others are
+     * cancelled but already queued on the connections, and an attempt that retried at once would pile new reads on
+     * top of them without bound. Waiting keeps what each transaction has queued bounded.
+     */
+    Mono<Void> sentCommandsDone() {
+        CompletableFuture<?>[] pending;
+        synchronized (this) {
+            if (sentReads == null) {
+                return Mono.empty();
+            }
+            pending = sentReads.stream().filter(f -> !f.isDone()).toArray(CompletableFuture[]::new);
+        }
+        if (pending.length == 0) {
+            return Mono.empty();
+        }
+        return Mono.fromFuture(CompletableFuture.allOf(pending), true)
+                .onErrorComplete()
+                .timeout(ctx.options.readTimeout(), Mono.empty());
     }
 
     // ---- lifecycle ----

@@ -384,7 +384,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     private Mono<List<Object>> read(KeyEntry e, String op, String field) {
         Duration timeout = tx.ctx.options.readTimeout();
         return participant
-                .eval(LuaScript.READ, timeout, new String[] {e.key, e.lockKey}, tx.id(), op, field)
+                .eval(LuaScript.READ, timeout, tx::readSent, new String[] {e.key, e.lockKey}, tx.id(), op, field)
                 .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout))
                 .flatMap(reply -> {
                     String status = (String) reply.get(0);

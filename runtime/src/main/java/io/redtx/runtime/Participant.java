@@ -12,7 +12,9 @@ import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -70,7 +72,7 @@ final class Participant {
         }
         return Flux.fromArray(LuaScript.values())
                 .concatMap(s -> c.reactive().scriptLoad(s.body()))
-                .then(evalsha(c, LuaScript.PROBE, new String[0], probeArgs))
+                .then(evalsha(c, LuaScript.PROBE, null, new String[0], probeArgs))
                 .flatMap(missing -> missing.isEmpty()
                         ? Mono.just(c)
                         : Mono.error(new ParticipantErrorException(
@@ -98,19 +100,40 @@ final class Participant {
      * failing to connect is a {@link ParticipantUnavailableException}.
      */
     Mono<List<Object>> eval(LuaScript script, Duration timeout, String[] keys, String... args) {
-        return connection.flatMap(c -> evalsha(c, script, keys, args)
+        return eval(script, timeout, null, keys, args);
+    }
+
+    /**
+     * Like {@link #eval(LuaScript, Duration, String[], String...)}, and hands every command sent to {@code sent}, so
+     * the caller can wait for commands whose subscriber has gone (see {@link DefaultTransaction#sentCommandsDone}).
+     */
+    Mono<List<Object>> eval(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
+        return connection.flatMap(c -> evalsha(c, script, sent, keys, args)
                 .onErrorResume(
                         RedisNoScriptException.class,
-                        e -> c.reactive().scriptLoad(script.body()).then(evalsha(c, script, keys, args)))
+                        e -> c.reactive().scriptLoad(script.body()).then(evalsha(c, script, sent, keys, args)))
                 .timeout(timeout));
     }
 
     private static Mono<List<Object>> evalsha(
-            StatefulRedisConnection<String, String> c, LuaScript script, String[] keys, String[] args) {
-        // The reply of a MULTI script is one element: the whole list.
-        return c.reactive()
-                .<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
-                .single();
+            StatefulRedisConnection<String, String> c,
+            LuaScript script,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        // The async API, not the reactive one: a cancelled subscriber (a timeout, a sibling's failure in a fan-out)
+        // must not cancel a command already handed to the connection. Its reply is still read and dropped; the
+        // scripts are idempotent, and abort/settle logic, not cancellation, decides what a sent command meant.
+        return Mono.defer(() -> {
+            CompletableFuture<List<Object>> reply = c.async()
+                    .<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
+                    .toCompletableFuture();
+            if (sent != null) {
+                sent.accept(reply);
+            }
+            return Mono.fromFuture(reply, true);
+        });
     }
 
     Mono<Void> close() {

@@ -177,7 +177,10 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return Mono.defer(() -> Mono.<T>from(work.apply(tx)))
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
-                .onErrorResume(error -> tx.rollback().onErrorComplete().then(Mono.error(error)))
+                .onErrorResume(error -> tx.rollback()
+                        .onErrorComplete()
+                        .then(tx.sentCommandsDone())
+                        .then(Mono.error(error)))
                 .flatMap(value -> tx.commit().map(c -> new TransactionResult<T>(value.orElse(null), c)))
                 // Concurrent reads that conflict together arrive as a composite: report (and retry on) one of them.
                 .onErrorMap(Exceptions::isMultiple, Errors::first)
