@@ -144,4 +144,23 @@ class CommitTest extends ThreeParticipantsTestBase {
         assertThat(get(a, "k")).isEqualTo("v");
         assertThat(get(b, "k")).isEqualTo("w");
     }
+
+    @Test
+    void emptiedScriptCacheIsReloadedOnNoscript() {
+        var rt = runtime();
+        StepVerifier.create(rt.inTransaction(
+                        t -> t.on("a").set("k", "1").then(t.on("b").set("k", "1"))))
+                .verifyComplete();
+        // What a restarted server looks like to a live connection: no scripts.
+        a.command("SCRIPT", "FLUSH");
+        b.command("SCRIPT", "FLUSH");
+
+        StepVerifier.create(rt.inTransaction(
+                        t -> t.on("a").incrBy("k", 1).then(t.on("b").incrBy("k", 1))))
+                .expectNext(2L)
+                .verifyComplete();
+        assertThat(get(a, "k")).isEqualTo("2");
+        assertThat(get(b, "k")).isEqualTo("2");
+        assertNoIntents();
+    }
 }
