@@ -132,16 +132,7 @@ class AclTest {
     }
 
     private static void awaitBackground(RedisTransactionRuntime rt) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (rt.backgroundTasks() > 0) {
-            assertThat(System.nanoTime()).as("background tasks still running").isLessThan(deadline);
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        ThreeParticipantsTestBase.awaitTrue(() -> rt.backgroundTasks() == 0);
     }
 
     private static void assertNoIntents(RedisServer... servers) {
