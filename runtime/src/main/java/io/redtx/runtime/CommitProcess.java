@@ -147,7 +147,7 @@ final class CommitProcess {
                         return Mono.just(result(CommitProtocol.ONE_PHASE, true));
                     }
                     tx.state.set(DefaultTransaction.ROLLED_BACK);
-                    return Mono.error(refusal(s, reply));
+                    return refused(s, reply);
                 });
     }
 
@@ -178,19 +178,20 @@ final class CommitProcess {
         keys[0] = txKeys[0];
         keys[1] = txKeys[1];
         System.arraycopy(s.pairKeys, 0, keys, 2, s.pairKeys.length);
-        String[] args = new String[s.specs.size() + 4];
+        String[] args = new String[s.specs.size() + 5];
         args[0] = id;
         args[1] = ctx.leaseMillis;
         args[2] = s == primary ? "1" : "0";
         args[3] = s == primary ? shardNames : "";
+        args[4] = primary == null ? "" : primary.name(); // where a resolver finds the record
         for (int i = 0; i < s.specs.size(); i++) {
-            args[i + 4] = s.specs.get(i);
+            args[i + 5] = s.specs.get(i);
         }
         Duration timeout = ctx.options.prepareTimeout();
         return s.participant
                 .eval(LuaScript.PREPARE, timeout, keys, args)
                 .onErrorMap(e -> Errors.map(e, id, s.name(), TransactionPhase.PREPARE, timeout))
-                .flatMap(reply -> "OK".equals(reply.get(0)) ? Mono.empty() : Mono.error(refusal(s, reply)));
+                .flatMap(reply -> "OK".equals(reply.get(0)) ? Mono.empty() : refused(s, reply));
     }
 
     /** A refusal, error, timeout before the commit point: roll back, then report (the rollback runs once). */
@@ -355,6 +356,19 @@ final class CommitProcess {
     private TransactionStateException cancelled() {
         return new TransactionStateException(
                 id, "transaction " + id + " was cancelled or rolled back before its " + "commit point");
+    }
+
+    /**
+     * Fails with the refusal; a foreign intent whose lease has expired is resolved first, so that the retry finds the
+     * key free.
+     */
+    private <T> Mono<T> refused(ShardPlan s, List<Object> reply) {
+        RedtxException error = refusal(s, reply);
+        if (error instanceof TransactionConflictException c
+                && c.reason() == TransactionConflictException.Reason.FOREIGN_INTENT) {
+            return ctx.resolver.resolve(s.participant, (String) reply.get(3)).then(Mono.error(error));
+        }
+        return Mono.error(error);
     }
 
     /** Maps a script's refusal reply to the exception naming the key. */

@@ -389,7 +389,12 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 .flatMap(reply -> {
                     String status = (String) reply.get(0);
                     if ("L".equals(status)) {
-                        return Mono.error(tx.foreignIntent(participant, e.key, (String) reply.get(1)));
+                        String owner = (String) reply.get(1);
+                        // Settle the owner first if its lease expired, so the retry finds the key free.
+                        return tx.ctx
+                                .resolver
+                                .resolve(participant, owner)
+                                .then(Mono.error(tx.foreignIntent(participant, e.key, owner)));
                     }
                     if ("WRONGTYPE".equals(status)) {
                         return Mono.error(new ParticipantErrorException(

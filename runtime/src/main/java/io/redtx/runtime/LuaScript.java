@@ -21,6 +21,7 @@ enum LuaScript {
     COMMIT("commit.lua", false),
     ABORT("abort.lua", false),
     FORGET("forget.lua", false),
+    INSPECT("inspect.lua", true),
     PROBE("probe.lua", true);
 
     /**

@@ -18,9 +18,11 @@ final class RuntimeContext {
     final String leaseMillis;
     final String retentionMillis;
     final ProtocolHooks hooks;
+    final Resolver resolver;
 
     RuntimeContext(RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks) {
         this.hooks = hooks;
+        this.resolver = new Resolver(this);
         this.options = options;
         this.keys = new Keys(options.namespace());
         this.participants = Map.copyOf(participants);

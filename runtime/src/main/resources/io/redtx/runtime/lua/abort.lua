@@ -4,13 +4,20 @@
 -- tombstone only. Idempotent.
 -- A read-only transaction releases its read locks with keepTombstone '0': a late prepare of it could only leave
 -- read locks, which expire with their lease, so no tombstone is worth its memory.
--- KEYS: txKey, indexKey. ARGV: txid, retentionMs, keepTombstone ('1' | '0').
--- Reply: {'A'} | {'C'}
+-- A resolver (another transaction that met this one's intent) passes onlyIfExpired '1': a PREPARED transaction whose
+-- lease has not expired on this shard's clock is then left alone. On the primary this is the decision: the record,
+-- not the expired lease, says COMMITTED (roll forward) or, now, ABORTED; with no record at all the tombstone written
+-- here makes a late prepare fail.
+-- KEYS: txKey, indexKey. ARGV: txid, retentionMs, keepTombstone ('1' | '0'), onlyIfExpired ('1' | absent).
+-- Reply: {'A'} | {'C'} | {'LIVE'}
 local txKey, indexKey = KEYS[1], KEYS[2]
 local txid = ARGV[1]
 local state = redis.call('HGET', txKey, 'st')
 if state == 'C' then
   return {'C'}
+end
+if state == 'P' and ARGV[4] == '1' and server_time_ms() < tonumber(redis.call('HGET', txKey, 'lease')) then
+  return {'LIVE'}
 end
 if state == 'P' then
   for _, lk in ipairs(cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))) do

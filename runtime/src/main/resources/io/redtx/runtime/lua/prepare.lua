@@ -2,7 +2,8 @@
 -- validates, then writes the intent: locks for every key, the staged writes and the lease deadline (server clock)
 -- in the transaction key, and an entry in the shard's intent index. The primary's transaction key is also the
 -- transaction record (state PREPARED, shards, created).
--- KEYS: txKey, indexKey, (key, lockKey)*. ARGV: txid, leaseMs, isPrimary ('1'|'0'), shards, then per-key specs.
+-- KEYS: txKey, indexKey, (key, lockKey)*. ARGV: txid, leaseMs, isPrimary ('1'|'0'), shards, primary participant name
+-- ('' for a read-only transaction, which has no record), then per-key specs.
 -- Reply: {'OK'} | {'SETTLED', state} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}
 local txKey, indexKey = KEYS[1], KEYS[2]
 local txid = ARGV[1]
@@ -12,7 +13,7 @@ if state == 'P' then
 elseif state then
   return {'SETTLED', state}
 end
-local failure, writes, modes = validate_all(3, 5, txid)
+local failure, writes, modes = validate_all(3, 6, txid)
 if failure then
   return failure
 end
@@ -34,7 +35,8 @@ for i = 3, #KEYS, 2 do
     ops[#ops + 1] = {KEYS[i], unpack(ARGV, p + 1, p + n)}
   end
 end
-redis.call('HSET', txKey, 'st', 'P', 'lease', deadline, 'primary', ARGV[3], 'shards', ARGV[4], 'created', now,
+redis.call('HSET', txKey, 'st', 'P', 'lease', deadline, 'primary', ARGV[3], 'shards', ARGV[4], 'pn', ARGV[5],
+  'created', now,
   'locks', cmsgpack.pack(locks), 'ops', cmsgpack.pack(ops))
 redis.call('ZADD', indexKey, deadline, txid)
 return {'OK'}

@@ -1,0 +1,116 @@
+package io.redtx.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionConflictException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * A coordinator that dies at a protocol step leaves intents behind; the next transaction that meets one after its
+ * lease expired settles it through the primary's record.
+ */
+class RecoveryTest extends ThreeParticipantsTestBase {
+
+    private static final Duration LEASE = Duration.ofMillis(400);
+
+    /** Runs a transfer-like transaction whose coordinator "dies" (stops for good) after {@code step}. */
+    private static void crashAfter(ProtocolHooks.Step step) {
+        RuntimeOptions options = options()
+                .prepareTimeout(Duration.ofMillis(150))
+                .commitTimeout(Duration.ofMillis(150))
+                .leaseDuration(LEASE)
+                .retryPolicy(RetryPolicy.none())
+                .build();
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
+                options,
+                (at, id) -> at == step ? Mono.error(new IllegalStateException("coordinator died")) : Mono.empty());
+        try {
+            StepVerifier.create(dying.inTransaction(
+                            t -> t.on("a").set("x", "1").then(t.on("b").set("y", "2"))))
+                    .expectErrorMessage("coordinator died")
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            dying.close(); // its memory is gone; only Redis remembers
+        }
+    }
+
+    private RedisTransactionRuntime survivor() {
+        return runtime(o -> o.retryPolicy(RetryPolicy.builder()
+                .maxAttempts(100)
+                .minBackoff(Duration.ofMillis(20))
+                .maxBackoff(Duration.ofMillis(50))
+                .build()));
+    }
+
+    @Test
+    void expiredIntentOfACoordinatorThatDiedBeforeTheCommitPointIsRolledBack() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        assertThat(a.command("ZCARD", "redtx:idx")).as("intent left on a").isEqualTo(1L);
+
+        StepVerifier.create(survivor()
+                        .inTransaction(t -> t.on("a")
+                                .get("x")
+                                .defaultIfEmpty("absent")
+                                .flatMap(seen -> t.on("b")
+                                        .get("y")
+                                        .defaultIfEmpty("absent")
+                                        .map(y -> seen + "/" + y))))
+                .expectNext("absent/absent")
+                .verifyComplete();
+
+        assertThat(get(a, "x")).isNull();
+        assertThat(get(b, "y")).isNull();
+        awaitTrue(() ->
+                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+        assertNoIntents();
+    }
+
+    @Test
+    void expiredIntentOfACoordinatorThatDiedAfterTheCommitPointIsRolledForward() {
+        crashAfter(ProtocolHooks.Step.AFTER_COMMIT_POINT);
+
+        StepVerifier.create(survivor()
+                        .inTransaction(t ->
+                                Mono.zip(t.on("a").get("x"), t.on("b").get("y")).map(z -> z.getT1() + "/" + z.getT2())))
+                .expectNext("1/2")
+                .verifyComplete();
+        assertNoIntents();
+    }
+
+    @Test
+    void intentWithALiveLeaseIsNotResolved() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+
+        StepVerifier.create(runtime(o -> o.retryPolicy(RetryPolicy.none()))
+                        .inTransaction(t -> t.on("a").get("x")))
+                .expectError(TransactionConflictException.class)
+                .verify(Duration.ofSeconds(10));
+        assertThat(a.command("ZCARD", "redtx:idx")).isEqualTo(1L);
+        assertThat(b.command("ZCARD", "redtx:idx")).isEqualTo(1L);
+        assertThat(a.command("KEYS", "redtx:lk:*")).isEqualTo(List.of("redtx:lk:{x}"));
+    }
+
+    @Test
+    void resolverLeavesAbortedTombstonesOnEveryShard() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        // Each intent is settled by the transaction that meets it (a recovery service will sweep the rest): read both.
+        StepVerifier.create(survivor()
+                        .inTransaction(t -> t.on("b").get("y").then(t.on("a").get("x"))))
+                .verifyComplete();
+        awaitTrue(() ->
+                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+
+        // Every transaction key left is an ABORTED tombstone: a replayed prepare of that id finds it and is refused.
+        for (var s : List.of(a, b)) {
+            for (Object key : (List<?>) s.command("KEYS", "redtx:tx:*")) {
+                assertThat(s.command("HGET", (String) key, "st")).isEqualTo("A");
+            }
+        }
+    }
+}
