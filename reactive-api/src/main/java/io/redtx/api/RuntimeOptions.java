@@ -34,6 +34,8 @@ public final class RuntimeOptions {
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
     /** Default time settled transaction markers (tombstones, commit markers) are kept. */
     public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofMinutes(5);
+    /** Default period of the background recovery pass. */
+    public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(5);
     /** Default prefix of every key redtx writes for itself. */
     public static final String DEFAULT_NAMESPACE = "redtx:";
     /** Default largest value (UTF-8 bytes) accepted by a write. */
@@ -52,6 +54,7 @@ public final class RuntimeOptions {
     private final Duration transactionTimeout;
     private final Duration leaseDuration;
     private final Duration recordRetention;
+    private final Duration recoveryInterval;
     private final RetryPolicy retryPolicy;
     private final String namespace;
     private final int maxValueBytes;
@@ -66,6 +69,7 @@ public final class RuntimeOptions {
         this.transactionTimeout = b.transactionTimeout;
         this.leaseDuration = b.leaseDuration;
         this.recordRetention = b.recordRetention;
+        this.recoveryInterval = b.recoveryInterval;
         this.retryPolicy = b.retryPolicy;
         this.namespace = b.namespace;
         this.maxValueBytes = b.maxValueBytes;
@@ -120,6 +124,14 @@ public final class RuntimeOptions {
         return recordRetention;
     }
 
+    /**
+     * @return period of the background recovery pass that settles expired intents left by dead coordinators (default
+     *     5 s); {@link Duration#ZERO} turns it off ({@link TransactionRuntime#recover()} still works)
+     */
+    public Duration recoveryInterval() {
+        return recoveryInterval;
+    }
+
     /** @return the retry policy of {@link TransactionRuntime#inTransaction} */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
@@ -147,6 +159,7 @@ public final class RuntimeOptions {
                 + connectTimeout
                 + ", transactionTimeout="
                 + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
+                + ", recoveryInterval=" + recoveryInterval
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
                 + ", maxKeysPerTransaction=" + maxKeysPerTransaction + "}";
     }
@@ -161,6 +174,7 @@ public final class RuntimeOptions {
         private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private Duration recordRetention = DEFAULT_RECORD_RETENTION;
+        private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private String namespace = DEFAULT_NAMESPACE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -253,6 +267,15 @@ public final class RuntimeOptions {
          */
         public Builder recordRetention(Duration retention) {
             this.recordRetention = Options.positive("recordRetention", retention);
+            return this;
+        }
+
+        /**
+         * @param interval period of the background recovery pass, positive, or {@link Duration#ZERO} to turn it off
+         * @return this builder
+         */
+        public Builder recoveryInterval(Duration interval) {
+            this.recoveryInterval = Options.nonNegative("recoveryInterval", interval);
             return this;
         }
 

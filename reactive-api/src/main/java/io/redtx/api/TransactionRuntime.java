@@ -47,6 +47,15 @@ public interface TransactionRuntime extends AutoCloseable {
     Mono<Transaction> begin();
 
     /**
+     * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's
+     * intent index) and settles each through its primary's record — roll forward if COMMITTED, roll back otherwise.
+     * Lazy; each subscription runs a pass. A participant that cannot be reached counts its intents as left.
+     *
+     * @return what the pass did
+     */
+    Mono<RecoveryReport> recover();
+
+    /**
      * Closes gracefully: refuses new transactions, waits for background rollbacks and roll-forwards still running,
      * then closes every connection. Lazy; idempotent.
      *

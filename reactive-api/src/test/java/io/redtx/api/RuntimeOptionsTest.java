@@ -46,6 +46,7 @@ class RuntimeOptionsTest {
                 .isEqualTo(RuntimeOptions.DEFAULT_LEASE_DURATION)
                 .isEqualTo(Duration.ofSeconds(10));
         assertThat(o.recordRetention()).isEqualTo(RuntimeOptions.DEFAULT_RECORD_RETENTION);
+        assertThat(o.recoveryInterval()).isEqualTo(RuntimeOptions.DEFAULT_RECOVERY_INTERVAL);
         assertThat(o.retryPolicy()).isEqualTo(RetryPolicy.defaults());
         assertThat(o.namespace()).isEqualTo(RuntimeOptions.DEFAULT_NAMESPACE).isEqualTo("redtx:");
         assertThat(o.maxValueBytes())
@@ -385,5 +386,21 @@ class RuntimeOptionsTest {
         assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(700));
         assertThat(o.namespace()).isEqualTo("redtx:");
         assertThat(o.participants()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void recoveryIntervalZeroTurnsTheServiceOffAndNegativeIsRefused() {
+        assertThat(RuntimeOptions.builder()
+                        .participant("a", "redis://h:1")
+                        .recoveryInterval(Duration.ZERO)
+                        .build()
+                        .recoveryInterval())
+                .isZero();
+        assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("recoveryInterval must not be negative, was PT-1S");
+        assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("recoveryInterval must not be null");
     }
 }

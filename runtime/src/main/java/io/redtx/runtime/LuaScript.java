@@ -22,6 +22,7 @@ enum LuaScript {
     ABORT("abort.lua", false),
     FORGET("forget.lua", false),
     INSPECT("inspect.lua", true),
+    EXPIRED("expired.lua", true),
     PROBE("probe.lua", true);
 
     /**
@@ -30,7 +31,7 @@ enum LuaScript {
      */
     static final List<String> CALLED_COMMANDS = List.of(
             "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
-            "pexpire");
+            "zrange", "pexpire");
 
     private final String body;
     private final String sha;

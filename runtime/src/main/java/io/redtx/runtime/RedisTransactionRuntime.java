@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
@@ -27,7 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -56,6 +60,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final Retry retry; // null: no retry
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Mono<Void> shutdown;
+    private final Disposable recovery;
 
     private RedisTransactionRuntime(RuntimeOptions options, ProtocolHooks hooks) {
         this.options = options;
@@ -87,6 +92,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.ctx = new RuntimeContext(options, participants, hooks);
         this.retry = retrySpec(options.retryPolicy());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
+        this.recovery = startRecovery(options.recoveryInterval());
     }
 
     /**
@@ -202,6 +208,31 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     }
 
     @Override
+    public Mono<RecoveryReport> recover() {
+        return Mono.defer(() -> {
+            checkOpen();
+            return ctx.resolver.recoverAll();
+        });
+    }
+
+    /** The periodic pass: a pass never overlaps the previous one, and a failed pass does not stop the next. */
+    private Disposable startRecovery(Duration interval) {
+        if (interval.isZero()) {
+            return Disposables.disposed();
+        }
+        return Flux.interval(interval, interval)
+                .onBackpressureDrop()
+                .concatMap(tick -> ctx.resolver.recoverAll(), 1)
+                .subscribe(
+                        report -> {
+                            if (report.expiredIntents() > 0) {
+                                log.info("redtx: recovery pass {}", report);
+                            }
+                        },
+                        e -> log.error("redtx: the recovery service stopped", e));
+    }
+
+    @Override
     public Mono<Void> closeGracefully() {
         return Mono.defer(() -> {
             closed.set(true);
@@ -220,7 +251,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // From here on, handles still open refuse work (TransactionStateException) instead of failing on a closed
         // connection, where a commit would look like an unknown outcome although nothing was sent.
         ctx.closed.set(true);
-        return reactor.core.publisher.Flux.fromIterable(ctx.participants.values())
+        recovery.dispose();
+        return Flux.fromIterable(ctx.participants.values())
                 .flatMap(Participant::close)
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
                 .then(Mono.<Void>create(

@@ -1,6 +1,8 @@
 package io.redtx.runtime;
 
+import io.redtx.api.RecoveryReport;
 import java.util.List;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -15,6 +17,7 @@ import reactor.util.Loggers;
 final class Resolver {
 
     private static final Logger log = Loggers.getLogger(Resolver.class);
+    static final int BATCH = 1000;
 
     private final RuntimeContext ctx;
 
@@ -22,19 +25,54 @@ final class Resolver {
         this.ctx = ctx;
     }
 
+    /** One recovery pass over every participant's intent index (at most {@value #BATCH} expired intents each). */
+    Mono<RecoveryReport> recoverAll() {
+        return Flux.fromIterable(ctx.participants.values())
+                .flatMap(this::recover, ctx.participants.size())
+                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus);
+    }
+
+    private Mono<RecoveryReport> recover(Participant p) {
+        return p.eval(
+                        LuaScript.EXPIRED,
+                        ctx.options.commitTimeout(),
+                        new String[] {ctx.keys.indexKey()},
+                        Integer.toString(BATCH))
+                .flatMapMany(Flux::fromIterable)
+                .concatMap(owner -> resolve(p, (String) owner))
+                .reduce(
+                        RecoveryReport.EMPTY,
+                        (r, outcome) -> r.plus(new RecoveryReport(
+                                1,
+                                outcome == Outcome.ROLLED_FORWARD ? 1 : 0,
+                                outcome == Outcome.ROLLED_BACK ? 1 : 0,
+                                outcome == Outcome.LEFT ? 1 : 0)))
+                .onErrorResume(e -> {
+                    log.warn("redtx: recovery could not read the intents of '{}': {}", p.name(), e.toString());
+                    return Mono.just(RecoveryReport.EMPTY);
+                });
+    }
+
+    /** What became of an intent. */
+    enum Outcome {
+        ROLLED_FORWARD,
+        ROLLED_BACK,
+        /** Live lease, primary unknown here, or a participant did not answer: a later resolver will try again. */
+        LEFT
+    }
+
     /**
      * @param where the participant holding the intent
      * @param owner the id of the transaction owning it
-     * @return {@code true} once the intent is settled, {@code false} if it was left (live lease, unknown primary,
-     *     failure); never an error
+     * @return what became of it; never an error
      */
-    Mono<Boolean> resolve(Participant where, String owner) {
+    Mono<Outcome> resolve(Participant where, String owner) {
         String[] ownerKeys = {ctx.keys.txKey(owner), ctx.keys.indexKey()};
         var timeout = ctx.options.commitTimeout();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {ownerKeys[0]})
                 .flatMap(intent -> {
                     if (!"P".equals(intent.get(0)) || !"1".equals(intent.get(1))) {
-                        return Mono.just(false);
+                        return Mono.just(Outcome.LEFT);
                     }
                     String primaryName = (String) intent.get(2);
                     Participant primary = primaryName.isEmpty() ? where : ctx.participants.get(primaryName);
@@ -43,7 +81,7 @@ final class Resolver {
                                 "redtx: cannot resolve {}: its primary '{}' is not a participant here",
                                 owner,
                                 primaryName);
-                        return Mono.just(false);
+                        return Mono.just(Outcome.LEFT);
                     }
                     return primary.eval(LuaScript.ABORT, timeout, ownerKeys, owner, ctx.retentionMillis, "1", "1")
                             .map(decision -> (String) decision.get(0))
@@ -51,11 +89,11 @@ final class Resolver {
                 })
                 .onErrorResume(e -> {
                     log.warn("redtx: could not resolve {} on '{}' now: {}", owner, where.name(), e.toString());
-                    return Mono.just(false);
+                    return Mono.just(Outcome.LEFT);
                 });
     }
 
-    private Mono<Boolean> settle(
+    private Mono<Outcome> settle(
             Participant where, Participant primary, String[] ownerKeys, String owner, String decision) {
         var timeout = ctx.options.commitTimeout();
         Mono<List<Object>> step;
@@ -66,7 +104,7 @@ final class Resolver {
                         ? Mono.just(List.of())
                         : where.eval(LuaScript.ABORT, timeout, ownerKeys, owner, ctx.retentionMillis, "1");
             default -> {
-                return Mono.just(false); // LIVE: the primary's own clock says the lease still runs
+                return Mono.just(Outcome.LEFT); // LIVE: the primary's own clock says the lease still runs
             }
         }
         return step.doOnNext(ignored -> log.info(
@@ -74,6 +112,6 @@ final class Resolver {
                         owner,
                         where.name(),
                         "C".equals(decision) ? "rolled forward" : "rolled back"))
-                .thenReturn(true);
+                .thenReturn("C".equals(decision) ? Outcome.ROLLED_FORWARD : Outcome.ROLLED_BACK);
     }
 }

@@ -32,7 +32,7 @@ class AclTest {
      *
      * <pre>
      * ACL SETUSER redtx on &gt;secret ~* resetchannels -@all +evalsha +script|load +get +set +del +exists +hget
-     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +pexpire
+     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire
      * </pre>
      *
      * <ul>
@@ -66,6 +66,7 @@ class AclTest {
             "time",
             "zadd",
             "zrem",
+            "zrange",
             "pexpire");
 
     private static final Duration WAIT = Duration.ofSeconds(10);

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
@@ -112,5 +113,62 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                 assertThat(s.command("HGET", (String) key, "st")).isEqualTo("A");
             }
         }
+    }
+
+    private static void sleepPastTheLease() {
+        try {
+            Thread.sleep(LEASE.toMillis() + 100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void recoverRollsBackExpiredIntentsNoTransactionMet() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        sleepPastTheLease();
+
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .expectNext(new RecoveryReport(2, 0, 2, 0))
+                .verifyComplete();
+        assertThat(get(a, "x")).isNull();
+        assertThat(get(b, "y")).isNull();
+        assertNoIntents();
+    }
+
+    @Test
+    void recoverRollsForwardTheSecondaryOfACommittedTransaction() {
+        crashAfter(ProtocolHooks.Step.AFTER_COMMIT_POINT);
+        sleepPastTheLease();
+
+        // The primary committed at the commit point; only the secondary's intent is left.
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .expectNext(new RecoveryReport(1, 1, 0, 0))
+                .verifyComplete();
+        assertThat(get(a, "x")).isEqualTo("1");
+        assertThat(get(b, "y")).isEqualTo("2");
+        assertNoIntents();
+    }
+
+    @Test
+    void recoverLeavesIntentsWhoseLeaseStillRuns() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .expectNext(RecoveryReport.EMPTY)
+                .verifyComplete();
+        assertThat(a.command("ZCARD", "redtx:idx")).isEqualTo(1L);
+    }
+
+    @Test
+    void theRecoveryServiceSettlesLeftoversInTheBackground() {
+        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        runtime(o -> o.recoveryInterval(Duration.ofMillis(100)));
+
+        awaitTrue(() ->
+                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+        assertNoIntents();
+        assertThat(get(a, "x")).isNull();
     }
 }
