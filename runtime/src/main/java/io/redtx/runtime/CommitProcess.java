@@ -328,8 +328,7 @@ final class CommitProcess {
                     if (allSettled) {
                         ctx.background.run(
                                 "forget " + id,
-                                primary.participant.eval(
-                                        LuaScript.FORGET, timeout, new String[] {txKeys[0]}, ctx.retentionMillis));
+                                primary.participant.eval(LuaScript.FORGET, timeout, txKeys, ctx.retentionMillis, id));
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);
                 });

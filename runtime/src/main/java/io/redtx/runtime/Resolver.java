@@ -71,7 +71,18 @@ final class Resolver {
         var timeout = ctx.options.commitTimeout();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {ownerKeys[0]})
                 .flatMap(intent -> {
-                    if (!"P".equals(intent.get(0)) || !"1".equals(intent.get(1))) {
+                    // Settled meanwhile (by its coordinator or another resolver): say how.
+                    if ("A".equals(intent.get(0))) {
+                        return Mono.just(Outcome.ROLLED_BACK);
+                    }
+                    if ("C".equals(intent.get(0)) && !"1".equals(intent.get(3))) {
+                        return Mono.just(Outcome.ROLLED_FORWARD);
+                    }
+                    boolean expired = "1".equals(intent.get(1));
+                    if (expired && "C".equals(intent.get(0)) && "1".equals(intent.get(3))) {
+                        return finishCommitted(where, ownerKeys, owner, (String) intent.get(4));
+                    }
+                    if (!expired || !"P".equals(intent.get(0))) {
                         return Mono.just(Outcome.LEFT);
                     }
                     String primaryName = (String) intent.get(2);
@@ -91,6 +102,25 @@ final class Resolver {
                     log.warn("redtx: could not resolve {} on '{}' now: {}", owner, where.name(), e.toString());
                     return Mono.just(Outcome.LEFT);
                 });
+    }
+
+    /**
+     * A COMMITTED record still in its primary's index after its lease: the coordinator died between the commit point
+     * and forgetting it. Roll every secondary forward (idempotent: settled ones answer C, or NONE once their marker
+     * expired), then let the record expire. If a secondary cannot be reached, the record stays for the next pass.
+     */
+    private Mono<Outcome> finishCommitted(Participant primary, String[] ownerKeys, String owner, String shards) {
+        var timeout = ctx.options.commitTimeout();
+        return Flux.fromArray(shards.split(","))
+                .filter(name -> !name.isEmpty() && !name.equals(primary.name()))
+                .concatMap(name -> {
+                    Participant p = ctx.participants.get(name);
+                    return p == null
+                            ? Mono.error(new IllegalStateException("participant '" + name + "' is unknown here"))
+                            : p.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
+                })
+                .then(primary.eval(LuaScript.FORGET, timeout, ownerKeys, ctx.retentionMillis, owner))
+                .thenReturn(Outcome.ROLLED_FORWARD);
     }
 
     private Mono<Outcome> settle(

@@ -1,6 +1,7 @@
 -- Commits this shard's intent: on the primary this is the commit point (PREPARED -> COMMITTED); on a secondary it
 -- rolls the staged writes forward. Idempotent: a replay finds the state already COMMITTED. Never commits over an
--- ABORTED record. The primary's record is kept (no expiry) until every shard is settled; a secondary keeps a
+-- ABORTED record. The primary's record is kept (no expiry), and stays in the intent index, until every shard is
+-- settled (forget.lua), so that recovery can finish the secondaries of a coordinator that died; a secondary keeps a
 -- COMMITTED marker for the retention so that a replayed prepare is refused.
 -- KEYS: txKey, indexKey. ARGV: txid, retentionMs.
 -- Reply: {'C'} | {'A'} | {'NONE'} (nothing known about the transaction here)
@@ -18,8 +19,8 @@ for _, lk in ipairs(cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))) do
 end
 redis.call('HDEL', txKey, 'ops', 'locks')
 redis.call('HSET', txKey, 'st', 'C')
-redis.call('ZREM', indexKey, txid)
 if redis.call('HGET', txKey, 'primary') ~= '1' then
+  redis.call('ZREM', indexKey, txid)
   redis.call('PEXPIRE', txKey, ARGV[2])
 end
 return {'C'}
