@@ -47,6 +47,17 @@ public interface TransactionRuntime extends AutoCloseable {
     Mono<Transaction> begin();
 
     /**
+     * Looks up what the participants hold about a transaction attempt, for example after a
+     * {@link TransactionOutcomeUnknownException} ({@link RedtxException#transactionId()}). Lazy; one round trip per
+     * participant. Multi-shard commits are known for {@link RuntimeOptions#recordRetention()} after they settle;
+     * one-phase commits keep no record ({@link TransactionStatus#UNKNOWN}).
+     *
+     * @param transactionId the id of the attempt
+     * @return its status; {@link RedtxArgumentException} for a null or empty id
+     */
+    Mono<TransactionStatus> status(String transactionId);
+
+    /**
      * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's
      * intent index) and settles each through its primary's record — roll forward if COMMITTED, roll back otherwise.
      * Lazy; each subscription runs a pass. A participant that cannot be reached counts its intents as left.

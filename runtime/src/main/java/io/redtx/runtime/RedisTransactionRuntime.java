@@ -7,6 +7,7 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.redtx.api.RecoveryReport;
+import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
@@ -16,6 +17,7 @@ import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionResult;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.TransactionStateException;
+import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -205,6 +207,45 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         if (closed.get()) {
             throw new TransactionStateException(null, "the transaction runtime is closed");
         }
+    }
+
+    @Override
+    public Mono<TransactionStatus> status(String transactionId) {
+        return Mono.defer(() -> {
+            checkOpen();
+            if (transactionId == null || transactionId.isEmpty()) {
+                return Mono.error(new RedtxArgumentException(null, "transactionId must not be null or empty"));
+            }
+            String[] key = {ctx.keys.txKey(transactionId)};
+            // The primary's record decides; without one, a tombstone anywhere means aborted.
+            return Flux.fromIterable(ctx.participants.values())
+                    .flatMap(p -> p.eval(LuaScript.INSPECT, options.readTimeout(), key)
+                            .onErrorMap(e -> Errors.map(
+                                    e, transactionId, p.name(), TransactionPhase.READ, options.readTimeout())))
+                    .collectList()
+                    .map(states -> {
+                        for (var s : states) {
+                            if ("1".equals(s.get(3))) {
+                                return switch ((String) s.get(0)) {
+                                    case "C" -> TransactionStatus.COMMITTED;
+                                    case "A" -> TransactionStatus.ABORTED;
+                                    default -> TransactionStatus.IN_DOUBT;
+                                };
+                            }
+                        }
+                        // No record (forgotten, expired): a secondary's COMMITTED marker exists only after the commit
+                        // point, an ABORTED tombstone only after a decision to abort.
+                        if (states.stream().anyMatch(s -> "C".equals(s.get(0)))) {
+                            return TransactionStatus.COMMITTED;
+                        }
+                        if (states.stream().anyMatch(s -> "A".equals(s.get(0)))) {
+                            return TransactionStatus.ABORTED;
+                        }
+                        return states.stream().anyMatch(s -> "P".equals(s.get(0)))
+                                ? TransactionStatus.IN_DOUBT
+                                : TransactionStatus.UNKNOWN;
+                    });
+        });
     }
 
     @Override

@@ -3,11 +3,14 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.RecoveryReport;
+import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionStatus;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -20,17 +23,26 @@ class RecoveryTest extends ThreeParticipantsTestBase {
 
     private static final Duration LEASE = Duration.ofMillis(400);
 
-    /** Runs a transfer-like transaction whose coordinator "dies" (stops for good) after {@code step}. */
-    private static void crashAfter(ProtocolHooks.Step step) {
+    /**
+     * Runs a transfer-like transaction whose coordinator "dies" (stops for good) after {@code step}.
+     *
+     * @return the id of the dead transaction
+     */
+    private static String crashAfter(ProtocolHooks.Step step) {
+        AtomicReference<String> dead = new AtomicReference<>();
         RuntimeOptions options = options()
                 .prepareTimeout(Duration.ofMillis(150))
                 .commitTimeout(Duration.ofMillis(150))
                 .leaseDuration(LEASE)
                 .retryPolicy(RetryPolicy.none())
                 .build();
-        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
-                options,
-                (at, id) -> at == step ? Mono.error(new IllegalStateException("coordinator died")) : Mono.empty());
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(options, (at, id) -> {
+            if (at != step) {
+                return Mono.empty();
+            }
+            dead.set(id);
+            return Mono.error(new IllegalStateException("coordinator died"));
+        });
         try {
             StepVerifier.create(dying.inTransaction(
                             t -> t.on("a").set("x", "1").then(t.on("b").set("y", "2"))))
@@ -39,6 +51,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         } finally {
             dying.close(); // its memory is gone; only Redis remembers
         }
+        return dead.get();
     }
 
     private RedisTransactionRuntime survivor() {
@@ -181,5 +194,45 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                 servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
         assertNoIntents();
         assertThat(get(a, "x")).isNull();
+    }
+
+    @Test
+    void statusTellsCommittedInDoubtAbortedAndUnknown() {
+        String committed = crashAfter(ProtocolHooks.Step.AFTER_COMMIT_POINT);
+        settleByRecovery();
+        String inDoubt = crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        var rt = runtime(o -> o.recoveryInterval(Duration.ZERO));
+
+        StepVerifier.create(rt.status(committed))
+                .expectNext(TransactionStatus.COMMITTED)
+                .verifyComplete();
+        StepVerifier.create(rt.status(inDoubt))
+                .expectNext(TransactionStatus.IN_DOUBT)
+                .verifyComplete();
+        StepVerifier.create(rt.status("never-ran"))
+                .expectNext(TransactionStatus.UNKNOWN)
+                .verifyComplete();
+
+        sleepPastTheLease();
+        StepVerifier.create(rt.recover()).expectNextCount(1).verifyComplete();
+        StepVerifier.create(rt.status(inDoubt))
+                .expectNext(TransactionStatus.ABORTED)
+                .verifyComplete();
+        StepVerifier.create(rt.status(committed))
+                .expectNext(TransactionStatus.COMMITTED)
+                .verifyComplete();
+        StepVerifier.create(rt.status(""))
+                .expectError(RedtxArgumentException.class)
+                .verify(Duration.ofSeconds(5));
+    }
+
+    /** Settles what the first crash left (so a second one can prepare on the same keys) with a recovery pass. */
+    private void settleByRecovery() {
+        sleepPastTheLease();
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .expectNextCount(1)
+                .verifyComplete();
+        runtime.closeGracefully().block(Duration.ofSeconds(10));
+        runtime = null;
     }
 }
