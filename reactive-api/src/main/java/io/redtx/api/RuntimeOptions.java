@@ -55,6 +55,7 @@ public final class RuntimeOptions {
     private final Duration leaseDuration;
     private final Duration recordRetention;
     private final Duration recoveryInterval;
+    private final boolean requireSyncedWrites;
     private final RetryPolicy retryPolicy;
     private final String namespace;
     private final int maxValueBytes;
@@ -70,6 +71,7 @@ public final class RuntimeOptions {
         this.leaseDuration = b.leaseDuration;
         this.recordRetention = b.recordRetention;
         this.recoveryInterval = b.recoveryInterval;
+        this.requireSyncedWrites = b.requireSyncedWrites;
         this.retryPolicy = b.retryPolicy;
         this.namespace = b.namespace;
         this.maxValueBytes = b.maxValueBytes;
@@ -132,6 +134,15 @@ public final class RuntimeOptions {
         return recoveryInterval;
     }
 
+    /**
+     * @return whether a participant is refused (with {@link ParticipantErrorException} when the runtime connects to it)
+     *     unless it runs AOF with {@code appendfsync always}, so that no acknowledged commit can be lost by a restart
+     *     (default {@code false}: see {@link TransactionRuntime#durability()})
+     */
+    public boolean requireSyncedWrites() {
+        return requireSyncedWrites;
+    }
+
     /** @return the retry policy of {@link TransactionRuntime#inTransaction} */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
@@ -159,7 +170,7 @@ public final class RuntimeOptions {
                 + connectTimeout
                 + ", transactionTimeout="
                 + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
-                + ", recoveryInterval=" + recoveryInterval
+                + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
                 + ", maxKeysPerTransaction=" + maxKeysPerTransaction + "}";
     }
@@ -175,6 +186,7 @@ public final class RuntimeOptions {
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private Duration recordRetention = DEFAULT_RECORD_RETENTION;
         private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
+        private boolean requireSyncedWrites;
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private String namespace = DEFAULT_NAMESPACE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -276,6 +288,16 @@ public final class RuntimeOptions {
          */
         public Builder recoveryInterval(Duration interval) {
             this.recoveryInterval = Options.nonNegative("recoveryInterval", interval);
+            return this;
+        }
+
+        /**
+         * @param require whether to refuse participants without AOF {@code appendfsync always} (their user then needs
+         *     {@code CONFIG GET} too)
+         * @return this builder
+         */
+        public Builder requireSyncedWrites(boolean require) {
+            this.requireSyncedWrites = require;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.redtx.api;
 
+import java.util.List;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -56,6 +57,15 @@ public interface TransactionRuntime extends AutoCloseable {
      * @return its status; {@link RedtxArgumentException} for a null or empty id
      */
     Mono<TransactionStatus> status(String transactionId);
+
+    /**
+     * Reads every participant's persistence settings and says what survives a restart of each. Lazy; one connection
+     * (made if needed) and two commands per participant. With {@link RuntimeOptions#requireSyncedWrites()} the same
+     * check refuses, when it connects, a participant below {@link ParticipantDurability.Level#EVERY_WRITE_SYNCED}.
+     *
+     * @return one entry per participant, in the order of {@link RuntimeOptions#participants()}
+     */
+    Mono<List<ParticipantDurability>> durability();
 
     /**
      * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's

@@ -47,6 +47,7 @@ class RuntimeOptionsTest {
                 .isEqualTo(Duration.ofSeconds(10));
         assertThat(o.recordRetention()).isEqualTo(RuntimeOptions.DEFAULT_RECORD_RETENTION);
         assertThat(o.recoveryInterval()).isEqualTo(RuntimeOptions.DEFAULT_RECOVERY_INTERVAL);
+        assertThat(o.requireSyncedWrites()).isFalse();
         assertThat(o.retryPolicy()).isEqualTo(RetryPolicy.defaults());
         assertThat(o.namespace()).isEqualTo(RuntimeOptions.DEFAULT_NAMESPACE).isEqualTo("redtx:");
         assertThat(o.maxValueBytes())

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
@@ -27,13 +28,21 @@ final class Participant {
     private final String name;
     private final RedisURI uri;
     private final String[] probeArgs;
+    private final boolean requireSyncedWrites;
     private final RedisClient client;
     private final Mono<StatefulRedisConnection<String, String>> connection;
     private final AtomicReference<StatefulRedisConnection<String, String>> open = new AtomicReference<>();
     private volatile boolean closed;
 
-    Participant(String name, RedisURI uri, RedisClient client, Duration connectTimeout, String probeKey) {
+    Participant(
+            String name,
+            RedisURI uri,
+            RedisClient client,
+            Duration connectTimeout,
+            String probeKey,
+            boolean requireSyncedWrites) {
         this.name = name;
+        this.requireSyncedWrites = requireSyncedWrites;
         this.probeArgs = new String[LuaScript.CALLED_COMMANDS.size() + 1];
         probeArgs[0] = probeKey;
         for (int i = 0; i < LuaScript.CALLED_COMMANDS.size(); i++) {
@@ -74,7 +83,7 @@ final class Participant {
                 .concatMap(s -> c.reactive().scriptLoad(s.body()))
                 .then(evalsha(c, LuaScript.PROBE, null, new String[0], probeArgs))
                 .flatMap(missing -> missing.isEmpty()
-                        ? Mono.just(c)
+                        ? checkDurability(c)
                         : Mono.error(new ParticipantErrorException(
                                 null,
                                 name,
@@ -85,6 +94,56 @@ final class Participant {
                 // the slot taken and fail with "runtime closed" while the first connection leaks.
                 .doOnError(e -> discard(c))
                 .doOnCancel(() -> discard(c));
+    }
+
+    private Mono<StatefulRedisConnection<String, String>> checkDurability(StatefulRedisConnection<String, String> c) {
+        if (!requireSyncedWrites) {
+            return Mono.just(c);
+        }
+        return durability(c)
+                .flatMap(d -> d.level() == ParticipantDurability.Level.EVERY_WRITE_SYNCED
+                        ? Mono.just(c)
+                        : Mono.error(new ParticipantErrorException(
+                                null,
+                                name,
+                                "requireSyncedWrites needs appendonly yes and appendfsync always, found " + d.level()
+                                        + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")")
+                                        + " (appendonly=" + d.appendOnly() + ", appendfsync=" + d.appendFsync() + ")",
+                                null)));
+    }
+
+    /** Reads the persistence settings (connecting if needed). Never an error: what cannot be read is UNKNOWN. */
+    Mono<ParticipantDurability> durability() {
+        return connection.flatMap(this::durability).onErrorResume(e -> Mono.just(unknown(e)));
+    }
+
+    private Mono<ParticipantDurability> durability(StatefulRedisConnection<String, String> c) {
+        return Mono.zip(
+                        c.reactive().configGet("appendonly", "appendfsync"),
+                        c.reactive().info("replication"))
+                .map(t -> {
+                    boolean aof = "yes".equalsIgnoreCase(t.getT1().get("appendonly"));
+                    String fsync = t.getT1().getOrDefault("appendfsync", "");
+                    int replicas = 0;
+                    for (String line : t.getT2().split("\r?\n")) {
+                        if (line.startsWith("connected_slaves:")) {
+                            replicas = Integer.parseInt(
+                                    line.substring("connected_slaves:".length()).trim());
+                        }
+                    }
+                    ParticipantDurability.Level level = !aof
+                            ? ParticipantDurability.Level.NONE
+                            : "always".equals(fsync)
+                                    ? ParticipantDurability.Level.EVERY_WRITE_SYNCED
+                                    : ParticipantDurability.Level.PERIODIC;
+                    return new ParticipantDurability(name, level, aof, fsync, replicas, "");
+                })
+                .onErrorResume(e -> Mono.just(unknown(e)));
+    }
+
+    private ParticipantDurability unknown(Throwable e) {
+        return new ParticipantDurability(
+                name, ParticipantDurability.Level.UNKNOWN, false, "", 0, String.valueOf(e.getMessage()));
     }
 
     private void discard(StatefulRedisConnection<String, String> c) {

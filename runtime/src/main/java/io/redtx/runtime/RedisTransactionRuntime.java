@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
@@ -21,6 +22,7 @@ import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +92,14 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .build());
         Map<String, Participant> participants = new LinkedHashMap<>();
         uris.forEach((name, uri) -> participants.put(
-                name, new Participant(name, uri, client, options.connectTimeout(), options.namespace() + "probe")));
+                name,
+                new Participant(
+                        name,
+                        uri,
+                        client,
+                        options.connectTimeout(),
+                        options.namespace() + "probe",
+                        options.requireSyncedWrites())));
         this.ctx = new RuntimeContext(options, participants, hooks);
         this.retry = retrySpec(options.retryPolicy());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
@@ -245,6 +254,16 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                 ? TransactionStatus.IN_DOUBT
                                 : TransactionStatus.UNKNOWN;
                     });
+        });
+    }
+
+    @Override
+    public Mono<List<ParticipantDurability>> durability() {
+        return Mono.defer(() -> {
+            checkOpen();
+            return Flux.fromIterable(options.participants().keySet())
+                    .flatMapSequential(name -> ctx.participants.get(name).durability())
+                    .collectList();
         });
     }
 
