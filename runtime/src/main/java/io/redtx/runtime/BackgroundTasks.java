@@ -18,12 +18,22 @@ final class BackgroundTasks {
 
     private final AtomicInteger running = new AtomicInteger();
 
-    void run(String what, Mono<?> task) {
+    /**
+     * @param what the kind of work, for the log
+     * @param transactionId the transaction it belongs to, for the log (joined with {@code what} only on failure: this
+     *     runs for every commit)
+     * @param task the work
+     */
+    void run(String what, String transactionId, Mono<?> task) {
         running.incrementAndGet();
         task.doFinally(signal -> running.decrementAndGet())
                 .subscribe(
                         ignored -> {},
-                        error -> log.warn("redtx background task '{}' failed; recovery will settle it", what, error));
+                        error -> log.warn(
+                                "redtx background task '{} {}' failed; recovery will settle it",
+                                what,
+                                transactionId,
+                                error));
     }
 
     int running() {

@@ -327,7 +327,8 @@ final class CommitProcess {
                     secondaryNanos = System.nanoTime() - start;
                     if (allSettled) {
                         ctx.background.run(
-                                "forget " + id,
+                                "forget",
+                                id,
                                 primary.participant.eval(LuaScript.FORGET, timeout, txKeys, ctx.retentionMillis, id));
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);

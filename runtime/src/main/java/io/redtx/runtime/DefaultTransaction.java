@@ -190,7 +190,8 @@ final class DefaultTransaction implements Transaction {
             if (started != null) {
                 // Detached on purpose: the subscriber may cancel, but past the commit point the commit must finish.
                 ctx.background.run(
-                        "commit " + id,
+                        "commit",
+                        id,
                         started.run()
                                 .doOnSuccess(outcome::tryEmitValue)
                                 .doOnError(outcome::tryEmitError)
@@ -231,7 +232,7 @@ final class DefaultTransaction implements Transaction {
                 }
             } else if (s == COMMITTING) {
                 if (state.compareAndSet(COMMITTING, ABORTING)) {
-                    ctx.background.run("rollback after cancel " + id, startRollback());
+                    ctx.background.run("rollback after cancel", id, startRollback());
                     return;
                 }
             } else {

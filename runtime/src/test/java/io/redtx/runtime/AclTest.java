@@ -7,6 +7,7 @@ import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
@@ -137,14 +138,7 @@ class AclTest {
     }
 
     private static void assertNoIntents(RedisServer... servers) {
-        for (RedisServer s : servers) {
-            assertThat((List<?>) s.command("KEYS", "redtx:lk:*"))
-                    .as("locks on %s", s)
-                    .isEmpty();
-            assertThat(s.command("ZCARD", "redtx:idx"))
-                    .as("intent index on %s", s)
-                    .isEqualTo(0L);
-        }
+        assertThat(IntentCount.on("redtx:", List.of(servers))).isEqualTo(IntentCount.NONE);
     }
 
     // ---- the listed commands suffice ----

@@ -6,6 +6,7 @@ import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;
 import java.io.PrintStream;
@@ -268,7 +269,7 @@ public final class BankLoad implements Callable<Integer> {
         Bank.Invariant invariant = bank.checkInvariant().block(Duration.ofMinutes(5));
         // Background roll-forwards and clean-ups finish before the runtime closes; only then are leftovers real.
         runtime.closeGracefully().block(Duration.ofSeconds(60));
-        Leftovers leftovers = Leftovers.of(servers.list());
+        IntentCount leftovers = IntentCount.on(RuntimeOptions.DEFAULT_NAMESPACE, servers.list());
 
         boolean auditsOk =
                 measured.auditViolations.sum() + warmup.auditViolations.sum() + drain.auditViolations.sum() == 0;
@@ -342,7 +343,7 @@ public final class BankLoad implements Callable<Integer> {
         }
     }
 
-    private void report(Window m, Window warmup, Window drain, Bank.Invariant invariant, Leftovers leftovers) {
+    private void report(Window m, Window warmup, Window drain, Bank.Invariant invariant, IntentCount leftovers) {
         double secs = seconds(m.end - m.start);
         Histogram all = m.latency.getIntervalHistogram();
         out.printf(Locale.ROOT, "measured window: %.2f s%n", secs);
@@ -407,9 +408,9 @@ public final class BankLoad implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "intents left: %d lock keys, %d index entries, %d prepared records: %s%n",
-                leftovers.locks,
-                leftovers.indexEntries,
-                leftovers.prepared,
+                leftovers.locks(),
+                leftovers.indexEntries(),
+                leftovers.prepared(),
                 leftovers.none() ? "PASS" : "FAIL");
     }
 
@@ -550,47 +551,14 @@ public final class BankLoad implements Callable<Integer> {
             return snapshot(auditsFailed);
         }
 
-        private static long sum(Map<String, LongAdder> counts) {
+        static long sum(Map<String, LongAdder> counts) {
             return counts.values().stream().mapToLong(LongAdder::sum).sum();
         }
 
-        private static Map<String, Long> snapshot(Map<String, LongAdder> counts) {
+        static Map<String, Long> snapshot(Map<String, LongAdder> counts) {
             Map<String, Long> m = new TreeMap<>();
             counts.forEach((k, v) -> m.put(k, v.sum()));
             return m;
-        }
-    }
-
-    /** Intents left on the servers after the run: must all be zero. */
-    record Leftovers(long locks, long indexEntries, long prepared) {
-
-        /**
-         * Counts on the server, in one script per server: committed records stay for the retention (an hour by
-         * default), so there are as many {@code redtx:tx:*} keys as recent transactions, too many for a round trip
-         * each.
-         */
-        static final String COUNT_SCRIPT = "local locks = #redis.call('KEYS', 'redtx:lk:*') "
-                + "local prepared = 0 "
-                + "for _, k in ipairs(redis.call('KEYS', 'redtx:tx:*')) do "
-                + "  if redis.call('HGET', k, 'st') == 'P' then prepared = prepared + 1 end "
-                + "end "
-                + "return {locks, redis.call('ZCARD', 'redtx:idx'), prepared}";
-
-        static Leftovers of(List<RedisServer> servers) {
-            long locks = 0;
-            long index = 0;
-            long prepared = 0;
-            for (RedisServer s : servers) {
-                List<?> counts = (List<?>) s.command("EVAL", COUNT_SCRIPT, "0");
-                locks += (Long) counts.get(0);
-                index += (Long) counts.get(1);
-                prepared += (Long) counts.get(2);
-            }
-            return new Leftovers(locks, index, prepared);
-        }
-
-        boolean none() {
-            return locks == 0 && indexEntries == 0 && prepared == 0;
         }
     }
 

@@ -8,6 +8,7 @@ import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,9 +45,8 @@ class BankInvariantTest {
     static final Duration LOAD_LIMIT = Duration.ofMinutes(4);
 
     /** Counts every lock, intent index entry and PREPARED record of a server, in one script. */
-    static final String LEFTOVERS = BankLoad.Leftovers.COUNT_SCRIPT;
-
     final ConcurrentHashMap<String, LongAdder> failures = new ConcurrentHashMap<>();
+
     final ConcurrentHashMap<String, LongAdder> auditFailures = new ConcurrentHashMap<>();
     final ConcurrentHashMap<CommitProtocol, LongAdder> protocols = new ConcurrentHashMap<>();
     /** The first failure of each type, with its causes, for the report. */
@@ -113,7 +112,7 @@ class BankInvariantTest {
             runtime.closeGracefully().block(Duration.ofMinutes(1));
             List<Long> balances = rawBalances(servers);
 
-            long failed = sum(failures);
+            long failed = BankLoad.Window.sum(failures);
             System.out.printf(
                     Locale.ROOT,
                     "bank invariant (random choices seeded %d): %d transfers attempted in %.1f s (%.0f/s): %d committed (%.0f/s;"
@@ -129,13 +128,13 @@ class BankInvariantTest {
                     count(protocols, CommitProtocol.TWO_PHASE),
                     insufficient.sum(),
                     failed,
-                    snapshot(failures),
+                    BankLoad.Window.snapshot(failures),
                     retries.sum(),
                     audits.sum(),
                     auditRetries.sum(),
                     violations.size(),
-                    sum(auditFailures),
-                    snapshot(auditFailures),
+                    BankLoad.Window.sum(auditFailures),
+                    BankLoad.Window.snapshot(auditFailures),
                     describeFailures());
 
             assertThat(committed.sum() + insufficient.sum() + failed)
@@ -143,10 +142,10 @@ class BankInvariantTest {
                     .isEqualTo(TRANSFERS);
             // Only exhausted retries may fail: anything else (a timeout, an outcome unknown, a BlockingOperationError
             // from BlockHound) is a defect, and an outcome unknown would also break the per-account model below.
-            assertThat(snapshot(failures).keySet())
+            assertThat(BankLoad.Window.snapshot(failures).keySet())
                     .as("failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
-            assertThat(snapshot(auditFailures).keySet())
+            assertThat(BankLoad.Window.snapshot(auditFailures).keySet())
                     .as("audit failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
             assertThat(committed.sum()).as("committed transfers").isGreaterThanOrEqualTo(TRANSFERS * 9L / 10);
@@ -165,11 +164,9 @@ class BankInvariantTest {
                         .isEqualTo(INITIAL + expectedDelta.get(i))
                         .isNotNegative();
             }
-            for (RedisServer s : servers) {
-                assertThat(s.command("EVAL", LEFTOVERS, "0"))
-                        .as("locks, index entries and PREPARED records on %s", s)
-                        .isEqualTo(List.of(0L, 0L, 0L));
-            }
+            assertThat(IntentCount.on("redtx:", servers))
+                    .as("locks, index entries and PREPARED records")
+                    .isEqualTo(IntentCount.NONE);
         } finally {
             runtime.close();
         }
@@ -238,15 +235,5 @@ class BankInvariantTest {
     private static long count(Map<CommitProtocol, LongAdder> counts, CommitProtocol p) {
         LongAdder n = counts.get(p);
         return n == null ? 0 : n.sum();
-    }
-
-    private static long sum(Map<String, LongAdder> counts) {
-        return counts.values().stream().mapToLong(LongAdder::sum).sum();
-    }
-
-    private static Map<String, Long> snapshot(Map<String, LongAdder> counts) {
-        Map<String, Long> m = new TreeMap<>();
-        counts.forEach((k, v) -> m.put(k, v.sum()));
-        return m;
     }
 }
