@@ -156,21 +156,43 @@ final class CommitProcess {
     private Mono<CommitResult> twoPhase() {
         long start = System.nanoTime();
         String shardNames = String.join(",", shardNames());
-        return ctx.hooks
-                .at(ProtocolHooks.Step.BEFORE_PREPARE, id)
-                .thenMany(Flux.fromIterable(shards))
-                .flatMap(s -> prepare(s, shardNames), shards.size())
-                .then()
+        int n = shards.size();
+        return afterHook(
+                        ProtocolHooks.Step.BEFORE_PREPARE,
+                        0,
+                        n,
+                        Flux.range(0, n)
+                                .flatMap(
+                                        k -> afterHook(
+                                                ProtocolHooks.Step.PREPARE_SHARD,
+                                                k,
+                                                n,
+                                                prepare(shards.get(k), shardNames)),
+                                        n)
+                                .then())
                 .onErrorMap(Exceptions::isMultiple, Errors::first)
                 .onErrorResume(this::abortThenFail)
-                .then(Mono.defer(() -> ctx.hooks.at(ProtocolHooks.Step.AFTER_PREPARE, id)))
-                .then(Mono.defer(() -> {
+                .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
                     prepareNanos = System.nanoTime() - start;
                     if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
                         return Mono.error(cancelled());
                     }
                     return readOnly ? release() : commitPoint();
-                }));
+                })));
+    }
+
+    /**
+     * {@code next}, after the test hook of {@code step} let it go on; a hook's error halts the coordinator (see
+     * {@link ProtocolHooks}). Production runtimes skip the hook altogether.
+     */
+    private <T> Mono<T> afterHook(ProtocolHooks.Step step, int sent, int of, Mono<T> next) {
+        if (ctx.hooks == ProtocolHooks.NONE) {
+            return next;
+        }
+        ProtocolHooks.Point point = new ProtocolHooks.Point(step, id, sent, of);
+        return Mono.defer(() -> ctx.hooks.at(point))
+                .onErrorMap(e -> new ProtocolHooks.Halted(point, e))
+                .then(next);
     }
 
     private Mono<Void> prepare(ShardPlan s, String shardNames) {
@@ -196,6 +218,9 @@ final class CommitProcess {
 
     /** A refusal, error, timeout before the commit point: roll back, then report (the rollback runs once). */
     private Mono<Void> abortThenFail(Throwable error) {
+        if (error instanceof ProtocolHooks.Halted) {
+            return Mono.error(error); // a dead coordinator rolls nothing back
+        }
         if (tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.ABORTING)) {
             return tx.startRollback().then(Mono.error(error));
         }
@@ -260,9 +285,7 @@ final class CommitProcess {
                 .flatMap(state -> {
                     commitNanos = System.nanoTime() - start;
                     if ("C".equals(state)) {
-                        return ctx.hooks
-                                .at(ProtocolHooks.Step.AFTER_COMMIT_POINT, id)
-                                .then(rollForward());
+                        return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
                     }
                     // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
                     tx.state.set(DefaultTransaction.ABORTING);
@@ -307,21 +330,13 @@ final class CommitProcess {
     private Mono<CommitResult> rollForward() {
         long start = System.nanoTime();
         Duration timeout = ctx.options.commitTimeout();
-        return Flux.fromIterable(shards)
-                .filter(s -> s != primary)
+        List<ShardPlan> secondaries = shards.stream().filter(s -> s != primary).toList();
+        int n = secondaries.size();
+        return Flux.range(0, n)
                 .flatMap(
-                        s -> s.participant
-                                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
-                                .map(reply -> "C".equals(reply.get(0)))
-                                .onErrorResume(e -> {
-                                    log.warn(
-                                            "redtx: roll-forward of {} on '{}' failed; recovery will finish it: {}",
-                                            id,
-                                            s.name(),
-                                            e.toString());
-                                    return Mono.just(false);
-                                }),
-                        shards.size())
+                        k -> afterHook(
+                                ProtocolHooks.Step.COMMIT_SECONDARY, k, n, rollForward(secondaries.get(k), timeout)),
+                        n)
                 .all(settled -> settled)
                 .map(allSettled -> {
                     secondaryNanos = System.nanoTime() - start;
@@ -332,6 +347,20 @@ final class CommitProcess {
                                 primary.participant.eval(LuaScript.FORGET, timeout, txKeys, ctx.retentionMillis, id));
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);
+                });
+    }
+
+    private Mono<Boolean> rollForward(ShardPlan s, Duration timeout) {
+        return s.participant
+                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+                .map(reply -> "C".equals(reply.get(0)))
+                .onErrorResume(e -> {
+                    log.warn(
+                            "redtx: roll-forward of {} on '{}' failed; recovery will finish it: {}",
+                            id,
+                            s.name(),
+                            e.toString());
+                    return Mono.just(false);
                 });
     }
 

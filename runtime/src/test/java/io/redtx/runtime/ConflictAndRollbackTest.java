@@ -171,7 +171,9 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
         AtomicInteger reached = new AtomicInteger();
         var rt = runtime(
                 o -> o,
-                (at, id) -> at == step ? release.asMono().doOnSubscribe(s -> reached.incrementAndGet()) : Mono.empty());
+                at -> at.step() == step
+                        ? release.asMono().doOnSubscribe(s -> reached.incrementAndGet())
+                        : Mono.empty());
 
         var subscription = rt.inTransaction(t -> Mono.when(
                         t.on("a").set("x", "1"),

@@ -10,8 +10,10 @@ import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStatus;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -22,6 +24,8 @@ import reactor.test.StepVerifier;
 class RecoveryTest extends ThreeParticipantsTestBase {
 
     private static final Duration LEASE = Duration.ofMillis(400);
+    private static final Map<String, String> KEY_OF = Map.of("a", "x", "b", "y", "c", "z");
+    private static final Map<String, String> VALUE_OF = Map.of("a", "1", "b", "2", "c", "3");
 
     /**
      * Runs a transfer-like transaction whose coordinator "dies" (stops for good) after {@code step}.
@@ -29,6 +33,16 @@ class RecoveryTest extends ThreeParticipantsTestBase {
      * @return the id of the dead transaction
      */
     private static String crashAfter(ProtocolHooks.Step step) {
+        return crashAt(step, 0, List.of("a", "b"));
+    }
+
+    /**
+     * Runs a transaction that sets one key per participant of {@code shards} ({@code x} on a, {@code y} on b,
+     * {@code z} on c) and whose coordinator dies at {@code step} once {@code sent} of that step's commands were sent.
+     *
+     * @return the id of the dead transaction
+     */
+    private static String crashAt(ProtocolHooks.Step step, int sent, List<String> shards) {
         AtomicReference<String> dead = new AtomicReference<>();
         RuntimeOptions options = options()
                 .prepareTimeout(Duration.ofMillis(150))
@@ -36,17 +50,23 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                 .leaseDuration(LEASE)
                 .retryPolicy(RetryPolicy.none())
                 .build();
-        RedisTransactionRuntime dying = RedisTransactionRuntime.create(options, (at, id) -> {
-            if (at != step) {
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(options, at -> {
+            // Dead from the sent-th command on: per-shard steps run concurrently, the later ones must fail too.
+            if (at.step() != step || at.sent() < sent) {
                 return Mono.empty();
             }
-            dead.set(id);
-            return Mono.error(new IllegalStateException("coordinator died"));
+            dead.set(at.transactionId());
+            // After k > 0 commands were sent, dies once they have surely arrived (close() could drop them unsent).
+            return Mono.delay(Duration.ofMillis(sent > 0 ? 100 : 0))
+                    .then(Mono.error(new IllegalStateException("coordinator died")));
         });
         try {
-            StepVerifier.create(dying.inTransaction(
-                            t -> t.on("a").set("x", "1").then(t.on("b").set("y", "2"))))
-                    .expectErrorMessage("coordinator died")
+            StepVerifier.create(dying.inTransaction(t -> Flux.fromIterable(shards)
+                            .concatMap(p -> t.on(p).set(KEY_OF.get(p), VALUE_OF.get(p)))
+                            .then()))
+                    .expectErrorSatisfies(e -> assertThat(e)
+                            .isInstanceOf(ProtocolHooks.Halted.class)
+                            .hasRootCauseMessage("coordinator died"))
                     .verify(Duration.ofSeconds(10));
         } finally {
             dying.close(); // its memory is gone; only Redis remembers
@@ -173,6 +193,57 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                         .isPositive();
             }
         }
+    }
+
+    @Test
+    void coordinatorDeadAfterOneOfThreePreparesIsRolledBackEverywhere() {
+        crashAt(ProtocolHooks.Step.PREPARE_SHARD, 1, List.of("a", "b", "c"));
+        assertThat(servers().stream().mapToLong(s -> (Long) s.command("ZCARD", "redtx:idx")))
+                .as("intent index entries")
+                .containsExactlyInAnyOrder(1L, 0L, 0L);
+        sleepPastTheLease();
+
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .assertNext(r -> {
+                    assertThat(r.expiredIntents()).isEqualTo(1);
+                    assertThat(r.rolledBack()).isEqualTo(1);
+                    assertThat(r.rolledForward()).isZero();
+                })
+                .verifyComplete();
+        assertThat(get(a, "x")).isNull();
+        assertThat(get(b, "y")).isNull();
+        assertThat(get(c, "z")).isNull();
+        assertNoIntents();
+    }
+
+    @Test
+    void coordinatorDeadDuringTheSecondariesIsRolledForwardEverywhere() {
+        String id = crashAt(ProtocolHooks.Step.COMMIT_SECONDARY, 1, List.of("a", "b", "c"));
+        sleepPastTheLease();
+
+        // Left: one secondary's intent (the other was rolled forward) and the primary's COMMITTED record.
+        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+                .assertNext(r -> {
+                    assertThat(r.rolledForward()).isEqualTo(r.expiredIntents());
+                    assertThat(r.rolledBack()).isZero();
+                })
+                .verifyComplete();
+        assertThat(get(a, "x")).isEqualTo("1");
+        assertThat(get(b, "y")).isEqualTo("2");
+        assertThat(get(c, "z")).isEqualTo("3");
+        assertNoIntents();
+        StepVerifier.create(runtime.status(id))
+                .expectNext(TransactionStatus.COMMITTED)
+                .verifyComplete();
+    }
+
+    @Test
+    void coordinatorDeadBeforeAnyPrepareLeavesNothing() {
+        crashAfter(ProtocolHooks.Step.BEFORE_PREPARE);
+
+        assertNoIntents();
+        assertThat(get(a, "x")).isNull();
+        assertThat(get(b, "y")).isNull();
     }
 
     @Test
