@@ -30,8 +30,18 @@ public final class RuntimeOptions {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default limit of a whole transaction, retries included. */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
-    /** Default lease of a prepared intent: after it expires, other transactions may resolve it. */
+    /**
+     * Default lease of a prepared intent: after it expires, other transactions may resolve it. A live coordinator
+     * extends it every third of its length, so it bounds how long a dead coordinator's intents block others, not how
+     * long a transaction may take.
+     */
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
+    /**
+     * Shortest accepted lease: the coordinator extends leases every third of their length, and a shorter lease would
+     * expire between two extensions whenever a round trip or a scheduling delay took more than a few tens of
+     * milliseconds.
+     */
+    public static final Duration MIN_LEASE_DURATION = Duration.ofMillis(100);
     /** Default time settled transaction markers (tombstones, commit markers) are kept. */
     public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofMinutes(5);
     /** Default period of the background recovery pass. */
@@ -116,7 +126,11 @@ public final class RuntimeOptions {
         return transactionTimeout;
     }
 
-    /** @return lease of a prepared intent, measured on each shard's own clock (default 10 s) */
+    /**
+     * @return lease of a prepared intent, measured on each shard's own clock (default 10 s); the coordinator extends
+     *     it every third of its length until its commit point is decided, so it is how long a dead coordinator's
+     *     intents keep others waiting before recovery may settle them
+     */
     public Duration leaseDuration() {
         return leaseDuration;
     }
@@ -265,11 +279,17 @@ public final class RuntimeOptions {
         }
 
         /**
-         * @param lease lease of prepared intents, positive; must exceed the prepare and commit timeouts
+         * @param lease lease of prepared intents, at least {@link #MIN_LEASE_DURATION} (100 ms); independent of the
+         *     timeouts, since a live coordinator extends it every third of its length
          * @return this builder
          */
         public Builder leaseDuration(Duration lease) {
-            this.leaseDuration = Options.positive("leaseDuration", lease);
+            Options.positive("leaseDuration", lease);
+            if (lease.compareTo(MIN_LEASE_DURATION) < 0) {
+                throw new IllegalArgumentException(
+                        "leaseDuration must be at least " + MIN_LEASE_DURATION.toMillis() + " ms, was " + lease);
+            }
+            this.leaseDuration = lease;
             return this;
         }
 
@@ -351,17 +371,11 @@ public final class RuntimeOptions {
 
         /**
          * @return the options
-         * @throws IllegalArgumentException if no participant was added or the lease is not longer than the prepare
-         *     and commit timeouts
+         * @throws IllegalArgumentException if no participant was added
          */
         public RuntimeOptions build() {
             if (participants.isEmpty()) {
                 throw new IllegalArgumentException("at least one participant is required");
-            }
-            if (leaseDuration.compareTo(prepareTimeout.plus(commitTimeout)) <= 0) {
-                throw new IllegalArgumentException("leaseDuration (" + leaseDuration
-                        + ") must be longer than prepareTimeout + commitTimeout (" + prepareTimeout.plus(commitTimeout)
-                        + ")");
             }
             return new RuntimeOptions(this);
         }

@@ -60,12 +60,6 @@ class RuntimeOptionsTest {
     }
 
     @Test
-    void theDefaultLeaseIsLongerThanTheDefaultPrepareAndCommitTimeouts() {
-        assertThat(RuntimeOptions.DEFAULT_LEASE_DURATION)
-                .isGreaterThan(RuntimeOptions.DEFAULT_PREPARE_TIMEOUT.plus(RuntimeOptions.DEFAULT_COMMIT_TIMEOUT));
-    }
-
-    @Test
     void builderSetsEveryField() {
         RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).build();
         RuntimeOptions o = RuntimeOptions.builder()
@@ -117,13 +111,18 @@ class RuntimeOptionsTest {
     // ---- durations ----
 
     static Stream<Arguments> durationSetters() {
+        return Stream.concat(
+                positiveDurationSetters(), Stream.of(setter("leaseDuration", RuntimeOptions.Builder::leaseDuration)));
+    }
+
+    /** The setters whose only bound is "positive" (the lease also has a minimum). */
+    static Stream<Arguments> positiveDurationSetters() {
         return Stream.of(
                 setter("prepareTimeout", RuntimeOptions.Builder::prepareTimeout),
                 setter("commitTimeout", RuntimeOptions.Builder::commitTimeout),
                 setter("readTimeout", RuntimeOptions.Builder::readTimeout),
                 setter("connectTimeout", RuntimeOptions.Builder::connectTimeout),
                 setter("transactionTimeout", RuntimeOptions.Builder::transactionTimeout),
-                setter("leaseDuration", RuntimeOptions.Builder::leaseDuration),
                 setter("recordRetention", RuntimeOptions.Builder::recordRetention));
     }
 
@@ -160,54 +159,54 @@ class RuntimeOptionsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("durationSetters")
+    @MethodSource("positiveDurationSetters")
     void smallestPositiveDurationIsAccepted(
             String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
         RuntimeOptions.Builder builder = RuntimeOptions.builder();
         assertThat(setter.apply(builder, Duration.ofNanos(1))).isSameAs(builder);
     }
 
-    // ---- lease versus timeouts ----
+    // ---- lease ----
 
     @Test
-    void leaseEqualToPrepareplusCommitTimeoutIsRefusedAtBuildNamingAllThree() {
-        RuntimeOptions.Builder builder = oneParticipant()
-                .prepareTimeout(Duration.ofSeconds(1))
-                .commitTimeout(Duration.ofSeconds(3))
-                .leaseDuration(Duration.ofSeconds(4));
-
+    void leaseShorterThan100msIsRefusedNamingTheValue() {
         assertThatIllegalArgumentException()
-                .isThrownBy(builder::build)
-                .withMessage("leaseDuration (PT4S) must be longer than prepareTimeout + commitTimeout (PT4S)");
+                .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofMillis(99)))
+                .withMessage("leaseDuration must be at least 100 ms, was PT0.099S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofNanos(1)))
+                .withMessage("leaseDuration must be at least 100 ms, was PT0.000000001S");
     }
 
     @Test
-    void leaseShorterThanTheDefaultTimeoutsIsRefusedAtBuild() {
-        RuntimeOptions.Builder builder = oneParticipant().leaseDuration(Duration.ofSeconds(1));
+    void leaseOf100msIsAccepted() {
+        assertThat(RuntimeOptions.MIN_LEASE_DURATION).isEqualTo(Duration.ofMillis(100));
+        RuntimeOptions o =
+                oneParticipant().leaseDuration(Duration.ofMillis(100)).build();
 
-        assertThatIllegalArgumentException()
-                .isThrownBy(builder::build)
-                .withMessage("leaseDuration (PT1S) must be longer than prepareTimeout + commitTimeout (PT4S)");
+        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test
-    void raisingTimeoutsPastTheDefaultLeaseIsRefusedAtBuild() {
-        RuntimeOptions.Builder builder = oneParticipant().prepareTimeout(Duration.ofSeconds(9));
-
-        assertThatIllegalArgumentException()
-                .isThrownBy(builder::build)
-                .withMessage("leaseDuration (PT10S) must be longer than prepareTimeout + commitTimeout (PT11S)");
-    }
-
-    @Test
-    void leaseJustLongerThanPrepareplusCommitTimeoutIsAccepted() {
+    void leaseShorterThanThePrepareAndCommitTimeoutsIsAccepted() {
+        // A live coordinator extends its leases, so the lease need not cover the time to the commit point.
         RuntimeOptions o = oneParticipant()
-                .prepareTimeout(Duration.ofSeconds(1))
-                .commitTimeout(Duration.ofSeconds(3))
-                .leaseDuration(Duration.ofSeconds(4).plusMillis(1))
+                .prepareTimeout(Duration.ofSeconds(9))
+                .commitTimeout(Duration.ofSeconds(9))
+                .leaseDuration(Duration.ofMillis(300))
                 .build();
 
-        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(4001));
+        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(300));
+        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofSeconds(9));
+    }
+
+    @Test
+    void raisingTimeoutsPastTheDefaultLeaseIsAccepted() {
+        RuntimeOptions o =
+                oneParticipant().prepareTimeout(Duration.ofSeconds(20)).build();
+
+        assertThat(o.leaseDuration()).isEqualTo(RuntimeOptions.DEFAULT_LEASE_DURATION);
+        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofSeconds(20));
     }
 
     // ---- participants ----

@@ -14,6 +14,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -25,11 +27,15 @@ import reactor.util.retry.Retry;
  * Commits one transaction attempt (DESIGN §3): nothing to do, one shard (one script), or several shards (prepare
  * fanned out concurrently, commit point on the primary, secondaries rolled forward concurrently). Runs detached from
  * the caller's subscription (see {@link DefaultTransaction#commit()}); the decision to pass the commit point is the
- * CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can pre-empt.
+ * CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can pre-empt. From the first
+ * prepare until the commit point is decided, the leases of a multi-shard commit are extended (DESIGN §3 item 7).
  */
 final class CommitProcess {
 
     private static final Logger log = Loggers.getLogger(CommitProcess.class);
+
+    /** What {@link #twoPhase()} decides for a read-only transaction: no commit point, only a release. */
+    private static final String READ_ONLY = "R";
 
     /** The keys of one shard and their encoded specs. */
     static final class ShardPlan {
@@ -69,6 +75,8 @@ final class CommitProcess {
     private long prepareNanos;
     private long commitNanos;
     private long secondaryNanos;
+    /** Per shard, 1 while a lease extension is in flight; made on the first extension (most commits never extend). */
+    private AtomicIntegerArray extensionsInFlight;
 
     CommitProcess(DefaultTransaction tx, List<KeyEntry> entries) {
         this.tx = tx;
@@ -154,31 +162,99 @@ final class CommitProcess {
     // ---- several shards ----
 
     private Mono<CommitResult> twoPhase() {
-        long start = System.nanoTime();
-        String shardNames = String.join(",", shardNames());
-        int n = shards.size();
-        return afterHook(
-                        ProtocolHooks.Step.BEFORE_PREPARE,
-                        0,
-                        n,
-                        Flux.range(0, n)
-                                .flatMap(
-                                        k -> afterHook(
-                                                ProtocolHooks.Step.PREPARE_SHARD,
-                                                k,
-                                                n,
-                                                prepare(shards.get(k), shardNames)),
-                                        n)
-                                .then())
-                .onErrorMap(Exceptions::isMultiple, Errors::first)
-                .onErrorResume(this::abortThenFail)
-                .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
-                    prepareNanos = System.nanoTime() - start;
-                    if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
-                        return Mono.error(cancelled());
-                    }
-                    return readOnly ? release() : commitPoint();
-                })));
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            String shardNames = String.join(",", shardNames());
+            int n = shards.size();
+            // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
+            // so a slow step (a paused shard, a long GC) never lets a resolver abort a transaction still at work.
+            Disposable leases = extendLeases();
+            return afterHook(
+                            ProtocolHooks.Step.BEFORE_PREPARE,
+                            0,
+                            n,
+                            Flux.range(0, n)
+                                    .flatMap(
+                                            k -> afterHook(
+                                                    ProtocolHooks.Step.PREPARE_SHARD,
+                                                    k,
+                                                    n,
+                                                    prepare(shards.get(k), shardNames)),
+                                            n)
+                                    .then())
+                    .onErrorMap(Exceptions::isMultiple, Errors::first)
+                    .onErrorResume(error -> {
+                        leases.dispose(); // the abort (or a halt) starts: nothing left to keep alive
+                        return abortThenFail(error);
+                    })
+                    .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
+                        prepareNanos = System.nanoTime() - start;
+                        if (!tx.state.compareAndSet(
+                                DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+                            return Mono.error(cancelled());
+                        }
+                        return readOnly ? Mono.just(READ_ONLY) : commitPoint();
+                    })))
+                    // Decided (or failed, halted, cancelled): stop before the roll-forward or release starts. The
+                    // doFinally covers cancel and error; doOnSuccess runs before the value moves on.
+                    .doOnSuccess(state -> leases.dispose())
+                    .doFinally(signal -> leases.dispose())
+                    .flatMap(state -> readOnly ? release() : afterCommitPoint(state));
+        });
+    }
+
+    /**
+     * Every leaseDuration / 3, extends this transaction's lease on every shard (concurrently, each bounded by the
+     * commit timeout; a shard whose previous extension is still in flight is skipped rather than queued again). Stops
+     * by itself once the transaction is aborting; the caller disposes it when the commit point is decided, and on any
+     * error or cancellation. The only cost while it does not fire is one scheduled timer.
+     *
+     * <p>Failures are ignored: a lease that expires only allows resolution, and the primary's record decides it, so a
+     * resolver can at worst abort a transaction whose commit point comes later (it then finds ABORTED).
+     */
+    private Disposable extendLeases() {
+        Duration period = ctx.options.leaseDuration().dividedBy(3);
+        return Flux.interval(period, period)
+                .onBackpressureDrop()
+                .takeWhile(tick -> keepsLeases())
+                .flatMap(tick -> extendAll())
+                .subscribe(ignored -> {}, e -> log.debug("redtx: lease extension of {} stopped: {}", id, e.toString()));
+    }
+
+    /** Before the commit point (not aborting), or past it while the commit point's reply is awaited. */
+    private boolean keepsLeases() {
+        int s = tx.state.get();
+        return s == DefaultTransaction.COMMITTING || s == DefaultTransaction.PAST_COMMIT_POINT;
+    }
+
+    /** One round of extensions. Called serially by the ticker (one tick at a time), so the lazy init is safe. */
+    private Mono<Void> extendAll() {
+        AtomicIntegerArray inFlight = extensionsInFlight;
+        if (inFlight == null) {
+            inFlight = new AtomicIntegerArray(shards.size());
+            extensionsInFlight = inFlight;
+        }
+        AtomicIntegerArray busy = inFlight;
+        Duration timeout = ctx.options.commitTimeout();
+        return Flux.range(0, shards.size())
+                .filter(k -> busy.compareAndSet(k, 0, 1))
+                .flatMap(
+                        k -> shards.get(k)
+                                .participant
+                                .eval(LuaScript.EXTEND, timeout, txKeys, id, ctx.leaseMillis)
+                                .onErrorResume(e -> {
+                                    if (log.isDebugEnabled()) {
+                                        log.debug(
+                                                "redtx: lease extension of {} on '{}' failed: {}",
+                                                id,
+                                                shards.get(k).name(),
+                                                e.toString());
+                                    }
+                                    return Mono.empty();
+                                })
+                                .doFinally(signal -> busy.set(k, 0)),
+                        shards.size())
+                .then();
     }
 
     /**
@@ -275,29 +351,30 @@ final class CommitProcess {
                 }));
     }
 
-    private Mono<CommitResult> commitPoint() {
+    /** Runs the commit point on the primary: its record's state afterwards ('C', 'A', or 'NONE' when missing). */
+    private Mono<String> commitPoint() {
         long start = System.nanoTime();
         Duration timeout = ctx.options.commitTimeout();
         return primary.participant
                 .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
                 .map(reply -> (String) reply.get(0))
                 .onErrorResume(e -> settleThroughPrimary(e, timeout))
-                .flatMap(state -> {
-                    commitNanos = System.nanoTime() - start;
-                    if ("C".equals(state)) {
-                        return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
-                    }
-                    // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
-                    tx.state.set(DefaultTransaction.ABORTING);
-                    return abortAll()
-                            .then(Mono.error(new TransactionConflictException(
-                                    id,
-                                    primary.name(),
-                                    txKeys[0],
-                                    TransactionConflictException.Reason.ALREADY_SETTLED,
-                                    "the record was " + ("A".equals(state) ? "ABORTED" : "missing")
-                                            + " at the commit point")));
-                });
+                .doOnNext(state -> commitNanos = System.nanoTime() - start);
+    }
+
+    private Mono<CommitResult> afterCommitPoint(String state) {
+        if ("C".equals(state)) {
+            return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
+        }
+        // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
+        tx.state.set(DefaultTransaction.ABORTING);
+        return abortAll()
+                .then(Mono.error(new TransactionConflictException(
+                        id,
+                        primary.name(),
+                        txKeys[0],
+                        TransactionConflictException.Reason.ALREADY_SETTLED,
+                        "the record was " + ("A".equals(state) ? "ABORTED" : "missing") + " at the commit point")));
     }
 
     /**

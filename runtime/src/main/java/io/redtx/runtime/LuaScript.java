@@ -20,6 +20,7 @@ enum LuaScript {
     PREPARE("prepare.lua", false),
     COMMIT("commit.lua", false),
     ABORT("abort.lua", false),
+    EXTEND("extend.lua", false),
     FORGET("forget.lua", false),
     INSPECT("inspect.lua", true),
     EXPIRED("expired.lua", true),
