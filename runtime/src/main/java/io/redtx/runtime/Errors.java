@@ -19,7 +19,7 @@ final class Errors {
     /**
      * For a failure whose effect is known not to matter: before the commit point, or on a read. A timeout becomes
      * {@link TransactionTimeoutException} naming the phase and configured value; an error reply becomes
-     * {@link ParticipantErrorException}; anything else (connection refused, closed, reset) becomes
+     * {@link ParticipantErrorException}, unless it says the server is {@link #notYet not ready yet}; anything else (connection refused, closed, reset) becomes
      * {@link ParticipantUnavailableException}.
      */
     static Throwable map(
@@ -31,7 +31,9 @@ final class Errors {
             return new TransactionTimeoutException(txId, phase, configuredTimeout, participant);
         }
         if (e instanceof RedisCommandExecutionException) {
-            return new ParticipantErrorException(txId, participant, e.getMessage(), e);
+            return notYet(e)
+                    ? new ParticipantUnavailableException(txId, participant, e)
+                    : new ParticipantErrorException(txId, participant, e.getMessage(), e);
         }
         if (e instanceof ParticipantUnavailableException u) {
             return u.transactionId() == null ? new ParticipantUnavailableException(txId, participant, u.getCause()) : u;
@@ -43,6 +45,21 @@ final class Errors {
             return r;
         }
         return new ParticipantUnavailableException(txId, participant, e);
+    }
+
+    /**
+     * True for an error reply saying the server cannot run commands yet: it is loading its data after a restart
+     * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), or its primary is unreachable
+     * ({@code MASTERDOWN}, {@code TRYAGAIN}, {@code CLUSTERDOWN}). Nothing ran, and a later attempt may succeed.
+     */
+    static boolean notYet(Throwable e) {
+        String m = e.getMessage();
+        return m != null
+                && (m.startsWith("LOADING")
+                        || m.startsWith("BUSY ")
+                        || m.startsWith("MASTERDOWN")
+                        || m.startsWith("TRYAGAIN")
+                        || m.startsWith("CLUSTERDOWN"));
     }
 
     /**
