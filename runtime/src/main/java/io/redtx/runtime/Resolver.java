@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import io.redtx.api.RecoveryReport;
 import java.util.List;
+import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
@@ -25,20 +26,36 @@ final class Resolver {
         this.ctx = ctx;
     }
 
-    /** One recovery pass over every participant's intent index (at most {@value #BATCH} expired intents each). */
+    /**
+     * One recovery pass over every participant's intent index (at most {@value #BATCH} expired intents each). Every
+     * index is read before anything is resolved, so that the report counts each intent found, even one that the
+     * resolution of another shard's intent (through a shared primary) settled first.
+     */
     Mono<RecoveryReport> recoverAll() {
+        int n = ctx.participants.size();
         return Flux.fromIterable(ctx.participants.values())
-                .flatMap(this::recover, ctx.participants.size())
+                .flatMap(p -> expired(p).map(owners -> Map.entry(p, owners)), n)
+                .collectList()
+                .flatMapMany(Flux::fromIterable)
+                .flatMap(found -> resolveAll(found.getKey(), found.getValue()), n)
                 .reduce(RecoveryReport.EMPTY, RecoveryReport::plus);
     }
 
-    private Mono<RecoveryReport> recover(Participant p) {
+    /** The owners of the expired intents of one participant; none if it cannot be read now. */
+    private Mono<List<Object>> expired(Participant p) {
         return p.eval(
                         LuaScript.EXPIRED,
                         ctx.options.commitTimeout(),
                         new String[] {ctx.keys.indexKey()},
                         Integer.toString(BATCH))
-                .flatMapMany(Flux::fromIterable)
+                .onErrorResume(e -> {
+                    log.warn("redtx: recovery could not read the intents of '{}': {}", p.name(), e.toString());
+                    return Mono.just(List.of());
+                });
+    }
+
+    private Mono<RecoveryReport> resolveAll(Participant p, List<Object> owners) {
+        return Flux.fromIterable(owners)
                 .concatMap(owner -> resolve(p, (String) owner))
                 .reduce(
                         RecoveryReport.EMPTY,
@@ -46,11 +63,7 @@ final class Resolver {
                                 1,
                                 outcome == Outcome.ROLLED_FORWARD ? 1 : 0,
                                 outcome == Outcome.ROLLED_BACK ? 1 : 0,
-                                outcome == Outcome.LEFT ? 1 : 0)))
-                .onErrorResume(e -> {
-                    log.warn("redtx: recovery could not read the intents of '{}': {}", p.name(), e.toString());
-                    return Mono.just(RecoveryReport.EMPTY);
-                });
+                                outcome == Outcome.LEFT ? 1 : 0)));
     }
 
     /** What became of an intent. */
