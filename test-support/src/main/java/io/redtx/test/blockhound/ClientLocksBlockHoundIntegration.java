@@ -21,6 +21,12 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *   <li>Lettuce's {@code DefaultEndpoint.validateWrite} reads the size of its command queues on every write; with a
  *       bounded {@code requestQueueSize} (the runtime sets 100,000) those are {@code ArrayBlockingQueue}s, whose
  *       {@code size()} takes the queue's {@code ReentrantLock}, so concurrent writers park there for a moment too.
+ *   <li>Reactor's periodic scheduler tasks ({@code Flux.interval}): disposing one cancels its future, which removes it
+ *       from the executor's {@code DelayedWorkQueue} under that queue's {@code ReentrantLock}. Reactor's own
+ *       integration allows this for one-shot tasks ({@code SchedulerTask.dispose}, {@code WorkerTask.dispose}) but not
+ *       for the periodic ones. The error thrown from inside {@code lock()} leaves the lock's wait queue broken, and
+ *       every thread that schedules a timer afterwards (all of Reactor's {@code timeout}s) parks forever (seen in
+ *       the bank test once each 2PC commit disposed its lease-extension ticker).
  * </ul>
  */
 public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegration {
@@ -33,5 +39,8 @@ public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegra
         builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
         builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive");
         builder.allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "validateWrite");
+        builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicSchedulerTask", "dispose");
+        builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicWorkerTask", "dispose");
+        builder.allowBlockingCallsInside("reactor.core.scheduler.InstantPeriodicWorkerTask", "dispose");
     }
 }
