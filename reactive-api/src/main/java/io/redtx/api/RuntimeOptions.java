@@ -53,6 +53,24 @@ public final class RuntimeOptions {
     /** Default largest number of distinct keys one transaction may touch. */
     public static final int DEFAULT_MAX_KEYS_PER_TRANSACTION = 1000;
 
+    /** Default largest number of transactions running at once in one runtime, retries included. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+    /** Default largest number of transactions waiting for admission ({@link Overflow#WAIT}). */
+    public static final int DEFAULT_MAX_WAITING = 1024;
+    /** Default longest wait for admission ({@link Overflow#WAIT}). */
+    public static final Duration DEFAULT_ADMISSION_TIMEOUT = Duration.ofSeconds(1);
+
+    /** What a transaction does when {@link #maxInFlight()} transactions are already running. */
+    public enum Overflow {
+        /**
+         * Wait for a running one to end, at most {@link #admissionTimeout()}, behind at most {@link #maxWaiting()}
+         * others; then fail with {@link TransactionRejectedException}.
+         */
+        WAIT,
+        /** Fail at once with {@link TransactionRejectedException}. */
+        REJECT
+    }
+
     private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern URI_SCHEME = Pattern.compile("(redis|rediss|redis-socket|redis-sentinel)://.+");
 
@@ -70,6 +88,10 @@ public final class RuntimeOptions {
     private final String namespace;
     private final int maxValueBytes;
     private final int maxKeysPerTransaction;
+    private final int maxInFlight;
+    private final Overflow overflow;
+    private final int maxWaiting;
+    private final Duration admissionTimeout;
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
@@ -86,6 +108,10 @@ public final class RuntimeOptions {
         this.namespace = b.namespace;
         this.maxValueBytes = b.maxValueBytes;
         this.maxKeysPerTransaction = b.maxKeysPerTransaction;
+        this.maxInFlight = b.maxInFlight;
+        this.overflow = b.overflow;
+        this.maxWaiting = b.maxWaiting;
+        this.admissionTimeout = b.admissionTimeout;
     }
 
     /** @return a builder with every default set and no participant */
@@ -177,6 +203,30 @@ public final class RuntimeOptions {
         return maxKeysPerTransaction;
     }
 
+    /**
+     * @return largest number of transactions running at once in this runtime (default 1024): from the subscription
+     *     of {@link TransactionRuntime#inTransaction} (retries included) or {@link TransactionRuntime#begin()} to the
+     *     end of the commit or rollback; the intake counts against it too
+     */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** @return what a transaction does when the limit is reached (default {@link Overflow#WAIT}) */
+    public Overflow overflow() {
+        return overflow;
+    }
+
+    /** @return largest number of transactions waiting for admission (default 1024); more are rejected at once */
+    public int maxWaiting() {
+        return maxWaiting;
+    }
+
+    /** @return longest wait for admission with {@link Overflow#WAIT} (default 1 s) */
+    public Duration admissionTimeout() {
+        return admissionTimeout;
+    }
+
     @Override
     public String toString() {
         return "RuntimeOptions{participants=" + participants.keySet() + ", prepareTimeout=" + prepareTimeout
@@ -186,7 +236,8 @@ public final class RuntimeOptions {
                 + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
                 + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
-                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + "}";
+                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", maxInFlight=" + maxInFlight + ", overflow="
+                + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + "}";
     }
 
     /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
@@ -205,6 +256,10 @@ public final class RuntimeOptions {
         private String namespace = DEFAULT_NAMESPACE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
         private int maxKeysPerTransaction = DEFAULT_MAX_KEYS_PER_TRANSACTION;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private Overflow overflow = Overflow.WAIT;
+        private int maxWaiting = DEFAULT_MAX_WAITING;
+        private Duration admissionTimeout = DEFAULT_ADMISSION_TIMEOUT;
 
         private Builder() {}
 
@@ -366,6 +421,45 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("maxKeysPerTransaction must be <= 5000, was " + keys);
             }
             this.maxKeysPerTransaction = keys;
+            return this;
+        }
+
+        /**
+         * @param limit largest number of transactions running at once, at least 1
+         * @return this builder
+         */
+        public Builder maxInFlight(int limit) {
+            this.maxInFlight = Options.atLeast("maxInFlight", 1, limit);
+            return this;
+        }
+
+        /**
+         * @param overflow what a transaction does when the limit is reached, not null
+         * @return this builder
+         */
+        public Builder overflow(Overflow overflow) {
+            if (overflow == null) {
+                throw new IllegalArgumentException("overflow must not be null");
+            }
+            this.overflow = overflow;
+            return this;
+        }
+
+        /**
+         * @param waiting largest number of transactions waiting for admission with {@link Overflow#WAIT}, at least 1
+         * @return this builder
+         */
+        public Builder maxWaiting(int waiting) {
+            this.maxWaiting = Options.atLeast("maxWaiting", 1, waiting);
+            return this;
+        }
+
+        /**
+         * @param timeout longest wait for admission with {@link Overflow#WAIT}, positive
+         * @return this builder
+         */
+        public Builder admissionTimeout(Duration timeout) {
+            this.admissionTimeout = Options.positive("admissionTimeout", timeout);
             return this;
         }
 

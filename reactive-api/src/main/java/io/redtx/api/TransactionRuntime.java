@@ -1,8 +1,10 @@
 package io.redtx.api;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -77,8 +79,39 @@ public interface TransactionRuntime extends AutoCloseable {
     Mono<RecoveryReport> recover();
 
     /**
-     * Closes gracefully: refuses new transactions, waits for background rollbacks and roll-forwards still running,
-     * then closes every connection. Lazy; idempotent.
+     * The intake: runs one transaction per request of {@code requests}, {@code work(request, transaction)} inside it
+     * (with the retries of {@link #inTransaction}), and emits one {@link TransactionOutcome} per request. Lazy: nothing
+     * is requested from {@code requests} before the result is subscribed.
+     *
+     * <p>Backpressure: at most {@link IntakeOptions#maxInFlight()} requests run at once, and the intake never requests
+     * more from {@code requests} than that many ahead of the outcomes taken downstream, so a slow consumer slows the
+     * source instead of growing memory. Each transaction also takes an admission permit of the runtime
+     * ({@link RuntimeOptions#maxInFlight()}); a rejection becomes a FAILED outcome, not an error of the stream.
+     *
+     * <p>Signals: an outcome per request (never an error for a request's failure); completes after the source
+     * completes and every outcome was emitted; an error of the source is signalled after the outcomes of requests
+     * already running. Cancelling the result cancels the source and rolls back every transaction not past its commit
+     * point (those past it finish in the background). The intake completes, cancelling its source, when the runtime
+     * starts closing.
+     *
+     * @param requests the requests, not null
+     * @param work the transaction of one request, not null
+     * @param options in-flight limit, order, deadline; not null
+     * @param <I> the request type
+     * @param <T> the work's value type
+     * @return the outcomes, one per request
+     */
+    <I, T> Flux<TransactionOutcome<I, T>> intake(
+            Publisher<? extends I> requests,
+            BiFunction<? super I, ? super Transaction, ? extends Publisher<T>> work,
+            IntakeOptions options);
+
+    /**
+     * Closes gracefully: refuses new transactions and completes every intake (cancelling its source), waits for the
+     * transactions of {@link #inTransaction} and the intakes still running and for background rollbacks and
+     * roll-forwards (at most {@link RuntimeOptions#transactionTimeout()}: what is still unsettled then is left to
+     * recovery), then closes every connection. Explicit handles from {@link #begin()} not committed by then can no
+     * longer commit. Lazy; idempotent.
      *
      * @return completes when everything is closed
      */

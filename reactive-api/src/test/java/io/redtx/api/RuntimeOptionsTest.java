@@ -56,6 +56,14 @@ class RuntimeOptionsTest {
         assertThat(o.maxKeysPerTransaction())
                 .isEqualTo(RuntimeOptions.DEFAULT_MAX_KEYS_PER_TRANSACTION)
                 .isEqualTo(1000);
+        assertThat(o.maxInFlight())
+                .isEqualTo(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT)
+                .isEqualTo(1024);
+        assertThat(o.overflow()).isEqualTo(RuntimeOptions.Overflow.WAIT);
+        assertThat(o.maxWaiting()).isEqualTo(RuntimeOptions.DEFAULT_MAX_WAITING).isEqualTo(1024);
+        assertThat(o.admissionTimeout())
+                .isEqualTo(RuntimeOptions.DEFAULT_ADMISSION_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(1));
         assertThat(o.participants()).containsExactly(Map.entry("a", "redis://127.0.0.1:6379"));
     }
 
@@ -78,6 +86,10 @@ class RuntimeOptionsTest {
                 .namespace("tx/")
                 .maxValueBytes(1)
                 .maxKeysPerTransaction(5000)
+                .maxInFlight(16)
+                .overflow(RuntimeOptions.Overflow.REJECT)
+                .maxWaiting(3)
+                .admissionTimeout(Duration.ofMillis(7))
                 .build();
 
         assertThat(o.participants().keySet()).containsExactly("orders", "stock", "local", "ha");
@@ -93,6 +105,10 @@ class RuntimeOptionsTest {
         assertThat(o.namespace()).isEqualTo("tx/");
         assertThat(o.maxValueBytes()).isEqualTo(1);
         assertThat(o.maxKeysPerTransaction()).isEqualTo(5000);
+        assertThat(o.maxInFlight()).isEqualTo(16);
+        assertThat(o.overflow()).isEqualTo(RuntimeOptions.Overflow.REJECT);
+        assertThat(o.maxWaiting()).isEqualTo(3);
+        assertThat(o.admissionTimeout()).isEqualTo(Duration.ofMillis(7));
     }
 
     @Test
@@ -328,6 +344,27 @@ class RuntimeOptionsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(5001))
                 .withMessage("maxKeysPerTransaction must be <= 5000, was 5001");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -3})
+    void admissionLimitsBelowOneAreRefusedNamingTheValue(int limit) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().maxInFlight(limit))
+                .withMessage("maxInFlight must be >= 1, was " + limit);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().maxWaiting(limit))
+                .withMessage("maxWaiting must be >= 1, was " + limit);
+    }
+
+    @Test
+    void nullOverflowAndNonPositiveAdmissionTimeoutAreRefused() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().overflow(null))
+                .withMessage("overflow must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().admissionTimeout(Duration.ZERO))
+                .withMessage("admissionTimeout must be positive, was PT0S");
     }
 
     @Test

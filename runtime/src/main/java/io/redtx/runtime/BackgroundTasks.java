@@ -1,8 +1,6 @@
 package io.redtx.runtime;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -38,14 +36,5 @@ final class BackgroundTasks {
 
     int running() {
         return running.get();
-    }
-
-    /** Completes once no task is running (checked every 10 ms: only a close waits here), or after {@code timeout}. */
-    Mono<Void> awaitIdle(Duration timeout) {
-        return Flux.interval(Duration.ZERO, Duration.ofMillis(10))
-                .filter(tick -> running.get() == 0)
-                .next()
-                .then()
-                .timeout(timeout, Mono.empty());
     }
 }

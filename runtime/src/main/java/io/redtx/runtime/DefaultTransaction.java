@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -44,6 +45,10 @@ final class DefaultTransaction implements Transaction {
 
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
+    /** Run once when the transaction ends (see {@link #onEnd}); null when nobody needs to know. */
+    private volatile Runnable onEnd;
+
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     DefaultTransaction(RuntimeContext ctx) {
         this.ctx = ctx;
@@ -165,12 +170,35 @@ final class DefaultTransaction implements Transaction {
 
     // ---- lifecycle ----
 
+    /**
+     * Sets what runs, once, when this transaction ends: its commit's outcome is known (success or failure), or it is
+     * rolled back before any commit started. Set before the handle is published.
+     */
+    void onEnd(Runnable action) {
+        this.onEnd = action;
+    }
+
+    private void end() {
+        Runnable action = onEnd;
+        if (action != null && ended.compareAndSet(false, true)) {
+            action.run();
+        }
+    }
+
+    /** Rolls back a transaction nobody committed or rolled back within the transaction timeout. */
+    void expire() {
+        if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+            end();
+        }
+    }
+
     @Override
     public Mono<CommitResult> commit() {
         return Mono.defer(() -> {
             // Closed: the connections are gone, so a commit could only fail with an unknown outcome. Nothing was
             // sent yet, so refuse it cleanly.
             if (ctx.closed.get() && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                end();
                 return Mono.error(new TransactionStateException(
                         id, "transaction " + id + " cannot be committed: the transaction runtime is closed"));
             }
@@ -195,6 +223,7 @@ final class DefaultTransaction implements Transaction {
                         started.run()
                                 .doOnSuccess(outcome::tryEmitValue)
                                 .doOnError(outcome::tryEmitError)
+                                .doFinally(signal -> end())
                                 .onErrorComplete());
             }
             return outcome.asMono().doOnCancel(this::cancel);
@@ -205,6 +234,7 @@ final class DefaultTransaction implements Transaction {
     public Mono<Void> rollback() {
         return Mono.defer(() -> {
             if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                end();
                 return Mono.empty(); // nothing was written before commit
             }
             if (state.get() == ROLLED_BACK) {
@@ -228,6 +258,7 @@ final class DefaultTransaction implements Transaction {
             int s = state.get();
             if (s == ACTIVE) {
                 if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                    end();
                     return;
                 }
             } else if (s == COMMITTING) {

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.redtx.api.IntakeOptions;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
@@ -13,6 +14,7 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionResult;
@@ -24,12 +26,14 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
@@ -37,6 +41,7 @@ import reactor.core.Disposables;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 import reactor.util.retry.Retry;
@@ -65,6 +70,14 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Mono<Void> shutdown;
     private final Disposable recovery;
+    private final Admission admission;
+    /**
+     * Transactions of {@link #inTransaction} and the intake running now: a graceful close waits for them (explicit
+     * handles that were not committed cannot commit after close, so it does not wait for those).
+     */
+    private final AtomicInteger functionalInFlight = new AtomicInteger();
+    /** Fires when closing starts: intakes stop taking requests. */
+    private final Sinks.Empty<Void> closing = Sinks.empty();
 
     private RedisTransactionRuntime(RuntimeOptions options, ProtocolHooks hooks) {
         this.options = options;
@@ -102,6 +115,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         options.requireSyncedWrites())));
         this.ctx = new RuntimeContext(options, participants, hooks);
         this.retry = retrySpec(options.retryPolicy());
+        this.admission = new Admission(options);
         this.shutdown = Mono.defer(this::shutdownNow).cache();
         this.recovery = startRecovery(options.recoveryInterval());
     }
@@ -154,38 +168,74 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         if (work == null) {
             throw new NullPointerException("work");
         }
+        return run(work, options.transactionTimeout());
+    }
+
+    /** A transaction with retries, admitted, within {@code timeout} (measured from admission). */
+    private <T> Mono<TransactionResult<T>> run(
+            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
         return Mono.defer(() -> {
-            checkOpen();
-            AtomicInteger attempts = new AtomicInteger();
-            AtomicReference<DefaultTransaction> current = new AtomicReference<>();
-            Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
+            checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
+            return admission.admit(running(Mono.defer(() -> {
                 checkOpen();
-                attempts.incrementAndGet();
-                DefaultTransaction tx = new DefaultTransaction(ctx);
-                current.set(tx);
-                return attempt(tx, work);
-            });
-            return (retry == null ? attempt : attempt.retryWhen(retry))
-                    .map(r -> attempts.get() == 1
-                            ? r
-                            : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
-                    .timeout(options.transactionTimeout())
-                    .onErrorMap(TimeoutException.class, e -> {
-                        // timeout() cancelled the attempt before signalling: its state now tells whether that
-                        // cancel still rolled it back.
-                        DefaultTransaction tx = current.get();
-                        String id = tx == null ? null : tx.id();
-                        if (tx != null && tx.pastCommitPoint()) {
-                            return new TransactionOutcomeUnknownException(
-                                    id,
-                                    "transactionTimeout " + options.transactionTimeout()
-                                            + " elapsed after the commit point; it will complete or be settled by recovery",
-                                    e);
-                        }
-                        return new TransactionTimeoutException(
-                                id, TransactionPhase.TRANSACTION, options.transactionTimeout(), null);
-                    });
+                AtomicInteger attempts = new AtomicInteger();
+                AtomicReference<DefaultTransaction> current = new AtomicReference<>();
+                Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
+                    checkOpen();
+                    attempts.incrementAndGet();
+                    DefaultTransaction tx = new DefaultTransaction(ctx);
+                    current.set(tx);
+                    return attempt(tx, work);
+                });
+                return (retry == null ? attempt : attempt.retryWhen(retry))
+                        .map(r -> attempts.get() == 1
+                                ? r
+                                : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
+                        .timeout(timeout)
+                        .onErrorMap(TimeoutException.class, e -> {
+                            // timeout() cancelled the attempt before signalling: its state now tells whether that
+                            // cancel still rolled it back.
+                            DefaultTransaction tx = current.get();
+                            String id = tx == null ? null : tx.id();
+                            if (tx != null && tx.pastCommitPoint()) {
+                                return new TransactionOutcomeUnknownException(
+                                        id,
+                                        "the transaction's time limit " + timeout
+                                                + " elapsed after the commit point; it will complete or be settled by recovery",
+                                        e);
+                            }
+                            return new TransactionTimeoutException(id, TransactionPhase.TRANSACTION, timeout, null);
+                        });
+            })));
         });
+    }
+
+    /** Counts {@code work} among the transactions a graceful close waits for. */
+    private <T> Mono<T> running(Mono<T> work) {
+        return Mono.defer(() -> {
+            functionalInFlight.incrementAndGet();
+            return work.doFinally(signal -> functionalInFlight.decrementAndGet());
+        });
+    }
+
+    @Override
+    public <I, T> Flux<TransactionOutcome<I, T>> intake(
+            Publisher<? extends I> requests,
+            BiFunction<? super I, ? super Transaction, ? extends Publisher<T>> work,
+            IntakeOptions intakeOptions) {
+        Objects.requireNonNull(requests, "requests");
+        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(intakeOptions, "options");
+        Duration deadline = intakeOptions.deadline() == null ? options.transactionTimeout() : intakeOptions.deadline();
+        int limit = intakeOptions.maxInFlight();
+        Function<I, Mono<TransactionOutcome<I, T>>> one = request -> this.<T>run(
+                        tx -> work.apply(request, tx), deadline)
+                .map(result -> TransactionOutcome.<I, T>committed(request, result))
+                .onErrorResume(e -> !(e instanceof Error), e -> Mono.just(TransactionOutcome.failed(request, e)));
+        // Prefetch 1 per inner: with at most `limit` inners, no more than `limit` requests are ever asked for ahead of
+        // the outcomes consumed downstream (flatMap replenishes one per inner drained).
+        Flux<I> source = Flux.<I>from(requests).takeUntilOther(closing.asMono());
+        return intakeOptions.ordered() ? source.flatMapSequential(one, limit, 1) : source.flatMap(one, limit, 1);
     }
 
     /** One attempt: run the user's work, then commit; roll back if the work fails or the subscriber cancels. */
@@ -204,12 +254,37 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .doOnCancel(tx::cancel);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The transaction holds an admission permit until its commit or rollback ends; one left unfinished is rolled
+     * back after {@link RuntimeOptions#transactionTimeout()}, which releases its permit.
+     */
     @Override
     public Mono<Transaction> begin() {
-        return Mono.fromSupplier(() -> {
+        return Mono.defer(() -> {
             checkOpen();
-            return new DefaultTransaction(ctx);
+            return admission.acquire().map(permit -> {
+                DefaultTransaction tx = new DefaultTransaction(ctx);
+                Disposable expiry = Mono.delay(options.transactionTimeout()).subscribe(t -> tx.expire());
+                tx.onEnd(() -> {
+                    expiry.dispose();
+                    permit.release()
+                            .subscribe(null, e -> log.warn("redtx: releasing the admission of {} failed", tx.id(), e));
+                });
+                return tx;
+            });
         });
+    }
+
+    /** @return transactions holding an admission permit now */
+    int inFlight() {
+        return admission.inFlight();
+    }
+
+    /** @return transactions waiting for an admission permit now */
+    int admissionWaiting() {
+        return admission.waiting();
     }
 
     private void checkOpen() {
@@ -296,7 +371,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     public Mono<Void> closeGracefully() {
         return Mono.defer(() -> {
             closed.set(true);
-            return ctx.background.awaitIdle(options.transactionTimeout()).then(shutdown);
+            closing.tryEmitEmpty();
+            // Transactions already running may still commit; within the transaction timeout they end (their own
+            // limit), and what they left in the background (roll-forwards, rollbacks after cancel) too.
+            return Flux.interval(Duration.ZERO, Duration.ofMillis(10))
+                    .filter(tick -> functionalInFlight.get() == 0 && ctx.background.running() == 0)
+                    .next()
+                    .then()
+                    .timeout(options.transactionTimeout(), Mono.empty())
+                    .then(shutdown);
         });
     }
 
@@ -304,6 +387,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     @Override
     public void close() {
         closed.set(true);
+        closing.tryEmitEmpty();
         shutdown.subscribe(null, e -> log.warn("redtx: error while closing the runtime", e));
     }
 
@@ -314,6 +398,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         recovery.dispose();
         return Flux.fromIterable(ctx.participants.values())
                 .flatMap(Participant::close)
+                .then(admission.close())
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
                 .then(Mono.<Void>create(
                         sink -> resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success())));

@@ -6,14 +6,15 @@ import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionOutcomeUnknownException;
+import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
 import java.util.Objects;
 
 /**
  * Why a transaction did not commit, as reported to {@link TransactionMetrics#aborted}. Most causes follow from the
- * error the transaction ended with ({@link #of(Throwable)}); {@link #CANCELLED} and {@link #REJECTED} have no error of
- * their own and are passed explicitly by the runtime.
+ * error the transaction ended with ({@link #of(Throwable)}); {@link #CANCELLED} has no error of its own and is passed
+ * explicitly by the runtime.
  */
 public enum AbortCause {
     /** A conflict with another transaction ({@link TransactionConflictException}) that was not, or no longer, retried. */
@@ -49,11 +50,12 @@ public enum AbortCause {
      *   <li>{@link ParticipantErrorException} → {@link #PARTICIPANT_ERROR}
      *   <li>{@link RedtxArgumentException}, {@link TransactionStateException} → {@link #INVALID}
      *   <li>{@link TransactionOutcomeUnknownException} → {@link #OUTCOME_UNKNOWN}
+     *   <li>{@link TransactionRejectedException} → {@link #REJECTED}
      *   <li>anything else, including {@link Error}s and {@link RedtxException} subclasses defined outside redtx → {@link
      *       #USER_ERROR}
      * </ul>
      *
-     * Never returns {@link #CANCELLED} or {@link #REJECTED}: the runtime knows those without an error.
+     * Never returns {@link #CANCELLED}: a cancelled transaction ends without an error.
      *
      * @param error the error the transaction ended with, not null
      * @return its cause, never null
@@ -78,6 +80,9 @@ public enum AbortCause {
         }
         if (error instanceof TransactionOutcomeUnknownException) {
             return OUTCOME_UNKNOWN;
+        }
+        if (error instanceof TransactionRejectedException) {
+            return REJECTED;
         }
         return USER_ERROR;
     }
