@@ -27,11 +27,8 @@ public final class CoordinatorProcess {
 
     private CoordinatorProcess() {}
 
-    /**
-     * @param args see the class comment
-     * @throws InterruptedException never in practice: the process runs until it is killed
-     */
-    public static void main(String[] args) throws InterruptedException {
+    /** @param args see the class comment; runs until the process is killed */
+    public static void main(String[] args) {
         String prefix = args[0];
         Random random = new Random(Long.parseLong(args[1]));
         int concurrency = Integer.parseInt(args[2]);

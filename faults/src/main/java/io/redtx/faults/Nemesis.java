@@ -18,7 +18,7 @@ import java.util.TreeMap;
  */
 final class Nemesis {
 
-    /** What to do about a separate coordinator JVM. */
+    /** Starts a separate coordinator JVM whose transfer ids begin with the given prefix. */
     @FunctionalInterface
     interface JvmStarter {
         CoordinatorJvm start(String prefix) throws Exception;

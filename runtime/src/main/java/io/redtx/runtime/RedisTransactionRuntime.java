@@ -176,38 +176,41 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
         return Mono.defer(() -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
-            return admission.admit(running(Mono.defer(() -> {
-                checkOpen();
-                AtomicInteger attempts = new AtomicInteger();
-                AtomicReference<DefaultTransaction> current = new AtomicReference<>();
-                Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
-                    checkOpen();
-                    attempts.incrementAndGet();
-                    DefaultTransaction tx = new DefaultTransaction(ctx);
-                    current.set(tx);
-                    return attempt(tx, work);
-                });
-                return (retry == null ? attempt : attempt.retryWhen(retry))
-                        .map(r -> attempts.get() == 1
-                                ? r
-                                : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
-                        .timeout(timeout)
-                        .onErrorMap(TimeoutException.class, e -> {
-                            // timeout() cancelled the attempt before signalling: its state now tells whether that
-                            // cancel still rolled it back.
-                            DefaultTransaction tx = current.get();
-                            String id = tx == null ? null : tx.id();
-                            if (tx != null && tx.pastCommitPoint()) {
-                                return new TransactionOutcomeUnknownException(
-                                        id,
-                                        "the transaction's time limit " + timeout
-                                                + " elapsed after the commit point; it will complete or be settled by recovery",
-                                        e);
-                            }
-                            return new TransactionTimeoutException(id, TransactionPhase.TRANSACTION, timeout, null);
-                        });
-            })));
+            return admission.admit(running(Mono.defer(() -> withRetries(work, timeout))));
         });
+    }
+
+    /** Attempts (each a new transaction, each checking the runtime is open) until one commits or retries run out. */
+    private <T> Mono<TransactionResult<T>> withRetries(
+            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicReference<DefaultTransaction> current = new AtomicReference<>();
+        Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
+            checkOpen();
+            attempts.incrementAndGet();
+            DefaultTransaction tx = new DefaultTransaction(ctx);
+            current.set(tx);
+            return attempt(tx, work);
+        });
+        return (retry == null ? attempt : attempt.retryWhen(retry))
+                .map(r -> attempts.get() == 1
+                        ? r
+                        : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
+                .timeout(timeout)
+                .onErrorMap(TimeoutException.class, e -> {
+                    // timeout() cancelled the attempt before signalling: its state now tells whether that cancel
+                    // still rolled it back.
+                    DefaultTransaction tx = current.get();
+                    String id = tx == null ? null : tx.id();
+                    if (tx != null && tx.pastCommitPoint()) {
+                        return new TransactionOutcomeUnknownException(
+                                id,
+                                "the transaction's time limit " + timeout
+                                        + " elapsed after the commit point; it will complete or be settled by recovery",
+                                e);
+                    }
+                    return new TransactionTimeoutException(id, TransactionPhase.TRANSACTION, timeout, null);
+                });
     }
 
     /** Counts {@code work} among the transactions a graceful close waits for. */
@@ -266,7 +269,10 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             checkOpen();
             return admission.acquire().map(permit -> {
                 DefaultTransaction tx = new DefaultTransaction(ctx);
-                Disposable expiry = Mono.delay(options.transactionTimeout()).subscribe(t -> tx.expire());
+                Disposable expiry = Mono.delay(options.transactionTimeout())
+                        .subscribe(
+                                t -> tx.expire(),
+                                e -> log.warn("redtx: the expiry timer of {} failed: {}", tx.id(), e.toString()));
                 tx.onEnd(() -> {
                     expiry.dispose();
                     permit.release()
