@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code redtx.transaction.attempts}</td><td>distribution summary</td><td>{@code protocol}</td>
  *       <td>{@link #committed}: attempts per committed transaction</td></tr>
  *   <tr><td>{@code redtx.transactions.aborted}</td><td>counter</td>
- *       <td>{@code cause}: {@code conflict}, {@code timeout}, {@code user_error}, {@code cancelled},
+ *       <td>{@code cause}: {@code conflict}, {@code timeout}, {@code user_error}, {@code cancelled}, {@code rolled_back},
  *       {@code participant_unavailable}, {@code participant_error}, {@code rejected}, {@code invalid},
  *       {@code outcome_unknown}</td>
  *       <td>{@link #aborted}</td></tr>

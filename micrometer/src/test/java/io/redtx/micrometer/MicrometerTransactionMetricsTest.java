@@ -69,7 +69,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(32);
+                .hasSize(33);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -311,7 +311,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(33)
+                .hasSize(34)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param attempts how many attempts were made, the committed one included (1 without retries)
  * @param prepare time spent preparing every shard ({@link Duration#ZERO} for one-phase)
  * @param commitPoint time of the one-phase script or of the commit point on the primary
- * @param secondaries time spent rolling secondaries forward ({@link Duration#ZERO} for one-phase)
+ * @param secondaries time spent rolling secondaries forward, or releasing the read locks of a read-only multi-shard
+ *     transaction (which has no commit point); {@link Duration#ZERO} for one-phase
  * @param secondariesSettled {@code false} if some secondary could not be rolled forward now; the outcome is fixed all
  *     the same (committed) and recovery rolls it forward
  */

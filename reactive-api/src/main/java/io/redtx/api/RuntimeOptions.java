@@ -1,5 +1,7 @@
 package io.redtx.api;
 
+import io.redtx.api.metrics.TransactionMetrics;
+import io.redtx.api.metrics.TransactionObserver;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,7 +55,7 @@ public final class RuntimeOptions {
     /** Default largest number of distinct keys one transaction may touch. */
     public static final int DEFAULT_MAX_KEYS_PER_TRANSACTION = 1000;
 
-    /** Default largest number of transactions running at once in one runtime, retries included. */
+    /** Default largest number of transactions running at once in one runtime. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
     /** Default largest number of transactions waiting for admission ({@link Overflow#WAIT}). */
     public static final int DEFAULT_MAX_WAITING = 1024;
@@ -92,6 +94,8 @@ public final class RuntimeOptions {
     private final Overflow overflow;
     private final int maxWaiting;
     private final Duration admissionTimeout;
+    private final TransactionMetrics metrics;
+    private final TransactionObserver observer;
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
@@ -112,6 +116,8 @@ public final class RuntimeOptions {
         this.overflow = b.overflow;
         this.maxWaiting = b.maxWaiting;
         this.admissionTimeout = b.admissionTimeout;
+        this.metrics = b.metrics;
+        this.observer = b.observer;
     }
 
     /** @return a builder with every default set and no participant */
@@ -204,9 +210,11 @@ public final class RuntimeOptions {
     }
 
     /**
-     * @return largest number of transactions running at once in this runtime (default 1024): from the subscription
-     *     of {@link TransactionRuntime#inTransaction} (retries included) or {@link TransactionRuntime#begin()} to the
-     *     end of the commit or rollback; the intake counts against it too
+     * @return largest number of transactions running at once in this runtime (default 1024). An attempt of
+     *     {@link TransactionRuntime#inTransaction} or of the intake holds its slot from admission to the end of its
+     *     commit or rollback, and a transaction waiting to retry after a conflict holds none (it is admitted again for
+     *     its next attempt); a {@link TransactionRuntime#begin()} handle holds one until it is committed or rolled
+     *     back
      */
     public int maxInFlight() {
         return maxInFlight;
@@ -227,6 +235,16 @@ public final class RuntimeOptions {
         return admissionTimeout;
     }
 
+    /** @return where the runtime reports commits, aborts, phases and more (default {@link TransactionMetrics#NOOP}) */
+    public TransactionMetrics metrics() {
+        return metrics;
+    }
+
+    /** @return what observes each transaction, for tracing (default {@link TransactionObserver#NOOP}) */
+    public TransactionObserver observer() {
+        return observer;
+    }
+
     @Override
     public String toString() {
         return "RuntimeOptions{participants=" + participants.keySet() + ", prepareTimeout=" + prepareTimeout
@@ -237,7 +255,8 @@ public final class RuntimeOptions {
                 + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
                 + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", maxInFlight=" + maxInFlight + ", overflow="
-                + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + "}";
+                + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + ", metrics="
+                + metrics + ", observer=" + observer + "}";
     }
 
     /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
@@ -260,6 +279,8 @@ public final class RuntimeOptions {
         private Overflow overflow = Overflow.WAIT;
         private int maxWaiting = DEFAULT_MAX_WAITING;
         private Duration admissionTimeout = DEFAULT_ADMISSION_TIMEOUT;
+        private TransactionMetrics metrics = TransactionMetrics.NOOP;
+        private TransactionObserver observer = TransactionObserver.NOOP;
 
         private Builder() {}
 
@@ -421,6 +442,32 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("maxKeysPerTransaction must be <= 5000, was " + keys);
             }
             this.maxKeysPerTransaction = keys;
+            return this;
+        }
+
+        /**
+         * @param metrics receives what the runtime does (commits, aborts by cause, conflicts, retries, phase latencies,
+         *     rejections, in-flight count, recovery passes), not null; {@link TransactionMetrics#NOOP} records nothing
+         * @return this builder
+         */
+        public Builder metrics(TransactionMetrics metrics) {
+            if (metrics == null) {
+                throw new IllegalArgumentException("metrics must not be null (use TransactionMetrics.NOOP)");
+            }
+            this.metrics = metrics;
+            return this;
+        }
+
+        /**
+         * @param observer observes each transaction from subscription to outcome, for tracing, not null;
+         *     {@link TransactionObserver#NOOP} observes nothing
+         * @return this builder
+         */
+        public Builder observer(TransactionObserver observer) {
+            if (observer == null) {
+                throw new IllegalArgumentException("observer must not be null (use TransactionObserver.NOOP)");
+            }
+            this.observer = observer;
             return this;
         }
 

@@ -11,6 +11,14 @@ import reactor.core.publisher.Mono;
  */
 public interface Transaction {
 
+    /**
+     * The key under which the runtime puts the current attempt's id (a {@code String}) into the Reactor context of the
+     * work it runs in a transaction ({@code inTransaction}, the intake), for logs and tracing:
+     * {@code Mono.deferContextual(c -> log(c.get(Transaction.CONTEXT_KEY)))}. Not set for {@code begin()}, whose handle
+     * the caller composes itself.
+     */
+    String CONTEXT_KEY = "redtx.transaction.id";
+
     /** @return the id of this attempt, unique per attempt (a retry gets a new one) */
     String id();
 

@@ -22,10 +22,12 @@ final class Admission {
     private static final Object PERMIT = new Object();
 
     private final RuntimeOptions options;
+    private final Telemetry telemetry;
     private final InstrumentedPool<Object> permits;
 
-    Admission(RuntimeOptions options) {
+    Admission(RuntimeOptions options, Telemetry telemetry) {
         this.options = options;
+        this.telemetry = telemetry;
         this.permits = PoolBuilder.from(Mono.just(PERMIT))
                 .sizeBetween(0, options.maxInFlight())
                 .maxPendingAcquire(options.overflow() == RuntimeOptions.Overflow.REJECT ? 0 : options.maxWaiting())
@@ -64,6 +66,9 @@ final class Admission {
     }
 
     private Throwable rejection(Throwable e) {
+        if (e instanceof PoolAcquireTimeoutException || e instanceof PoolAcquirePendingLimitException) {
+            telemetry.rejected();
+        }
         if (e instanceof PoolAcquireTimeoutException) {
             return new TransactionRejectedException(
                     TransactionRejectedException.Reason.WAIT_TIMED_OUT,

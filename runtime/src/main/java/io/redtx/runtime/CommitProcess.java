@@ -8,6 +8,7 @@ import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionStateException;
+import io.redtx.api.metrics.Phase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -131,9 +132,7 @@ final class CommitProcess {
             args[i + 1] = s.specs.get(i);
         }
         Duration timeout = ctx.options.commitTimeout();
-        long start = System.nanoTime();
-        return s.participant
-                .eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args)
+        return timed(Phase.ONE_PHASE, s.participant.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))
                 .onErrorMap(e -> {
                     if (e instanceof Error) {
                         return e;
@@ -150,7 +149,6 @@ final class CommitProcess {
                             e);
                 })
                 .flatMap(reply -> {
-                    commitNanos = System.nanoTime() - start;
                     if ("OK".equals(reply.get(0))) {
                         return Mono.just(result(CommitProtocol.ONE_PHASE, true));
                     }
@@ -163,7 +161,6 @@ final class CommitProcess {
 
     private Mono<CommitResult> twoPhase() {
         return Mono.defer(() -> {
-            long start = System.nanoTime();
             String shardNames = String.join(",", shardNames());
             int n = shards.size();
             // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
@@ -173,22 +170,23 @@ final class CommitProcess {
                             ProtocolHooks.Step.BEFORE_PREPARE,
                             0,
                             n,
-                            Flux.range(0, n)
-                                    .flatMap(
-                                            k -> afterHook(
-                                                    ProtocolHooks.Step.PREPARE_SHARD,
-                                                    k,
-                                                    n,
-                                                    prepare(shards.get(k), shardNames)),
-                                            n)
-                                    .then())
+                            timed(
+                                    Phase.PREPARE,
+                                    Flux.range(0, n)
+                                            .flatMap(
+                                                    k -> afterHook(
+                                                            ProtocolHooks.Step.PREPARE_SHARD,
+                                                            k,
+                                                            n,
+                                                            prepare(shards.get(k), shardNames)),
+                                                    n)
+                                            .then()))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
                         leases.dispose(); // the abort (or a halt) starts: nothing left to keep alive
                         return abortThenFail(error);
                     })
                     .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
-                        prepareNanos = System.nanoTime() - start;
                         if (!tx.state.compareAndSet(
                                 DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
                             return Mono.error(cancelled());
@@ -341,25 +339,25 @@ final class CommitProcess {
                 .then();
     }
 
+    /** Releases a read-only transaction's read locks: its second phase, reported as its secondaries. */
     private Mono<CommitResult> release() {
-        long start = System.nanoTime();
-        return Flux.fromIterable(shards)
-                .flatMap(s -> abortShard(s, false), shards.size())
-                .then(Mono.fromSupplier(() -> {
-                    commitNanos = System.nanoTime() - start;
-                    return result(CommitProtocol.TWO_PHASE, true);
-                }));
+        return timed(
+                        Phase.SECONDARIES,
+                        Flux.fromIterable(shards)
+                                .flatMap(s -> abortShard(s, false), shards.size())
+                                .then())
+                .then(Mono.fromSupplier(() -> result(CommitProtocol.TWO_PHASE, true)));
     }
 
     /** Runs the commit point on the primary: its record's state afterwards ('C', 'A', or 'NONE' when missing). */
     private Mono<String> commitPoint() {
-        long start = System.nanoTime();
         Duration timeout = ctx.options.commitTimeout();
-        return primary.participant
-                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
-                .map(reply -> (String) reply.get(0))
-                .onErrorResume(e -> settleThroughPrimary(e, timeout))
-                .doOnNext(state -> commitNanos = System.nanoTime() - start);
+        return timed(
+                Phase.COMMIT_POINT,
+                primary.participant
+                        .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+                        .map(reply -> (String) reply.get(0))
+                        .onErrorResume(e -> settleThroughPrimary(e, timeout)));
     }
 
     private Mono<CommitResult> afterCommitPoint(String state) {
@@ -405,18 +403,21 @@ final class CommitProcess {
     }
 
     private Mono<CommitResult> rollForward() {
-        long start = System.nanoTime();
         Duration timeout = ctx.options.commitTimeout();
         List<ShardPlan> secondaries = shards.stream().filter(s -> s != primary).toList();
         int n = secondaries.size();
-        return Flux.range(0, n)
-                .flatMap(
-                        k -> afterHook(
-                                ProtocolHooks.Step.COMMIT_SECONDARY, k, n, rollForward(secondaries.get(k), timeout)),
-                        n)
-                .all(settled -> settled)
+        return timed(
+                        Phase.SECONDARIES,
+                        Flux.range(0, n)
+                                .flatMap(
+                                        k -> afterHook(
+                                                ProtocolHooks.Step.COMMIT_SECONDARY,
+                                                k,
+                                                n,
+                                                rollForward(secondaries.get(k), timeout)),
+                                        n)
+                                .all(settled -> settled))
                 .map(allSettled -> {
-                    secondaryNanos = System.nanoTime() - start;
                     if (allSettled) {
                         ctx.background.run(
                                 "forget",
@@ -442,6 +443,27 @@ final class CommitProcess {
     }
 
     // ---- helpers ----
+
+    /**
+     * {@code step}, timed from subscription to its value, completion or error: kept for the {@link CommitResult} and
+     * reported to the metrics (a cancelled step is not reported).
+     */
+    private <T> Mono<T> timed(Phase phase, Mono<T> step) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return step.doOnSuccess(v -> ended(phase, start)).doOnError(e -> ended(phase, start));
+        });
+    }
+
+    private void ended(Phase phase, long start) {
+        long nanos = System.nanoTime() - start;
+        switch (phase) {
+            case PREPARE -> prepareNanos = nanos;
+            case SECONDARIES -> secondaryNanos = nanos;
+            default -> commitNanos = nanos;
+        }
+        ctx.telemetry.phase(phase, nanos);
+    }
 
     private List<String> shardNames() {
         return shards.stream().map(ShardPlan::name).toList();

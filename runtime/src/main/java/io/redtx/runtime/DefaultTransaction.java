@@ -6,6 +6,7 @@ import io.redtx.api.Transaction;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStateException;
+import io.redtx.api.metrics.AbortCause;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,8 +46,10 @@ final class DefaultTransaction implements Transaction {
 
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
-    /** Run once when the transaction ends (see {@link #onEnd}); null when nobody needs to know. */
-    private volatile Runnable onEnd;
+    /** Told once when the transaction ends (see {@link #onEnd}); null when nobody needs to know. */
+    private volatile EndListener onEnd;
+    /** Why a commit in progress was stopped by this handle: set by the winner of COMMITTING → ABORTING. */
+    private volatile AbortCause stoppedBy;
 
     private final AtomicBoolean ended = new AtomicBoolean();
 
@@ -170,25 +173,46 @@ final class DefaultTransaction implements Transaction {
 
     // ---- lifecycle ----
 
-    /**
-     * Sets what runs, once, when this transaction ends: its commit's outcome is known (success or failure), or it is
-     * rolled back before any commit started. Set before the handle is published.
-     */
-    void onEnd(Runnable action) {
-        this.onEnd = action;
+    /** Learns how a transaction ended: exactly one call, on one of its two methods. */
+    interface EndListener {
+        /** The commit succeeded. */
+        void committed(CommitResult result);
+
+        /**
+         * The transaction ended without committing.
+         *
+         * @param cause why
+         * @param error what its commit failed with, or null when it was rolled back, cancelled or expired
+         */
+        void aborted(AbortCause cause, Throwable error);
     }
 
-    private void end() {
-        Runnable action = onEnd;
-        if (action != null && ended.compareAndSet(false, true)) {
-            action.run();
+    /**
+     * Sets who is told, once, when this transaction ends: its commit's outcome is known (success or failure), or it is
+     * rolled back before any commit started. Set before the handle is published.
+     */
+    void onEnd(EndListener listener) {
+        this.onEnd = listener;
+    }
+
+    private void end(AbortCause cause, Throwable error) {
+        EndListener listener = onEnd;
+        if (listener != null && ended.compareAndSet(false, true)) {
+            listener.aborted(cause, error);
+        }
+    }
+
+    private void end(CommitResult result) {
+        EndListener listener = onEnd;
+        if (listener != null && ended.compareAndSet(false, true)) {
+            listener.committed(result);
         }
     }
 
     /** Rolls back a transaction nobody committed or rolled back within the transaction timeout. */
     void expire() {
         if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
-            end();
+            end(AbortCause.TIMEOUT, null);
         }
     }
 
@@ -198,9 +222,10 @@ final class DefaultTransaction implements Transaction {
             // Closed: the connections are gone, so a commit could only fail with an unknown outcome. Nothing was
             // sent yet, so refuse it cleanly.
             if (ctx.closed.get() && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
-                end();
-                return Mono.error(new TransactionStateException(
-                        id, "transaction " + id + " cannot be committed: the transaction runtime is closed"));
+                TransactionStateException error = new TransactionStateException(
+                        id, "transaction " + id + " cannot be committed: the transaction runtime is closed");
+                end(AbortCause.INVALID, error);
+                return Mono.error(error);
             }
             CommitProcess started = null;
             // The CAS and publishing the process are one step for startRollback(), which holds the monitor too: a
@@ -221,9 +246,17 @@ final class DefaultTransaction implements Transaction {
                         "commit",
                         id,
                         started.run()
-                                .doOnSuccess(outcome::tryEmitValue)
-                                .doOnError(outcome::tryEmitError)
-                                .doFinally(signal -> end())
+                                .doOnSuccess(result -> {
+                                    end(result);
+                                    outcome.tryEmitValue(result);
+                                })
+                                .doOnError(error -> {
+                                    AbortCause by = stoppedBy;
+                                    end(by != null ? by : AbortCause.of(error), error);
+                                    outcome.tryEmitError(error);
+                                })
+                                // Only if the commit itself was cancelled (the runtime shutting down).
+                                .doFinally(signal -> end(AbortCause.CANCELLED, null))
                                 .onErrorComplete());
             }
             return outcome.asMono().doOnCancel(this::cancel);
@@ -234,13 +267,14 @@ final class DefaultTransaction implements Transaction {
     public Mono<Void> rollback() {
         return Mono.defer(() -> {
             if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
-                end();
+                end(AbortCause.ROLLED_BACK, null);
                 return Mono.empty(); // nothing was written before commit
             }
             if (state.get() == ROLLED_BACK) {
                 return Mono.empty();
             }
             if (state.compareAndSet(COMMITTING, ABORTING)) {
+                stoppedBy = AbortCause.ROLLED_BACK;
                 return startRollback();
             }
             if (state.get() == ABORTING) {
@@ -258,11 +292,12 @@ final class DefaultTransaction implements Transaction {
             int s = state.get();
             if (s == ACTIVE) {
                 if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
-                    end();
+                    end(AbortCause.CANCELLED, null);
                     return;
                 }
             } else if (s == COMMITTING) {
                 if (state.compareAndSet(COMMITTING, ABORTING)) {
+                    stoppedBy = AbortCause.CANCELLED;
                     ctx.background.run("rollback after cancel", id, startRollback());
                     return;
                 }

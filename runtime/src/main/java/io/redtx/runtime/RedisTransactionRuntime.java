@@ -6,11 +6,11 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.redtx.api.CommitResult;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
-import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
@@ -22,6 +22,7 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.metrics.AbortCause;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -114,8 +114,10 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         options.namespace() + "probe",
                         options.requireSyncedWrites())));
         this.ctx = new RuntimeContext(options, participants, hooks);
-        this.retry = retrySpec(options.retryPolicy());
-        this.admission = new Admission(options);
+        this.retry = new RetrySchedule(options.retryPolicy(), System::nanoTime).retry();
+        this.admission = new Admission(options, ctx.telemetry);
+        // Reads 0 once the connections are closed (the permit pool is gone then).
+        ctx.telemetry.inFlight(() -> ctx.closed.get() ? 0 : admission.inFlight());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
         this.recovery = startRecovery(options.recoveryInterval());
     }
@@ -146,17 +148,6 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         }
     }
 
-    private static Retry retrySpec(RetryPolicy policy) {
-        if (policy.maxAttempts() == 1) {
-            return null;
-        }
-        return Retry.backoff(policy.maxAttempts() - 1, policy.minBackoff())
-                .maxBackoff(policy.maxBackoff())
-                .jitter(policy.jitter())
-                .filter(e -> e instanceof TransactionConflictException)
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
-    }
-
     @Override
     public <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work) {
         return this.<T>inTransactionWithResult(work).mapNotNull(TransactionResult::value);
@@ -171,36 +162,45 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return run(work, options.transactionTimeout());
     }
 
-    /** A transaction with retries, admitted, within {@code timeout} (measured from admission). */
+    /**
+     * A transaction with retries, each attempt admitted on its own, within {@code timeout} (from subscription); its
+     * ending is reported to the metrics and the observer once.
+     */
     private <T> Mono<TransactionResult<T>> run(
             Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
-            return admission.admit(running(Mono.defer(() -> withRetries(work, timeout))));
+            TransactionRun run = ctx.telemetry.start(context);
+            return running(withRetries(work, timeout, run))
+                    .doOnSuccess(r -> run.committed(r.commit()))
+                    .doOnError(run::failed)
+                    .doOnCancel(run::cancelled)
+                    .contextWrite(run::context);
         });
     }
 
-    /** Attempts (each a new transaction, each checking the runtime is open) until one commits or retries run out. */
+    /**
+     * Attempts (each a new transaction, each checking the runtime is open) until one commits or retries run out. Each
+     * attempt holds an admission slot only while it runs: a transaction waiting to retry after a conflict leaves its
+     * slot to others, so that transactions contending for a hot key cannot hold every slot between them.
+     */
     private <T> Mono<TransactionResult<T>> withRetries(
-            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
-        AtomicInteger attempts = new AtomicInteger();
-        AtomicReference<DefaultTransaction> current = new AtomicReference<>();
-        Mono<TransactionResult<T>> attempt = Mono.defer(() -> {
+            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout, TransactionRun run) {
+        Mono<TransactionResult<T>> attempt = admission.admit(Mono.defer(() -> {
             checkOpen();
-            attempts.incrementAndGet();
             DefaultTransaction tx = new DefaultTransaction(ctx);
-            current.set(tx);
+            run.attempt(tx);
             return attempt(tx, work);
-        });
+        }));
         return (retry == null ? attempt : attempt.retryWhen(retry))
-                .map(r -> attempts.get() == 1
+                .map(r -> run.attempts() == 1
                         ? r
-                        : new TransactionResult<>(r.value(), r.commit().withAttempts(attempts.get())))
+                        : new TransactionResult<>(r.value(), r.commit().withAttempts(run.attempts())))
                 .timeout(timeout)
                 .onErrorMap(TimeoutException.class, e -> {
                     // timeout() cancelled the attempt before signalling: its state now tells whether that cancel
                     // still rolled it back.
-                    DefaultTransaction tx = current.get();
+                    DefaultTransaction tx = run.current();
                     String id = tx == null ? null : tx.id();
                     if (tx != null && tx.pastCommitPoint()) {
                         return new TransactionOutcomeUnknownException(
@@ -245,6 +245,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private <T> Mono<TransactionResult<T>> attempt(
             DefaultTransaction tx, Function<? super Transaction, ? extends Publisher<T>> work) {
         return Mono.defer(() -> Mono.<T>from(work.apply(tx)))
+                .contextWrite(c -> c.put(Transaction.CONTEXT_KEY, tx.id()))
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
                 .onErrorResume(error -> tx.rollback()
@@ -254,6 +255,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .flatMap(value -> tx.commit().map(c -> new TransactionResult<T>(value.orElse(null), c)))
                 // Concurrent reads that conflict together arrive as a composite: report (and retry on) one of them.
                 .onErrorMap(Exceptions::isMultiple, Errors::first)
+                .doOnError(TransactionConflictException.class, c -> ctx.telemetry.conflict(c.reason()))
                 .doOnCancel(tx::cancel);
     }
 
@@ -265,21 +267,48 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      */
     @Override
     public Mono<Transaction> begin() {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
             checkOpen();
-            return admission.acquire().map(permit -> {
-                DefaultTransaction tx = new DefaultTransaction(ctx);
-                Disposable expiry = Mono.delay(options.transactionTimeout())
-                        .subscribe(
-                                t -> tx.expire(),
-                                e -> log.warn("redtx: the expiry timer of {} failed: {}", tx.id(), e.toString()));
-                tx.onEnd(() -> {
-                    expiry.dispose();
-                    permit.release()
-                            .subscribe(null, e -> log.warn("redtx: releasing the admission of {} failed", tx.id(), e));
-                });
-                return tx;
-            });
+            TransactionRun run = ctx.telemetry.start(context);
+            return admission
+                    .acquire()
+                    .doOnError(run::failed)
+                    .doOnCancel(run::cancelled)
+                    .map(permit -> {
+                        DefaultTransaction tx = new DefaultTransaction(ctx);
+                        run.attempt(tx);
+                        Disposable expiry = Mono.delay(options.transactionTimeout())
+                                .subscribe(
+                                        t -> tx.expire(),
+                                        e -> log.warn(
+                                                "redtx: the expiry timer of {} failed: {}", tx.id(), e.toString()));
+                        tx.onEnd(new DefaultTransaction.EndListener() {
+                            @Override
+                            public void committed(CommitResult result) {
+                                release();
+                                run.committed(result);
+                            }
+
+                            @Override
+                            public void aborted(AbortCause cause, Throwable error) {
+                                release();
+                                if (error instanceof TransactionConflictException c) {
+                                    ctx.telemetry.conflict(c.reason());
+                                }
+                                run.aborted(cause, error);
+                            }
+
+                            private void release() {
+                                expiry.dispose();
+                                permit.release()
+                                        .subscribe(
+                                                null,
+                                                e -> log.warn(
+                                                        "redtx: releasing the admission of {} failed", tx.id(), e));
+                            }
+                        });
+                        return tx;
+                    });
         });
     }
 

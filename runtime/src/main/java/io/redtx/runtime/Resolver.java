@@ -38,7 +38,8 @@ final class Resolver {
                 .collectList()
                 .flatMapMany(Flux::fromIterable)
                 .flatMap(found -> resolveAll(found.getKey(), found.getValue()), n)
-                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus);
+                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus)
+                .doOnNext(ctx.telemetry::recovered);
     }
 
     /** The owners of the expired intents of one participant; none if it cannot be read now. */

@@ -18,10 +18,12 @@ final class RuntimeContext {
     final String leaseMillis;
     final String retentionMillis;
     final ProtocolHooks hooks;
+    final Telemetry telemetry;
     final Resolver resolver;
 
     RuntimeContext(RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks) {
         this.hooks = hooks;
+        this.telemetry = new Telemetry(options.metrics(), options.observer());
         this.resolver = new Resolver(this);
         this.options = options;
         this.keys = new Keys(options.namespace());

@@ -2,11 +2,13 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -148,5 +150,36 @@ class AdmissionTest extends ThreeParticipantsTestBase {
         StepVerifier.create(abandoned.on("a").set("x", "late"))
                 .expectError(TransactionStateException.class)
                 .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aTransactionWaitingToRetryHoldsNoSlot() {
+        var rt = runtime(o -> o.maxInFlight(1)
+                .overflow(RuntimeOptions.Overflow.REJECT)
+                .retryPolicy(RetryPolicy.builder()
+                        .maxAttempts(2)
+                        .minBackoff(Duration.ofSeconds(2))
+                        .maxBackoff(Duration.ofSeconds(2))
+                        .jitter(0)
+                        .build()));
+        a.command("SET", "x", "0");
+        AtomicInteger attempts = new AtomicInteger();
+        // The first attempt's read is changed behind its back: it conflicts and waits 2 s before its retry.
+        var hot = rt.inTransaction(t -> {
+                    int attempt = attempts.incrementAndGet();
+                    return t.on("a")
+                            .get("x")
+                            .then(attempt == 1 ? outside(() -> a.command("SET", "x", "changed")) : Mono.empty())
+                            .then(t.on("b").set("y", "attempt " + attempt));
+                })
+                .toFuture();
+        awaitTrue(() -> attempts.get() == 1 && rt.inFlight() == 0);
+
+        StepVerifier.create(rt.inTransaction(t -> t.on("c").set("z", "admitted")))
+                .verifyComplete();
+        assertThat(attempts).hasValue(1); // still waiting to retry
+        hot.join();
+        assertThat(get(b, "y")).isEqualTo("attempt 2");
+        assertThat(get(c, "z")).isEqualTo("admitted");
     }
 }

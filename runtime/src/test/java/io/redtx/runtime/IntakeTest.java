@@ -118,6 +118,31 @@ class IntakeTest extends ThreeParticipantsTestBase {
     }
 
     @Test
+    void anHourLongDeadlineRunsOutInVirtualTimeOnly() {
+        var rt = runtime();
+        StepVerifier.withVirtualTime(() -> rt.intake(
+                        Flux.just(1, 2),
+                        (i, t) -> i == 1 ? Mono.<Integer>never() : Mono.just(i),
+                        IntakeOptions.builder().deadline(Duration.ofHours(1)).build()))
+                .assertNext(o -> assertThat(o.status()).isEqualTo(TransactionOutcome.Status.COMMITTED))
+                .thenAwait(Duration.ofMinutes(59))
+                .then(() -> assertThat(rt.inFlight())
+                        .as("still running after 59 min")
+                        .isEqualTo(1))
+                .thenAwait(Duration.ofMinutes(1))
+                .assertNext(o -> {
+                    assertThat(o.request()).isEqualTo(1);
+                    assertThat(o.status()).isEqualTo(TransactionOutcome.Status.ABORTED);
+                    assertThat(o.error())
+                            .isInstanceOf(TransactionTimeoutException.class)
+                            .hasMessageContaining("PT1H");
+                })
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        assertThat(rt.inFlight()).isZero();
+    }
+
+    @Test
     void cancellingTheOutcomesRollsBackWhatIsInFlight() {
         var rt = runtime();
         Sinks.Empty<Void> never = Sinks.empty();

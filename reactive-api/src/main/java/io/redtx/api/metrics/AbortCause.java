@@ -13,8 +13,8 @@ import java.util.Objects;
 
 /**
  * Why a transaction did not commit, as reported to {@link TransactionMetrics#aborted}. Most causes follow from the
- * error the transaction ended with ({@link #of(Throwable)}); {@link #CANCELLED} has no error of its own and is passed
- * explicitly by the runtime.
+ * error the transaction ended with ({@link #of(Throwable)}); {@link #CANCELLED} and {@link #ROLLED_BACK} have no error of their
+ * own and are passed explicitly by the runtime.
  */
 public enum AbortCause {
     /** A conflict with another transaction ({@link TransactionConflictException}) that was not, or no longer, retried. */
@@ -23,8 +23,16 @@ public enum AbortCause {
     TIMEOUT,
     /** The user's function failed with an error of its own (anything that is not a {@link RedtxException}). */
     USER_ERROR,
-    /** The subscriber cancelled before the commit point; the transaction was rolled back. */
+    /**
+     * The subscriber cancelled before the commit point; the transaction was rolled back. A cancel after the commit
+     * point does not stop the commit, and counts as {@link #OUTCOME_UNKNOWN}: the subscriber never learns it.
+     */
     CANCELLED,
+    /**
+     * The application rolled back a transaction of its own ({@code Transaction.rollback()} on a handle from
+     * {@code begin()}). A handle left unfinished until the runtime rolls it back counts as {@link #TIMEOUT}.
+     */
+    ROLLED_BACK,
     /** A participant could not be reached ({@link ParticipantUnavailableException}). */
     PARTICIPANT_UNAVAILABLE,
     /** A participant replied with an error retrying cannot fix ({@link ParticipantErrorException}). */
@@ -55,7 +63,7 @@ public enum AbortCause {
      *       #USER_ERROR}
      * </ul>
      *
-     * Never returns {@link #CANCELLED}: a cancelled transaction ends without an error.
+     * Never returns {@link #CANCELLED} or {@link #ROLLED_BACK}: those transactions end without an error.
      *
      * @param error the error the transaction ended with, not null
      * @return its cause, never null

@@ -9,7 +9,10 @@ public enum Phase {
     PREPARE,
     /** The script on the primary shard that turns the record from PREPARED into COMMITTED. */
     COMMIT_POINT,
-    /** Rolling every secondary shard forward after the commit point. */
+    /**
+     * Rolling every secondary shard forward after the commit point; for a read-only multi-shard transaction, which has
+     * no commit point, releasing its read locks on every shard.
+     */
     SECONDARIES,
     /** The single script of a one-shard (one-phase) commit. */
     ONE_PHASE

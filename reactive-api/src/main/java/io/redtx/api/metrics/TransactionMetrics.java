@@ -68,9 +68,9 @@ public interface TransactionMetrics {
 
     /**
      * One phase of a commit ended, successfully or not (a phase that failed or timed out is reported with the time until
-     * it ended). Called once per phase per attempt; a one-shard commit reports {@link Phase#ONE_PHASE} only, a
-     * multi-shard one {@link Phase#PREPARE}, then {@link Phase#COMMIT_POINT} and {@link Phase#SECONDARIES} if it got
-     * that far.
+     * it ended; a phase cut short by a cancel is not reported). Called once per phase per attempt; a one-shard commit
+     * reports {@link Phase#ONE_PHASE} only, a multi-shard one {@link Phase#PREPARE}, then {@link Phase#COMMIT_POINT}
+     * and {@link Phase#SECONDARIES} if it got that far (a read-only one has no commit point).
      *
      * @param phase the phase
      * @param latency how long it took, from sending its first command to its last answer

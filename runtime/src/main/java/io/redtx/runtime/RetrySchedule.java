@@ -1,0 +1,88 @@
+package io.redtx.runtime;
+
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.TransactionConflictException;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * When to retry after a conflict: the policy's exponential backoff with jitter, and, runtime-wide, retries of
+ * transactions that conflicted on the same key spaced at least {@link RetryPolicy#minBackoff()} apart. Without the
+ * spacing, N transactions conflicting on one hot key retry together, one wins and N - 1 conflict again, round after
+ * round, using the connections and admission slots the rest of the application needs; spaced out, they retry about one
+ * at a time. Keys share a fixed number of buckets, so the state is bounded whatever the key space.
+ */
+final class RetrySchedule {
+
+    static final int BUCKETS = 1024; // a power of two
+
+    private final RetryPolicy policy;
+    private final LongSupplier clock;
+    private final long origin;
+    private final long minNanos;
+    private final long maxNanos;
+    /** Per bucket, the earliest time (clock nanos) the next retry on one of its keys may start. */
+    private final AtomicLongArray next = new AtomicLongArray(BUCKETS);
+
+    RetrySchedule(RetryPolicy policy, LongSupplier clock) {
+        this.policy = policy;
+        this.clock = clock;
+        this.origin = clock.getAsLong();
+        this.minNanos = policy.minBackoff().toNanos();
+        this.maxNanos = policy.maxBackoff().toNanos();
+    }
+
+    /** @return the reactor retry of this schedule, or null when the policy allows one attempt only */
+    Retry retry() {
+        if (policy.maxAttempts() == 1) {
+            return null;
+        }
+        return Retry.from(signals -> signals.concatMap(signal -> {
+            if (!(signal.failure() instanceof TransactionConflictException conflict)
+                    || signal.totalRetries() >= policy.maxAttempts() - 1) {
+                return Mono.error(signal.failure());
+            }
+            return Mono.delay(Duration.ofNanos(delayNanos(conflict, signal.totalRetries())));
+        }));
+    }
+
+    /**
+     * The wait before retry number {@code retry + 1} of a transaction that conflicted: its jittered backoff, pushed
+     * back behind the retries already scheduled on the same key (but never past the policy's maximum backoff).
+     */
+    long delayNanos(TransactionConflictException conflict, long retry) {
+        // From this schedule's start, so never below a bucket's initial 0 (System.nanoTime() may be negative).
+        long now = clock.getAsLong() - origin;
+        long backoff = backoffNanos(retry);
+        int bucket = bucket(conflict.participant(), conflict.key());
+        long due;
+        for (; ; ) {
+            long reserved = next.get(bucket);
+            due = Math.min(Math.max(now + backoff, reserved), now + maxNanos);
+            if (next.compareAndSet(bucket, reserved, Math.max(reserved, due + minNanos))) {
+                break;
+            }
+        }
+        return due - now;
+    }
+
+    /** Exponential from the minimum, capped, randomised by the jitter factor within [min, max] (as Reactor's). */
+    private long backoffNanos(long retry) {
+        // minNanos << retry, unless that would overflow
+        long base = retry < Long.numberOfLeadingZeros(minNanos) - 1 ? Math.min(maxNanos, minNanos << retry) : maxNanos;
+        long spread = (long) (base * policy.jitter());
+        long low = Math.max(minNanos - base, -spread);
+        long high = Math.min(maxNanos - base, spread);
+        return high <= low ? base : base + ThreadLocalRandom.current().nextLong(low, high + 1);
+    }
+
+    static int bucket(String participant, String key) {
+        int h = participant.hashCode() * 31 + key.hashCode();
+        h ^= h >>> 16;
+        return h & (BUCKETS - 1);
+    }
+}

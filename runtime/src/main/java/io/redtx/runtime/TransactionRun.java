@@ -1,0 +1,70 @@
+package io.redtx.runtime;
+
+import io.redtx.api.CommitResult;
+import io.redtx.api.metrics.AbortCause;
+import io.redtx.api.metrics.TransactionObserver;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.util.context.Context;
+
+/**
+ * One subscription to a transaction, every attempt included: counts its attempts, knows the current one, and reports
+ * its single ending (committed, failed, cancelled) to the metrics and the observer exactly once.
+ */
+final class TransactionRun {
+
+    private final Telemetry telemetry;
+    private final TransactionObserver.Scope scope;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    // Attempts are sequential (a retry subscribes after the previous attempt ended), so volatile suffices.
+    private volatile int attempts;
+    private volatile DefaultTransaction current;
+
+    TransactionRun(Telemetry telemetry, TransactionObserver.Scope scope) {
+        this.telemetry = telemetry;
+        this.scope = scope;
+    }
+
+    /** A new attempt of this transaction starts with {@code tx}. */
+    void attempt(DefaultTransaction tx) {
+        int n = attempts + 1;
+        attempts = n;
+        current = tx;
+        telemetry.attempt(scope, tx.id(), n);
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    /** @return the latest attempt, or null before the first */
+    DefaultTransaction current() {
+        return current;
+    }
+
+    Context context(Context context) {
+        return telemetry.context(scope, context);
+    }
+
+    void committed(CommitResult result) {
+        if (ended.compareAndSet(false, true)) {
+            telemetry.committed(scope, result, startNanos);
+        }
+    }
+
+    void failed(Throwable error) {
+        aborted(AbortCause.of(error), error);
+    }
+
+    /** The subscriber cancelled: before the commit point that is a rollback, after it the subscriber never learns. */
+    void cancelled() {
+        DefaultTransaction tx = current;
+        aborted(tx != null && tx.pastCommitPoint() ? AbortCause.OUTCOME_UNKNOWN : AbortCause.CANCELLED, null);
+    }
+
+    void aborted(AbortCause cause, Throwable error) {
+        if (ended.compareAndSet(false, true)) {
+            telemetry.aborted(scope, cause, error);
+        }
+    }
+}
