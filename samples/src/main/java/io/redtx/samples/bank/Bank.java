@@ -1,6 +1,7 @@
 package io.redtx.samples.bank;
 
 import io.redtx.api.CommitResult;
+import io.redtx.api.Transaction;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionRuntime;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ import reactor.core.publisher.Mono;
  * the other not) would show up as a wrong sum.
  *
  * <p>Every method returns a lazy {@link Mono}: nothing is read or written before subscription, and each subscription
- * runs a new transaction. Nothing here blocks.
+ * runs a new transaction, except {@link #transfer(Transaction, TransferOrder)}, which works inside a transaction of the
+ * caller's (an intake's, say). Nothing here blocks.
  */
 public final class Bank {
 
@@ -48,6 +50,17 @@ public final class Bank {
     }
 
     /**
+     * A transfer to make: what {@link #randomTransfer(Random, boolean)} picks and
+     * {@link #transfer(Transaction, TransferOrder)} runs. Not checked against a bank here: the methods that run it
+     * reject bad indices and amounts.
+     *
+     * @param from the source account index
+     * @param to the destination account index
+     * @param amount the amount to move
+     */
+    public record TransferOrder(int from, int to, long amount) {}
+
+    /**
      * The outcome of one transfer.
      *
      * @param from the source account index
@@ -56,7 +69,19 @@ public final class Bank {
      * @param status whether it moved the amount
      * @param commit what the commit did (protocol, attempts, timings)
      */
-    public record Transfer(int from, int to, long amount, Status status, CommitResult commit) {}
+    public record Transfer(int from, int to, long amount, Status status, CommitResult commit) {
+
+        /**
+         * The outcome of {@code order} once its transaction committed.
+         *
+         * @param order the transfer that ran
+         * @param status what its transaction body returned
+         * @param commit what the commit did
+         */
+        public Transfer(TransferOrder order, Status status, CommitResult commit) {
+            this(order.from(), order.to(), order.amount(), status, commit);
+        }
+    }
 
     /**
      * The outcome of the audit of one group, read in one read-only transaction.
@@ -221,22 +246,37 @@ public final class Bank {
     public Mono<Transfer> transfer(Random random, boolean crossParticipant) {
         Objects.requireNonNull(random, "random");
         return Mono.defer(() -> {
-            int base = random.nextInt(groups) * GROUP_SIZE;
-            int from = base + random.nextInt(GROUP_SIZE);
-            int to;
-            do {
-                to = base + random.nextInt(GROUP_SIZE - 1);
-                if (to >= from) {
-                    to++; // uniform over the group minus the source
-                }
-                // Terminates: consecutive indices map to different participants, so a group of 100 has accounts on
-                // every one of them (there are at most 100).
-            } while (crossParticipant
-                    && participants.size() > 1
-                    && participantOf(to).equals(participantOf(from)));
-            long amount = 1 + random.nextInt(MAX_AMOUNT);
-            return transfer(from, to, amount);
+            TransferOrder order = randomTransfer(random, crossParticipant);
+            return transfer(order.from(), order.to(), order.amount());
         });
+    }
+
+    /**
+     * Picks a random transfer, now (not lazily): the choice of {@link #transfer(Random, boolean)}, to be run by
+     * {@link #transfer(Transaction, TransferOrder)} inside a transaction of the caller's.
+     *
+     * @param random the source of the choice, used on the calling thread
+     * @param crossParticipant whether to force source and destination onto different participants (when there are
+     *     several)
+     * @return a transfer between two different accounts of one group, of 1 to {@value #MAX_AMOUNT}
+     */
+    public TransferOrder randomTransfer(Random random, boolean crossParticipant) {
+        Objects.requireNonNull(random, "random");
+        int base = random.nextInt(groups) * GROUP_SIZE;
+        int from = base + random.nextInt(GROUP_SIZE);
+        int to;
+        do {
+            to = base + random.nextInt(GROUP_SIZE - 1);
+            if (to >= from) {
+                to++; // uniform over the group minus the source
+            }
+            // Terminates: consecutive indices map to different participants, so a group of 100 has accounts on
+            // every one of them (there are at most 100).
+        } while (crossParticipant
+                && participants.size() > 1
+                && participantOf(to).equals(participantOf(from)));
+        long amount = 1 + random.nextInt(MAX_AMOUNT);
+        return new TransferOrder(from, to, amount);
     }
 
     /**
@@ -245,7 +285,7 @@ public final class Bank {
      * commits; otherwise it commits read-only and reports {@link Status#INSUFFICIENT_FUNDS}, so no balance ever goes
      * negative. Conflicts are retried by the runtime's {@link io.redtx.api.RetryPolicy}; when attempts run out the
      * last {@link io.redtx.api.TransactionConflictException} is signalled. An account that does not exist (not seeded)
-     * is an {@link IllegalStateException}.
+     * is an {@link IllegalStateException}. The body is {@link #transfer(Transaction, TransferOrder)}.
      *
      * @param from the source account index
      * @param to the destination account index, not {@code from}
@@ -255,31 +295,42 @@ public final class Bank {
      *     positive
      */
     public Mono<Transfer> transfer(int from, int to, long amount) {
-        checkAccount("from", from);
-        checkAccount("to", to);
-        if (from == to) {
-            throw new IllegalArgumentException("from and to must differ, both were " + from);
-        }
-        if (amount <= 0) {
-            throw new IllegalArgumentException("amount must be positive, was " + amount);
-        }
-        String fromKey = key(from);
-        String toKey = key(to);
-        String fromParticipant = participantOf(from);
-        String toParticipant = participantOf(to);
-        return runtime.inTransactionWithResult(tx -> {
-                    TransactionCommands source = tx.on(fromParticipant);
-                    TransactionCommands destination = tx.on(toParticipant);
-                    // Both reads in one round trip; decrBy/incrBy then work on what was read (read-your-writes), so
-                    // the commit validates exactly these two values.
-                    return Mono.zip(balance(source, fromKey), balance(destination, toKey))
-                            .flatMap(balances -> balances.getT1() < amount
-                                    ? Mono.just(Status.INSUFFICIENT_FUNDS)
-                                    : source.decrBy(fromKey, amount)
-                                            .then(destination.incrBy(toKey, amount))
-                                            .thenReturn(Status.TRANSFERRED));
-                })
-                .map(r -> new Transfer(from, to, amount, r.value(), r.commit()));
+        TransferOrder order = new TransferOrder(from, to, amount);
+        check(order);
+        return runtime.inTransactionWithResult(tx -> transfer(tx, order))
+                .map(r -> new Transfer(order, r.value(), r.commit()));
+    }
+
+    /**
+     * The body of a transfer, inside the caller's transaction {@code tx} (one attempt of it: call it again for a
+     * retry): reads both balances concurrently, then, if the source holds at least the amount, buffers the decrement
+     * and the increment. Neither commits nor rolls back: the writes take effect only when {@code tx} commits, and the
+     * status says what they will have done. Lazy: nothing is read before subscription. Cancelling stops the reads;
+     * errors are those of the reads and writes ({@link IllegalStateException} for an account that does not exist).
+     *
+     * @param tx the transaction to work in, not yet committed
+     * @param order the transfer, between two different accounts of this bank, of a positive amount
+     * @return {@link Status#TRANSFERRED} once both writes are buffered, or {@link Status#INSUFFICIENT_FUNDS} (nothing
+     *     buffered: the transaction stays read-only)
+     * @throws IllegalArgumentException if an index is out of range, the accounts are the same or the amount is not
+     *     positive
+     */
+    public Mono<Status> transfer(Transaction tx, TransferOrder order) {
+        Objects.requireNonNull(tx, "tx");
+        check(order);
+        String fromKey = key(order.from());
+        String toKey = key(order.to());
+        long amount = order.amount();
+        TransactionCommands source = tx.on(participantOf(order.from()));
+        TransactionCommands destination = tx.on(participantOf(order.to()));
+        // Both reads in one round trip; decrBy/incrBy then work on what was read (read-your-writes), so the commit
+        // validates exactly these two values.
+        return Mono.zip(balance(source, fromKey), balance(destination, toKey))
+                .flatMap(balances -> balances.getT1() < amount
+                        ? Mono.just(Status.INSUFFICIENT_FUNDS)
+                        : source.decrBy(fromKey, amount)
+                                .then(destination.incrBy(toKey, amount))
+                                .thenReturn(Status.TRANSFERRED));
     }
 
     /**
@@ -331,6 +382,18 @@ public final class Bank {
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException("account '" + key + "' does not exist on "
                         + "participant '" + commands.participant() + "': seed the bank first")))
                 .map(Long::parseLong);
+    }
+
+    private void check(TransferOrder order) {
+        Objects.requireNonNull(order, "order");
+        checkAccount("from", order.from());
+        checkAccount("to", order.to());
+        if (order.from() == order.to()) {
+            throw new IllegalArgumentException("from and to must differ, both were " + order.from());
+        }
+        if (order.amount() <= 0) {
+            throw new IllegalArgumentException("amount must be positive, was " + order.amount());
+        }
     }
 
     private void checkAccount(String name, int account) {

@@ -1,9 +1,12 @@
 package io.redtx.samples.bank;
 
 import io.redtx.api.CommitProtocol;
+import io.redtx.api.IntakeOptions;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.test.redis.IntentCount;
@@ -45,6 +48,11 @@ import reactor.core.publisher.Mono;
  * (HdrHistogram), retries, failures and audit results. With one participant every transfer commits in one phase;
  * with several, most (all with {@code --cross-participant}) commit in two.
  *
+ * <p>With {@code --intake N} the transfers are not run by {@code --concurrency} workers but fed, as an endless
+ * demand-driven stream of random requests, through one {@link TransactionRuntime#intake intake} with at most {@code N}
+ * in flight (unordered); the latency of a transfer then runs from the moment the stream emits its request (so it
+ * includes the wait inside the intake) to the moment its outcome comes out. Audits run as in the default mode.
+ *
  * <pre>{@code
  * ./mvnw -q -pl samples -am compile exec:java -Dexec.mainClass=io.redtx.samples.bank.BankLoad \
  *     -Dexec.args="--participants 3 --duration 20"
@@ -64,6 +72,9 @@ public final class BankLoad implements Callable<Integer> {
 
     /** How long the load may overrun its window (draining in-flight transfers) before the program gives up. */
     static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
+
+    /** Largest {@code --intake}: the upper bound of {@link IntakeOptions.Builder#maxInFlight(int)}. */
+    static final int MAX_INTAKE = 100_000;
 
     @Spec
     CommandSpec spec;
@@ -90,8 +101,15 @@ public final class BankLoad implements Callable<Integer> {
     @Option(
             names = "--concurrency",
             defaultValue = "64",
-            description = "transfers in flight at any time. Default: ${DEFAULT-VALUE}")
+            description = "transfers in flight at any time (ignored with --intake). Default: ${DEFAULT-VALUE}")
     int concurrency;
+
+    @Option(
+            names = "--intake",
+            paramLabel = "N",
+            description = "feed the transfers through one runtime.intake(...) with at most N in flight (unordered), "
+                    + "instead of --concurrency workers; 1 to " + MAX_INTAKE + ". Default: off")
+    Integer intake;
 
     @Option(
             names = "--duration",
@@ -171,6 +189,11 @@ public final class BankLoad implements Callable<Integer> {
                 names.add("p" + i);
                 options.participant("p" + i, servers.get(i).uri());
             }
+            // Every transaction of the intake and every audit holds an admission permit of the runtime: the runtime's
+            // own limit must not be the one that caps the intake (a rejection would be a FAILED outcome).
+            if (intake != null && intake + auditConcurrency > RuntimeOptions.DEFAULT_MAX_IN_FLIGHT) {
+                options.maxInFlight(intake + auditConcurrency);
+            }
             TransactionRuntime runtime = RedisTransactionRuntime.create(options.build());
             try {
                 return run(servers, runtime, new Bank(runtime, names, accounts, initialBalance));
@@ -185,6 +208,9 @@ public final class BankLoad implements Callable<Integer> {
         check(accounts >= Bank.GROUP_SIZE && accounts % Bank.GROUP_SIZE == 0, "--accounts must be a multiple of 100");
         check(initialBalance >= 0, "--initial-balance must be >= 0");
         check(concurrency >= 1, "--concurrency must be >= 1");
+        check(
+                intake == null || (intake >= 1 && intake <= MAX_INTAKE),
+                "--intake must be 1 to " + MAX_INTAKE + ", was " + intake);
         check(durationSeconds >= 1, "--duration must be >= 1");
         check(warmupSeconds >= 0, "--warmup must be >= 0");
         check(auditConcurrency >= 0, "--audit-concurrency must be >= 0");
@@ -200,14 +226,14 @@ public final class BankLoad implements Callable<Integer> {
     private int run(Servers servers, TransactionRuntime runtime, Bank bank) throws Exception {
         out.printf(
                 Locale.ROOT,
-                "bank-load: %d participant(s) (redis-server %s, %s), %d accounts x %d, concurrency %d, %d audit(s) in"
+                "bank-load: %d participant(s) (redis-server %s, %s), %d accounts x %d, %s, %d audit(s) in"
                         + " flight, %s transfers, max %d attempts, warm-up %d s, measured %d s%n",
                 participants,
                 servers.get(0).version(),
                 servers.get(0).persistence(),
                 accounts,
                 initialBalance,
-                concurrency,
+                mode(),
                 auditConcurrency,
                 crossParticipant ? "cross-participant" : "random",
                 maxAttempts,
@@ -237,9 +263,11 @@ public final class BankLoad implements Callable<Integer> {
         long warmupEnd = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = warmupEnd + TimeUnit.SECONDS.toNanos(durationSeconds);
 
-        Mono<Void> transfers = ticks(end)
-                .flatMap(tick -> timedTransfer(bank, random, current), concurrency)
-                .then();
+        Mono<Void> transfers = intake == null
+                ? ticks(end)
+                        .flatMap(tick -> timedTransfer(bank, random, current), concurrency)
+                        .then()
+                : intakeTransfers(runtime, bank, random, current, end);
         Mono<Void> audits = auditConcurrency == 0
                 ? Mono.empty()
                 : ticks(end)
@@ -286,6 +314,38 @@ public final class BankLoad implements Callable<Integer> {
     /** An endless stream of ticks, one per request, that completes once the clock passes {@code end}. */
     private static Flux<Integer> ticks(long end) {
         return Flux.<Integer>generate(sink -> sink.next(0)).takeWhile(tick -> System.nanoTime() < end);
+    }
+
+    /**
+     * The transfers of {@code --intake} mode: one intake fed by {@link #ticks(long)}, so the source makes a request
+     * only when the intake asks for one and completes at {@code end}. Stopping the source rather than cancelling the
+     * outcomes lets the transfers in flight finish (a cancel would roll them back); the intake then completes once
+     * their outcomes are out, which is the drain.
+     */
+    private Mono<Void> intakeTransfers(
+            TransactionRuntime runtime, Bank bank, Random random, AtomicReference<Window> current, long end) {
+        Flux<TransferRequest> requests = ticks(end)
+                .map(tick -> new TransferRequest(bank.randomTransfer(random, crossParticipant), System.nanoTime()));
+        IntakeOptions options =
+                IntakeOptions.builder().maxInFlight(intake).ordered(false).build();
+        return runtime.intake(requests, (TransferRequest r, Transaction tx) -> bank.transfer(tx, r.order()), options)
+                .doOnNext(o -> recordOutcome(o, current.get()))
+                .then();
+    }
+
+    private void recordOutcome(TransactionOutcome<TransferRequest, Bank.Status> o, Window window) {
+        TransferRequest r = o.request();
+        if (o.status() == TransactionOutcome.Status.COMMITTED) {
+            window.transferDone(new Bank.Transfer(r.order(), o.value(), o.commit()), System.nanoTime() - r.emittedAt());
+        } else {
+            window.transferFailed(o.error(), maxAttempts);
+        }
+    }
+
+    private String mode() {
+        return intake == null
+                ? "workers, concurrency " + concurrency
+                : "intake, maxInFlight " + intake + " (unordered)";
     }
 
     private Mono<Void> timedTransfer(Bank bank, Random random, AtomicReference<Window> current) {
@@ -346,7 +406,7 @@ public final class BankLoad implements Callable<Integer> {
     private void report(Window m, Window warmup, Window drain, Bank.Invariant invariant, IntentCount leftovers) {
         double secs = seconds(m.end - m.start);
         Histogram all = m.latency.getIntervalHistogram();
-        out.printf(Locale.ROOT, "measured window: %.2f s%n", secs);
+        out.printf(Locale.ROOT, "mode: %s; measured window: %.2f s%n", mode(), secs);
         out.printf(
                 Locale.ROOT,
                 "transfers committed: %d (%.1f/s)  [one-phase %d, two-phase %d]%n",
@@ -354,7 +414,8 @@ public final class BankLoad implements Callable<Integer> {
                 m.committed.sum() / secs,
                 m.byProtocol(CommitProtocol.ONE_PHASE),
                 m.byProtocol(CommitProtocol.TWO_PHASE));
-        out.println("latency of committed transfers (ms, retries included): " + percentiles(all));
+        out.println("latency of committed transfers (ms, retries included"
+                + (intake == null ? "" : ", from the request's emission to its outcome") + "): " + percentiles(all));
         for (CommitProtocol p : List.of(CommitProtocol.ONE_PHASE, CommitProtocol.TWO_PHASE)) {
             Histogram h = m.latencyByProtocol.get(p).getIntervalHistogram();
             if (h.getTotalCount() > 0) {
@@ -561,6 +622,9 @@ public final class BankLoad implements Callable<Integer> {
             return m;
         }
     }
+
+    /** One transfer of {@code --intake} mode, chosen when the source emits it; {@code emittedAt} starts its latency. */
+    record TransferRequest(Bank.TransferOrder order, long emittedAt) {}
 
     /** The servers this program started; closing stops them all (by pid) and deletes their data. */
     static final class Servers implements AutoCloseable {
