@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntFunction;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -172,14 +173,7 @@ final class CommitProcess {
                             n,
                             timed(
                                     Phase.PREPARE,
-                                    Flux.range(0, n)
-                                            .flatMap(
-                                                    k -> afterHook(
-                                                            ProtocolHooks.Step.PREPARE_SHARD,
-                                                            k,
-                                                            n,
-                                                            prepare(shards.get(k), shardNames)),
-                                                    n)
+                                    fanOut(ProtocolHooks.Step.PREPARE_SHARD, n, k -> prepare(shards.get(k), shardNames))
                                             .then()))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
@@ -267,6 +261,11 @@ final class CommitProcess {
         return Mono.defer(() -> ctx.hooks.at(point))
                 .onErrorMap(e -> new ProtocolHooks.Halted(point, e))
                 .then(next);
+    }
+
+    /** {@code step(k)} for every k in [0, n), all at once, each after the test hook of {@code hook} (k of n sent). */
+    private <T> Flux<T> fanOut(ProtocolHooks.Step hook, int n, IntFunction<Mono<T>> step) {
+        return Flux.range(0, n).flatMap(k -> afterHook(hook, k, n, step.apply(k)), n);
     }
 
     private Mono<Void> prepare(ShardPlan s, String shardNames) {
@@ -408,14 +407,7 @@ final class CommitProcess {
         int n = secondaries.size();
         return timed(
                         Phase.SECONDARIES,
-                        Flux.range(0, n)
-                                .flatMap(
-                                        k -> afterHook(
-                                                ProtocolHooks.Step.COMMIT_SECONDARY,
-                                                k,
-                                                n,
-                                                rollForward(secondaries.get(k), timeout)),
-                                        n)
+                        fanOut(ProtocolHooks.Step.COMMIT_SECONDARY, n, k -> rollForward(secondaries.get(k), timeout))
                                 .all(settled -> settled))
                 .map(allSettled -> {
                     if (allSettled) {
