@@ -171,11 +171,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return Mono.deferContextual(context -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
             TransactionRun run = ctx.telemetry.start(context);
-            return running(withRetries(work, timeout, run))
+            Mono<TransactionResult<T>> observed = running(withRetries(work, timeout, run))
                     .doOnSuccess(r -> run.committed(r.commit()))
                     .doOnError(run::failed)
-                    .doOnCancel(run::cancelled)
-                    .contextWrite(run::context);
+                    .doOnCancel(run::cancelled);
+            return run.observed() ? observed.contextWrite(run::context) : observed;
         });
     }
 

@@ -42,6 +42,11 @@ final class TransactionRun {
         return current;
     }
 
+    /** @return whether an observer follows this transaction (else {@link #context} adds nothing) */
+    boolean observed() {
+        return scope != TransactionObserver.Scope.NOOP;
+    }
+
     Context context(Context context) {
         return telemetry.context(scope, context);
     }
