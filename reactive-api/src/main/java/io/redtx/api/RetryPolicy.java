@@ -9,10 +9,10 @@ import java.util.Objects;
  * backoff between {@link #minBackoff()} and {@link #maxBackoff()}, randomised by {@link #jitter()} so that
  * conflicting transactions do not retry in lock-step. Immutable.
  *
- * <p>Hot keys: across a runtime, retries of transactions that conflicted on the same key start at least
- * {@link #minBackoff()} apart (later ones wait longer, up to {@link #maxBackoff()}), so that many transactions
- * contending for one key retry about one at a time instead of all together; a transaction waiting to retry holds no
- * admission slot ({@link RuntimeOptions#maxInFlight()}).
+ * <p>Hot keys: across a runtime, retries of transactions that conflicted on the same key start apart by about the
+ * time a recent commit took (at least {@link #minBackoff()}; later ones wait longer, up to {@link #maxBackoff()}), so
+ * that many transactions contending for one key retry about one at a time instead of all together; a transaction
+ * waiting to retry holds no admission slot ({@link RuntimeOptions#maxInFlight()}).
  */
 public final class RetryPolicy {
 

@@ -66,6 +66,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final ClientResources resources;
     private final RedisClient client;
     private final RuntimeContext ctx;
+    private final RetrySchedule retrySchedule;
     private final Retry retry; // null: no retry
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Mono<Void> shutdown;
@@ -114,7 +115,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         options.namespace() + "probe",
                         options.requireSyncedWrites())));
         this.ctx = new RuntimeContext(options, participants, hooks);
-        this.retry = new RetrySchedule(options.retryPolicy(), System::nanoTime).retry();
+        this.retrySchedule = new RetrySchedule(options.retryPolicy(), System::nanoTime);
+        this.retry = retrySchedule.retry();
         this.admission = new Admission(options, ctx.telemetry);
         // Reads 0 once the connections are closed (the permit pool is gone then).
         ctx.telemetry.inFlight(() -> ctx.closed.get() ? 0 : admission.inFlight());
@@ -172,7 +174,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
             TransactionRun run = ctx.telemetry.start(context);
             Mono<TransactionResult<T>> observed = running(withRetries(work, timeout, run))
-                    .doOnSuccess(r -> run.committed(r.commit()))
+                    .doOnSuccess(r -> {
+                        CommitResult c = r.commit();
+                        retrySchedule.committed(c.prepare().toNanos()
+                                + c.commitPoint().toNanos()
+                                + c.secondaries().toNanos());
+                        run.committed(c);
+                    })
                     .doOnError(run::failed)
                     .doOnCancel(run::cancelled);
             return run.observed() ? observed.contextWrite(run::context) : observed;

@@ -11,10 +11,12 @@ import reactor.util.retry.Retry;
 
 /**
  * When to retry after a conflict: the policy's exponential backoff with jitter, and, runtime-wide, retries of
- * transactions that conflicted on the same key spaced at least {@link RetryPolicy#minBackoff()} apart. Without the
+ * transactions that conflicted on the same key spaced apart by about the time a commit holds its keys (a moving
+ * average of recent commits, within [{@link RetryPolicy#minBackoff()}, {@link RetryPolicy#maxBackoff()}]). Without the
  * spacing, N transactions conflicting on one hot key retry together, one wins and N - 1 conflict again, round after
  * round, using the connections and admission slots the rest of the application needs; spaced out, they retry about one
- * at a time. Keys share a fixed number of buckets, so the state is bounded whatever the key space.
+ * at a time, each after the previous one's commit. Keys share a fixed number of buckets, so the state is bounded
+ * whatever the key space.
  */
 final class RetrySchedule {
 
@@ -27,6 +29,11 @@ final class RetrySchedule {
     private final long maxNanos;
     /** Per bucket, the earliest time (clock nanos) the next retry on one of its keys may start. */
     private final AtomicLongArray next = new AtomicLongArray(BUCKETS);
+    /**
+     * Moving average of how long recent commits held their keys. Updated without a lock: a lost update among racing
+     * commits only makes the average a little less smooth.
+     */
+    private volatile long spacingNanos;
 
     RetrySchedule(RetryPolicy policy, LongSupplier clock) {
         this.policy = policy;
@@ -34,6 +41,22 @@ final class RetrySchedule {
         this.origin = clock.getAsLong();
         this.minNanos = policy.minBackoff().toNanos();
         this.maxNanos = policy.maxBackoff().toNanos();
+        this.spacingNanos = minNanos;
+    }
+
+    /**
+     * A transaction committed; its commit held its keys for {@code commitNanos} (prepare, commit point and secondaries,
+     * or the one-phase script). Moves the spacing an eighth of the way towards it.
+     */
+    void committed(long commitNanos) {
+        long s = spacingNanos;
+        long sample = Math.max(minNanos, Math.min(maxNanos, commitNanos));
+        spacingNanos = s + (sample - s) / 8;
+    }
+
+    /** @return the current spacing of retries on one key */
+    long spacingNanos() {
+        return spacingNanos;
     }
 
     /** @return the reactor retry of this schedule, or null when the policy allows one attempt only */
@@ -59,11 +82,12 @@ final class RetrySchedule {
         long now = clock.getAsLong() - origin;
         long backoff = backoffNanos(retry);
         int bucket = bucket(conflict.participant(), conflict.key());
+        long spacing = spacingNanos;
         long due;
         for (; ; ) {
             long reserved = next.get(bucket);
             due = Math.min(Math.max(now + backoff, reserved), now + maxNanos);
-            if (next.compareAndSet(bucket, reserved, Math.max(reserved, due + minNanos))) {
+            if (next.compareAndSet(bucket, reserved, Math.max(reserved, due + spacing))) {
                 break;
             }
         }

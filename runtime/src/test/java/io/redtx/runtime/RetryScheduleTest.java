@@ -112,4 +112,25 @@ class RetryScheduleTest {
     void aSingleAttemptPolicyHasNoRetry() {
         assertThat(new RetrySchedule(RetryPolicy.none(), clock::get).retry()).isNull();
     }
+
+    @Test
+    void spacingFollowsHowLongRecentCommitsTook() {
+        RetrySchedule s = schedule(2, 100, 0);
+        for (int i = 0; i < 100; i++) {
+            s.committed(10 * MS);
+        }
+        assertThat(s.spacingNanos()).isBetween(9 * MS, 10 * MS);
+        TransactionConflictException hot = conflictOn("a", "hot");
+        assertThat(s.delayNanos(hot, 0)).isEqualTo(2 * MS);
+        assertThat(s.delayNanos(hot, 0)).isEqualTo(2 * MS + s.spacingNanos());
+
+        for (int i = 0; i < 100; i++) {
+            s.committed(10_000 * MS); // slower than maxBackoff: capped
+        }
+        assertThat(s.spacingNanos()).isBetween(99 * MS, 100 * MS);
+        for (int i = 0; i < 100; i++) {
+            s.committed(0);
+        }
+        assertThat(s.spacingNanos()).isBetween(2 * MS, 3 * MS);
+    }
 }
