@@ -33,7 +33,11 @@ class RecoveryTest extends ThreeParticipantsTestBase {
      * @return the id of the dead transaction
      */
     private static String crashAfter(ProtocolHooks.Step step) {
-        return crashAt(step, 0, List.of("a", "b"));
+        return crashAt(step, 0, List.of("a", "b"), LEASE);
+    }
+
+    private static String crashAt(ProtocolHooks.Step step, int sent, List<String> shards) {
+        return crashAt(step, sent, shards, LEASE);
     }
 
     /**
@@ -42,12 +46,12 @@ class RecoveryTest extends ThreeParticipantsTestBase {
      *
      * @return the id of the dead transaction
      */
-    private static String crashAt(ProtocolHooks.Step step, int sent, List<String> shards) {
+    private static String crashAt(ProtocolHooks.Step step, int sent, List<String> shards, Duration lease) {
         AtomicReference<String> dead = new AtomicReference<>();
         RuntimeOptions options = options()
                 .prepareTimeout(Duration.ofMillis(150))
                 .commitTimeout(Duration.ofMillis(150))
-                .leaseDuration(LEASE)
+                .leaseDuration(lease)
                 .retryPolicy(RetryPolicy.none())
                 .build();
         RedisTransactionRuntime dying = RedisTransactionRuntime.create(options, at -> {
@@ -248,7 +252,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
 
     @Test
     void recoverLeavesIntentsWhoseLeaseStillRuns() {
-        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        // A long lease: the check must not depend on how fast a loaded machine gets from the crash to recover().
+        crashAt(ProtocolHooks.Step.AFTER_PREPARE, 0, List.of("a", "b"), Duration.ofSeconds(30));
 
         StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
                 .expectNext(RecoveryReport.EMPTY)
