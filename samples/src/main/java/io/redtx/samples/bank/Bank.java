@@ -223,6 +223,39 @@ public final class Bank {
     }
 
     /**
+     * Counts the account keys that already exist, one read-only transaction per group ({@value #CHECK_CONCURRENCY} at
+     * a time): before {@link #seed()} on servers that are not the program's own, to avoid overwriting someone's data.
+     * Lazy; a key of another type than string fails the count (the participant's {@code WRONGTYPE} error).
+     *
+     * @return how many of the {@link #accounts()} keys exist
+     */
+    public Mono<Long> countExisting() {
+        return Flux.range(0, groups)
+                .flatMap(
+                        g -> runtime.inTransaction(tx -> Flux.range(g * GROUP_SIZE, GROUP_SIZE)
+                                .flatMap(i -> tx.on(participantOf(i)).get(key(i)))
+                                .count()),
+                        CHECK_CONCURRENCY)
+                .reduce(0L, Long::sum);
+    }
+
+    /**
+     * Deletes every account key, one transaction per group ({@value #SEED_CONCURRENCY} at a time): the clean-up after
+     * a run on servers that are not the program's own. Lazy; errors stop it and are propagated.
+     *
+     * @return completes when every account is deleted
+     */
+    public Mono<Void> deleteAccounts() {
+        return Flux.range(0, groups)
+                .flatMap(
+                        g -> runtime.<Void>inTransaction(tx -> Flux.range(g * GROUP_SIZE, GROUP_SIZE)
+                                .concatMap(i -> tx.on(participantOf(i)).del(key(i)))
+                                .then()),
+                        SEED_CONCURRENCY)
+                .then();
+    }
+
+    /**
      * A random transfer: a random group, two different random accounts of it (usually on different participants:
      * with {@code n} participants, a fraction {@code 1/n} of pairs share one), and an amount from 1 to
      * {@value #MAX_AMOUNT}. The choice is made at subscription, so each subscription is a new transfer (the runtime's

@@ -112,7 +112,7 @@ class BankInvariantTest {
             runtime.closeGracefully().block(Duration.ofMinutes(1));
             List<Long> balances = rawBalances(servers);
 
-            long failed = BankLoad.Window.sum(failures);
+            long failed = BankDemo.Window.sum(failures);
             System.out.printf(
                     Locale.ROOT,
                     "bank invariant (random choices seeded %d): %d transfers attempted in %.1f s (%.0f/s): %d committed (%.0f/s;"
@@ -128,13 +128,13 @@ class BankInvariantTest {
                     count(protocols, CommitProtocol.TWO_PHASE),
                     insufficient.sum(),
                     failed,
-                    BankLoad.Window.snapshot(failures),
+                    BankDemo.Window.snapshot(failures),
                     retries.sum(),
                     audits.sum(),
                     auditRetries.sum(),
                     violations.size(),
-                    BankLoad.Window.sum(auditFailures),
-                    BankLoad.Window.snapshot(auditFailures),
+                    BankDemo.Window.sum(auditFailures),
+                    BankDemo.Window.snapshot(auditFailures),
                     describeFailures());
 
             assertThat(committed.sum() + insufficient.sum() + failed)
@@ -142,10 +142,10 @@ class BankInvariantTest {
                     .isEqualTo(TRANSFERS);
             // Only exhausted retries may fail: anything else (a timeout, an outcome unknown, a BlockingOperationError
             // from BlockHound) is a defect, and an outcome unknown would also break the per-account model below.
-            assertThat(BankLoad.Window.snapshot(failures).keySet())
+            assertThat(BankDemo.Window.snapshot(failures).keySet())
                     .as("failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
-            assertThat(BankLoad.Window.snapshot(auditFailures).keySet())
+            assertThat(BankDemo.Window.snapshot(auditFailures).keySet())
                     .as("audit failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
             assertThat(committed.sum()).as("committed transfers").isGreaterThanOrEqualTo(TRANSFERS * 9L / 10);
