@@ -97,6 +97,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .autoReconnect(true)
                 // Fail fast while disconnected instead of buffering without bound: before the commit point a
                 // rejected command is known not to have run, so it is a clean ParticipantUnavailableException.
+                // It also makes delivery at most once: the commands in flight when a connection drops fail
+                // ("Connection disconnected": sent, outcome unknown) instead of being re-sent after the reconnect.
+                // Two-phase scripts are idempotent by transaction id, but a re-sent one-phase commit would run after
+                // its caller was told "unknown", or a second time if its reply was what got lost
+                // (ConnectionLossTest).
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(100_000)
                 .socketOptions(SocketOptions.builder()
