@@ -3,14 +3,13 @@ package io.redtx.samples.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.IntakeOptions;
-import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRuntime;
-import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.samples.intake.OrderIntake.Order;
 import io.redtx.samples.intake.OrderIntake.OutOfStockException;
 import io.redtx.test.redis.RedisServer;
-import io.redtx.test.redis.RedisTest;
+import io.redtx.testing.RedtxServers;
+import io.redtx.testing.RedtxTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,30 +17,28 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
 
-/** The plain Reactor intake sample on two real servers. */
-@RedisTest
+/** The plain Reactor intake sample on two real servers, through the user-facing test support. */
+@RedtxTest(participants = {OrderIntake.STOCK, OrderIntake.ORDERS})
 class OrderIntakeTest {
 
+    private RedtxServers servers;
     private RedisServer stock;
     private RedisServer orders;
-    private TransactionRuntime runtime;
     private OrderIntake intake;
 
     @BeforeEach
-    void start(RedisServer stockServer, RedisServer ordersServer) {
-        stock = stockServer;
-        orders = ordersServer;
-        runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
-                .participant(OrderIntake.STOCK, stock.uri())
-                .participant(OrderIntake.ORDERS, orders.uri())
-                .build());
+    void start(RedtxServers redtx, TransactionRuntime runtime) {
+        servers = redtx;
+        stock = redtx.server(OrderIntake.STOCK);
+        orders = redtx.server(OrderIntake.ORDERS);
         intake = new OrderIntake(runtime);
     }
 
     @AfterEach
-    void close() {
-        runtime.closeGracefully().block(Duration.ofSeconds(30));
+    void nothingLeftUnsettled() {
+        StepVerifier.create(servers.awaitNoIntents(Duration.ofSeconds(10))).verifyComplete();
     }
 
     @Test
