@@ -1,0 +1,247 @@
+package io.redtx.samples.webflux;
+
+import io.redtx.api.Transaction;
+import io.redtx.api.TransactionCommands;
+import io.redtx.api.TransactionRuntime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Service;
+import reactor.core.publisher.Mono;
+
+/**
+ * The shop: checkouts, each one redtx transaction across three Redis participants, and the reads that show their
+ * effect.
+ *
+ * <table>
+ *   <caption>Keys</caption>
+ *   <tr><th>participant</th><th>key</th><th>holds</th></tr>
+ *   <tr><td>{@value #STOCK}</td><td>{@code stock:<sku>}</td><td>items in stock (integer string)</td></tr>
+ *   <tr><td>{@value #ORDERS}</td><td>{@code order:<id>}</td><td>hash: id, customer, sku, qty, amount, tx</td></tr>
+ *   <tr><td>{@value #BALANCES}</td><td>{@code balance:<customer>}</td><td>balance in cents (integer string)</td></tr>
+ * </table>
+ *
+ * <p>Every method is lazy (nothing happens before subscription) and non-blocking. Errors: {@link CheckoutException}
+ * for business refusals, and the redtx exceptions of {@link TransactionRuntime#inTransaction} (conflict after the
+ * retries, rejection on overload, timeouts, unavailable participants, unknown outcome). Cancelling a returned
+ * {@code Mono} rolls its transaction back unless the commit point was already passed.
+ */
+@Service
+public class CheckoutService {
+
+    /** Participant holding the stock counts. */
+    public static final String STOCK = "stock";
+    /** Participant holding the orders. */
+    public static final String ORDERS = "orders";
+    /** Participant holding the customers' balances. */
+    public static final String BALANCES = "balances";
+    /** Largest quantity of one order. */
+    public static final int MAX_QUANTITY = 1000;
+
+    private static final Pattern CUSTOMER = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern ORDER_ID = Pattern.compile("[0-9a-f]{32}");
+
+    private final TransactionRuntime runtime;
+    private final Catalog catalog;
+    private final CheckoutGuard guard;
+
+    /**
+     * @param runtime the redtx runtime, with participants {@value #STOCK}, {@value #ORDERS} and {@value #BALANCES}
+     * @param catalog the products and prices
+     * @param guard the {@link CheckoutGuard} bean if there is one; otherwise every order is approved
+     */
+    public CheckoutService(TransactionRuntime runtime, Catalog catalog, ObjectProvider<CheckoutGuard> guard) {
+        this.runtime = runtime;
+        this.catalog = catalog;
+        this.guard = guard.getIfAvailable(() -> CheckoutGuard.APPROVE_ALL);
+    }
+
+    /** @return the Redis key of a SKU's stock count */
+    static String stockKey(String sku) {
+        return "stock:" + sku;
+    }
+
+    /** @return the Redis key of an order's hash */
+    static String orderKey(String id) {
+        return "order:" + id;
+    }
+
+    /** @return the Redis key of a customer's balance */
+    static String balanceKey(String customer) {
+        return "balance:" + customer;
+    }
+
+    /**
+     * Places an order in one transaction: takes {@code quantity} items off {@code stock:<sku>}, records
+     * {@code order:<id>} and debits {@code balance:<customer>} by quantity times unit price. Either all three
+     * changes are committed or none is.
+     *
+     * <p>Stock and balance are read and decremented concurrently (two participants, two round trips at once); if either
+     * would go below zero the work fails with {@link CheckoutException} ({@code INSUFFICIENT_STOCK} first, then
+     * {@code INSUFFICIENT_BALANCE}), which rolls the transaction back. A concurrent checkout that changed a key this one
+     * read makes redtx retry the whole function (new attempt, same order id) as its retry policy allows.
+     *
+     * @param request the order; validated before any transaction starts
+     * @return the committed order, emitted after the commit; {@link CheckoutException} ({@code INVALID_INPUT}) for a bad
+     *     request, without touching Redis
+     */
+    public Mono<Order> checkout(OrderRequest request) {
+        return Mono.defer(() -> {
+            ValidOrder order = validate(request);
+            // One id for every attempt of this checkout: a conflict retry records the same order.
+            String orderId = newOrderId();
+            return runtime.inTransaction(tx -> place(tx, orderId, order));
+        });
+    }
+
+    private Mono<Order> place(Transaction tx, String orderId, ValidOrder request) {
+        TransactionCommands stock = tx.on(STOCK);
+        TransactionCommands orders = tx.on(ORDERS);
+        TransactionCommands balances = tx.on(BALANCES);
+        Mono<Long> stockLeft = stock.decrBy(stockKey(request.sku()), request.quantity());
+        Mono<Long> balanceLeft = balances.decrBy(balanceKey(request.customer()), request.amount());
+        return Mono.zip(stockLeft, balanceLeft).flatMap(left -> {
+            if (left.getT1() < 0) {
+                return Mono.error(new CheckoutException(
+                        CheckoutException.Reason.INSUFFICIENT_STOCK,
+                        "only " + (left.getT1() + request.quantity()) + " of '" + request.sku() + "' in stock, "
+                                + request.quantity() + " ordered"));
+            }
+            if (left.getT2() < 0) {
+                return Mono.error(new CheckoutException(
+                        CheckoutException.Reason.INSUFFICIENT_BALANCE,
+                        "balance of '" + request.customer() + "' is " + (left.getT2() + request.amount())
+                                + " cents, the order costs " + request.amount()));
+            }
+            Order order = new Order(
+                    orderId, request.customer(), request.sku(), request.quantity(), request.amount(), tx.id());
+            return orders.expectAbsent(orderKey(orderId)) // a (very unlikely) id collision fails instead of overwriting
+                    .then(orders.hset(orderKey(orderId), fields(order)))
+                    .then(guard.approve(order))
+                    .thenReturn(order);
+        });
+    }
+
+    /**
+     * Reads an order (a read-only transaction on {@value #ORDERS}).
+     *
+     * @param id the order id
+     * @return the order; {@link CheckoutException} ({@code NOT_FOUND}) if there is none
+     */
+    public Mono<Order> order(String id) {
+        return Mono.defer(() -> {
+            if (id == null || !ORDER_ID.matcher(id).matches()) {
+                return Mono.error(notFound("no order '" + id + "'"));
+            }
+            return runtime.inTransaction(tx -> tx.on(ORDERS).hgetAll(orderKey(id)))
+                    .flatMap(hash -> hash.isEmpty() ? Mono.error(notFound("no order '" + id + "'")) : parse(hash));
+        });
+    }
+
+    /**
+     * Reads a SKU's stock count (a read-only transaction on {@value #STOCK}).
+     *
+     * @param sku the SKU
+     * @return its stock, 0 if never stocked; {@link CheckoutException} ({@code NOT_FOUND}) if the shop does not sell it
+     */
+    public Mono<StockLevel> stock(String sku) {
+        return Mono.defer(() -> {
+            if (catalog.unitPrice(sku).isEmpty()) {
+                return Mono.error(notFound("no SKU '" + sku + "' in the catalog " + catalog.skus()));
+            }
+            return runtime.inTransaction(tx -> tx.on(STOCK).get(stockKey(sku)))
+                    .map(Long::parseLong)
+                    .defaultIfEmpty(0L)
+                    .map(available -> new StockLevel(sku, available));
+        });
+    }
+
+    /**
+     * Reads a customer's balance (a read-only transaction on {@value #BALANCES}).
+     *
+     * @param customer the customer
+     * @return the balance in cents, 0 for a customer without one; {@link CheckoutException} ({@code INVALID_INPUT})
+     *     for a malformed name
+     */
+    public Mono<Balance> balance(String customer) {
+        return Mono.defer(() -> {
+            requireCustomer(customer);
+            return runtime.inTransaction(tx -> tx.on(BALANCES).get(balanceKey(customer)))
+                    .map(Long::parseLong)
+                    .defaultIfEmpty(0L)
+                    .map(balance -> new Balance(customer, balance));
+        });
+    }
+
+    private ValidOrder validate(OrderRequest request) {
+        if (request == null) {
+            throw invalid("the order is missing");
+        }
+        requireCustomer(request.customer());
+        if (request.sku() == null) {
+            throw invalid("sku is missing");
+        }
+        long unitPrice = catalog.unitPrice(request.sku())
+                .orElseThrow(() -> invalid("sku '" + request.sku() + "' is not in the catalog " + catalog.skus()));
+        Integer quantity = request.quantity();
+        if (quantity == null) {
+            throw invalid("quantity is missing");
+        }
+        if (quantity < 1 || quantity > MAX_QUANTITY) {
+            throw invalid("quantity must be 1 to " + MAX_QUANTITY + ", was " + quantity);
+        }
+        return new ValidOrder(request.customer(), request.sku(), quantity, unitPrice * quantity);
+    }
+
+    private static void requireCustomer(String customer) {
+        if (customer == null) {
+            throw invalid("customer is missing");
+        }
+        if (!CUSTOMER.matcher(customer).matches()) {
+            throw invalid("customer must be 1 to 64 characters of [A-Za-z0-9._-], was '" + customer + "'");
+        }
+    }
+
+    private static Map<String, String> fields(Order order) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("id", order.id());
+        fields.put("customer", order.customer());
+        fields.put("sku", order.sku());
+        fields.put("qty", Long.toString(order.quantity()));
+        fields.put("amount", Long.toString(order.amount()));
+        fields.put("tx", order.transactionId());
+        return fields;
+    }
+
+    private static Mono<Order> parse(Map<String, String> hash) {
+        return Mono.fromCallable(() -> new Order(
+                hash.get("id"),
+                hash.get("customer"),
+                hash.get("sku"),
+                Long.parseLong(hash.get("qty")),
+                Long.parseLong(hash.get("amount")),
+                hash.get("tx")));
+    }
+
+    /**
+     * 128 random bits in hex. Not {@code UUID.randomUUID()}: its {@code SecureRandom} may read {@code /dev/random}, a
+     * blocking call on the event loop this runs on; an order id needs to be unique, not unpredictable.
+     */
+    private static String newOrderId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return String.format("%016x%016x", random.nextLong(), random.nextLong());
+    }
+
+    private static CheckoutException invalid(String message) {
+        return new CheckoutException(CheckoutException.Reason.INVALID_INPUT, message);
+    }
+
+    private static CheckoutException notFound(String message) {
+        return new CheckoutException(CheckoutException.Reason.NOT_FOUND, message);
+    }
+
+    /** A validated request with its amount. */
+    private record ValidOrder(String customer, String sku, int quantity, long amount) {}
+}
