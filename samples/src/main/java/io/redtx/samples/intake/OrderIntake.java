@@ -134,7 +134,7 @@ public final class OrderIntake {
     }
 
     /**
-     * Starts two embedded Redis servers, stocks 5 items with 300 each, places 2,000 random orders through the intake
+     * Starts two embedded Redis servers, stocks 5 items with 800 each, places 2,000 random orders through the intake
      * (32 in flight), and prints the outcomes, how far ahead the source was asked and what is left.
      *
      * @param args ignored
@@ -148,7 +148,7 @@ public final class OrderIntake {
                     .build());
             try {
                 OrderIntake intake = new OrderIntake(runtime);
-                Flux.range(0, 5).concatMap(i -> intake.restock("sku-" + i, 300)).blockLast(Duration.ofSeconds(30));
+                Flux.range(0, 5).concatMap(i -> intake.restock("sku-" + i, 800)).blockLast(Duration.ofSeconds(30));
 
                 AtomicLong requested = new AtomicLong();
                 AtomicLong emitted = new AtomicLong();
