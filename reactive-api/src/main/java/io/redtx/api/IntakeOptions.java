@@ -54,7 +54,8 @@ public final class IntakeOptions {
     }
 
     /**
-     * @return limit of each request's transaction, retries included, from its admission; {@code null} (the default)
+     * @return limit of each request's transaction, retries and the wait for admission included, from when the intake
+     *     takes the request from its source; {@code null} (the default)
      *     means {@link RuntimeOptions#transactionTimeout()}
      */
     public Duration deadline() {

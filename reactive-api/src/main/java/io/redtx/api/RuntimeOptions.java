@@ -305,6 +305,15 @@ public final class RuntimeOptions {
                         + "' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI, was "
                         + quote(redactPassword(redisUri)));
             }
+            // One database under two names would look like one transaction preparing twice on the same shard: the
+            // second prepare is taken for a replay of the first, and its writes are lost. Only the exact same URI is
+            // caught here (not two spellings of one server).
+            for (Map.Entry<String, String> other : participants.entrySet()) {
+                if (other.getValue().equals(redisUri)) {
+                    throw new IllegalArgumentException("participant '" + name + "' has the same Redis URI as '"
+                            + other.getKey() + "': one Redis database must be one participant");
+                }
+            }
             participants.put(name, redisUri);
             return this;
         }
@@ -370,11 +379,16 @@ public final class RuntimeOptions {
         }
 
         /**
-         * @param retention how long settled markers are kept, positive
+         * @param retention how long settled markers are kept, at least 1 ms
          * @return this builder
          */
         public Builder recordRetention(Duration retention) {
-            this.recordRetention = Options.positive("recordRetention", retention);
+            Options.positive("recordRetention", retention);
+            if (retention.toMillis() < 1) {
+                // Markers expire with PEXPIRE in whole milliseconds: 0 would delete them at once.
+                throw new IllegalArgumentException("recordRetention must be at least 1 ms, was " + retention);
+            }
+            this.recordRetention = retention;
             return this;
         }
 

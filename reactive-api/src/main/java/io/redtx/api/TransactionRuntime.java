@@ -72,7 +72,8 @@ public interface TransactionRuntime extends AutoCloseable {
     /**
      * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's
      * intent index) and settles each through its primary's record — roll forward if COMMITTED, roll back otherwise.
-     * Lazy; each subscription runs a pass. A participant that cannot be reached counts its intents as left.
+     * Lazy; each subscription runs a pass. A participant that cannot be reached is skipped (with a warning in the log):
+     * its intents are counted nowhere, and a later pass settles them.
      *
      * @return what the pass did
      */
@@ -90,7 +91,7 @@ public interface TransactionRuntime extends AutoCloseable {
      *
      * <p>Signals: an outcome per request (never an error for a request's failure); completes after the source
      * completes and every outcome was emitted; an error of the source is signalled after the outcomes of requests
-     * already running. Cancelling the result cancels the source and rolls back every transaction not past its commit
+     * already taken from it. Cancelling the result cancels the source and rolls back every transaction not past its commit
      * point (those past it finish in the background). The intake completes, cancelling its source, when the runtime
      * starts closing.
      *

@@ -128,18 +128,20 @@ class RuntimeOptionsTest {
 
     static Stream<Arguments> durationSetters() {
         return Stream.concat(
-                positiveDurationSetters(), Stream.of(setter("leaseDuration", RuntimeOptions.Builder::leaseDuration)));
+                positiveDurationSetters(),
+                Stream.of(
+                        setter("leaseDuration", RuntimeOptions.Builder::leaseDuration),
+                        setter("recordRetention", RuntimeOptions.Builder::recordRetention)));
     }
 
-    /** The setters whose only bound is "positive" (the lease also has a minimum). */
+    /** The setters whose only bound is "positive" (the lease and the retention also have a minimum). */
     static Stream<Arguments> positiveDurationSetters() {
         return Stream.of(
                 setter("prepareTimeout", RuntimeOptions.Builder::prepareTimeout),
                 setter("commitTimeout", RuntimeOptions.Builder::commitTimeout),
                 setter("readTimeout", RuntimeOptions.Builder::readTimeout),
                 setter("connectTimeout", RuntimeOptions.Builder::connectTimeout),
-                setter("transactionTimeout", RuntimeOptions.Builder::transactionTimeout),
-                setter("recordRetention", RuntimeOptions.Builder::recordRetention));
+                setter("transactionTimeout", RuntimeOptions.Builder::transactionTimeout));
     }
 
     private static Arguments setter(
@@ -261,6 +263,30 @@ class RuntimeOptionsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().participant(max + "n", "redis://h:1"))
                 .withMessageContaining("was '" + max + "n'");
+    }
+
+    @Test
+    void oneDatabaseUnderTwoNamesIsRefused() {
+        RuntimeOptions.Builder builder = oneParticipant();
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> builder.participant("b", "redis://127.0.0.1:6379"))
+                .withMessage(
+                        "participant 'b' has the same Redis URI as 'a': one Redis database must be one participant");
+        assertThat(builder.participant("c", "redis://127.0.0.1:6379/1").build().participants())
+                .containsOnlyKeys("a", "c");
+    }
+
+    @Test
+    void recordRetentionUnderOneMillisecondIsRefused() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().recordRetention(Duration.ofNanos(999_999)))
+                .withMessage("recordRetention must be at least 1 ms, was PT0.000999999S");
+        assertThat(oneParticipant()
+                        .recordRetention(Duration.ofMillis(1))
+                        .build()
+                        .recordRetention())
+                .isEqualTo(Duration.ofMillis(1));
     }
 
     @Test

@@ -55,10 +55,11 @@ final class Participant {
         this.connection = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
                 .flatMap(this::adopt)
                 .timeout(connectTimeout)
-                // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission.
+                // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission. A server
+                // that cannot run commands yet (LOADING after a restart, BUSY, ...) is only unavailable for now.
                 .onErrorMap(
                         e -> !(e instanceof RedtxException),
-                        e -> e instanceof RedisCommandExecutionException
+                        e -> e instanceof RedisCommandExecutionException && !Errors.notYet(e)
                                 ? new ParticipantErrorException(null, name, e.getMessage(), e)
                                 : new ParticipantUnavailableException(null, name, e))
                 .cacheInvalidateIf(c -> false);

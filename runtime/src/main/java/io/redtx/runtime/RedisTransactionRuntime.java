@@ -42,6 +42,7 @@ import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 import reactor.util.retry.Retry;
@@ -251,7 +252,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // Prefetch 1 per inner: with at most `limit` inners, no more than `limit` requests are ever asked for ahead of
         // the outcomes consumed downstream (flatMap replenishes one per inner drained).
         Flux<I> source = Flux.<I>from(requests).takeUntilOther(closing.asMono());
-        return intakeOptions.ordered() ? source.flatMapSequential(one, limit, 1) : source.flatMap(one, limit, 1);
+        // Delay errors: a failing source must not cancel (roll back) the requests already taken from it; their
+        // outcomes come first. The inner transactions never fail (every failure is an outcome).
+        return intakeOptions.ordered()
+                ? source.flatMapSequentialDelayError(one, limit, 1)
+                : source.flatMapDelayError(one, limit, 1);
     }
 
     /** One attempt: run the user's work, then commit; roll back if the work fails or the subscriber cancels. */
@@ -448,8 +453,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .flatMap(Participant::close)
                 .then(admission.close())
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
-                .then(Mono.<Void>create(
-                        sink -> resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success())));
+                // Shutting the event loops down queues a task on each under a lock; the previous step completes on one
+                // of those loops, so hand over to a thread that may wait for a contended lock (BlockHound caught it).
+                .then(Mono.<Void>create(sink ->
+                                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success()))
+                        .subscribeOn(Schedulers.boundedElastic()));
     }
 
     /** @return the number of background rollbacks and roll-forwards still running (for tests and metrics) */

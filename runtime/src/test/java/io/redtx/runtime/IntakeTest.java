@@ -143,6 +143,27 @@ class IntakeTest extends ThreeParticipantsTestBase {
     }
 
     @Test
+    void aFailingSourceFailsTheStreamOnlyAfterTheOutcomesOfWhatItGave() {
+        var rt = runtime();
+        Sinks.Empty<Void> gate = Sinks.empty();
+        TestPublisher<Integer> source = TestPublisher.create();
+        StepVerifier.create(rt.intake(
+                        source.flux(),
+                        (i, t) -> write(t, i, gate.asMono()),
+                        IntakeOptions.builder().maxInFlight(4).build()))
+                .then(() -> source.next(1, 2))
+                .then(() -> awaitTrue(() -> rt.inFlight() == 2))
+                .then(() -> source.error(new IllegalStateException("the queue broke")))
+                .then(gate::tryEmitEmpty)
+                .expectNextMatches(o -> o.status() == TransactionOutcome.Status.COMMITTED)
+                .expectNextMatches(o -> o.status() == TransactionOutcome.Status.COMMITTED)
+                .expectErrorMessage("the queue broke")
+                .verify(Duration.ofSeconds(10));
+        assertThat(get(b, "k1")).isEqualTo("v");
+        assertThat(get(b, "k2")).isEqualTo("v");
+    }
+
+    @Test
     void cancellingTheOutcomesRollsBackWhatIsInFlight() {
         var rt = runtime();
         Sinks.Empty<Void> never = Sinks.empty();
