@@ -59,8 +59,9 @@ final class ServerGroup implements AutoCloseable {
         }
         // The runtime's own validation, so that a bad name fails here, before any server starts.
         RuntimeOptions.Builder probe = RuntimeOptions.builder();
-        for (String name : names) {
-            probe.participant(name, "redis://127.0.0.1:6379");
+        for (int i = 0; i < names.size(); i++) {
+            // A distinct database each: the builder refuses one URI under two names.
+            probe.participant(names.get(i), "redis://127.0.0.1:6379/" + i);
         }
     }
 
