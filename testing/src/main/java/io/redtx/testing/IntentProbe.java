@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One Lettuce client (with its own small client resources) that reads what redtx left on a set of participants. Made
@@ -71,8 +72,10 @@ final class IntentProbe {
     private Mono<Void> shutdown() {
         return Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS))
                 .onErrorResume(e -> Mono.empty())
-                .then(Mono.<Void>create(
-                        sink -> resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success())));
+                // Shutting the event loops down takes a lock on each; the step before completes on one of them.
+                .then(Mono.<Void>create(sink ->
+                                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success()))
+                        .subscribeOn(Schedulers.boundedElastic()));
     }
 
     /**
