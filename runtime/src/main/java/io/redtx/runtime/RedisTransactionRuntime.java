@@ -295,11 +295,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     .map(permit -> {
                         DefaultTransaction tx = new DefaultTransaction(ctx);
                         run.attempt(tx);
-                        Disposable expiry = Mono.delay(options.transactionTimeout())
-                                .subscribe(
-                                        t -> tx.expire(),
-                                        e -> log.warn(
-                                                "redtx: the expiry timer of {} failed: {}", tx.id(), e.toString()));
+                        // The listener before the timer: an expiry that fired first would find no one to release.
+                        Disposable.Swap expiry = Disposables.swap();
                         tx.onEnd(new DefaultTransaction.EndListener() {
                             @Override
                             public void committed(CommitResult result) {
@@ -325,6 +322,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                                         "redtx: releasing the admission of {} failed", tx.id(), e));
                             }
                         });
+                        expiry.update(Mono.delay(options.transactionTimeout())
+                                .subscribe(
+                                        t -> tx.expire(),
+                                        e -> log.warn(
+                                                "redtx: the expiry timer of {} failed: {}", tx.id(), e.toString())));
                         return tx;
                     });
         });
