@@ -1,0 +1,284 @@
+package io.redtx.benchmarks;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionRuntime;
+import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.samples.bank.Bank;
+import io.redtx.test.redis.IntentCount;
+import io.redtx.test.redis.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * The four ways the load program moves money between bank accounts, each on its own account layout over the same
+ * embedded servers. Accounts are {@code acct:<i>} strings; account {@code i} lives on server {@code i % shards()}
+ * (the layout of {@link Bank}, whose participants are named {@code s0 .. s2} after the servers).
+ */
+enum Workload {
+    /** (a) Non-atomic Lettuce fan-out over 3 servers: GET the source, then INCRBY both accounts concurrently. */
+    RAW_FANOUT(
+            "raw-fanout",
+            3,
+            false,
+            "non-atomic Lettuce fan-out over 3 servers: GET the source, then INCRBY -amount on it and +amount on the"
+                    + " destination (another server), concurrently"),
+    /** (b) One hand-written Lua script per transfer on one server holding every account. */
+    LUA_SINGLE(
+            "lua-single",
+            1,
+            true,
+            "hand-written Lua transfer on 1 server holding every account: one EVALSHA checks the balance and runs"
+                    + " DECRBY/INCRBY atomically (the single-node atomic ceiling)"),
+    /** (c) redtx with every account on one participant: each transfer commits in one phase. */
+    REDTX_1PC(
+            "redtx-1pc",
+            1,
+            true,
+            "redtx, every account on 1 participant: the bank transfer (read both balances, decrBy/incrBy), each a"
+                    + " one-phase commit"),
+    /** (d) redtx across 3 participants, source and destination always on different ones: two-phase commits. */
+    REDTX_2PC(
+            "redtx-2pc",
+            3,
+            true,
+            "redtx across 3 participants, source and destination always on different ones: the bank transfer, each a"
+                    + " two-phase commit");
+
+    /** The hand-written transfer of {@link #LUA_SINGLE}. KEYS: source, destination. ARGV: amount. 1 moved, 0 not. */
+    static final String TRANSFER_LUA = "local balance = tonumber(redis.call('GET', KEYS[1]))\n"
+            + "if not balance then return redis.error_reply('no account ' .. KEYS[1]) end\n"
+            + "local amount = tonumber(ARGV[1])\n"
+            + "if balance < amount then return 0 end\n"
+            + "redis.call('DECRBY', KEYS[1], amount)\n"
+            + "redis.call('INCRBY', KEYS[2], amount)\n"
+            + "return 1\n";
+
+    /** How long a redtx runtime may take to close gracefully (it waits for background roll-forwards). */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String id;
+    private final int shards;
+    private final boolean atomic;
+    private final String description;
+
+    Workload(String id, int shards, boolean atomic, String description) {
+        this.id = id;
+        this.shards = shards;
+        this.atomic = atomic;
+        this.description = description;
+    }
+
+    /** @return the name on the command line, in the table and in the JSON */
+    String id() {
+        return id;
+    }
+
+    /** @return over how many servers the accounts are spread (servers {@code 0 .. shards-1}) */
+    int shards() {
+        return shards;
+    }
+
+    /** @return how many servers one transfer touches: 2 when the accounts are spread (always across), else 1 */
+    int shardsPerTransfer() {
+        return shards > 1 ? 2 : 1;
+    }
+
+    /** @return whether the total balance must not change (the check fails the run if it does) */
+    boolean atomic() {
+        return atomic;
+    }
+
+    /** @return one line on what a transfer does */
+    String description() {
+        return description;
+    }
+
+    /** @return the workload named {@code id} */
+    static Optional<Workload> byId(String id) {
+        for (Workload w : values()) {
+            if (w.id.equals(id)) {
+                return Optional.of(w);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Connects to {@code servers} and prepares the transfers of this workload (blocking: call it from the main
+     * thread). The accounts must be seeded already, on {@link #shards()} servers.
+     *
+     * @param servers every embedded server (this workload uses the first {@link #shards()})
+     * @param layout the accounts
+     * @param concurrency transfers in flight at once (the redtx runtime admits at least as many)
+     * @return the engine; close it when the load is over
+     */
+    Engine open(List<RedisServer> servers, Layout layout, int concurrency) {
+        List<RedisServer> used = servers.subList(0, shards);
+        return switch (this) {
+            case RAW_FANOUT -> new RawFanout(used, layout);
+            case LUA_SINGLE -> new LuaSingle(used.get(0));
+            case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency);
+        };
+    }
+
+    /** Moves money one way; {@link #transfer} is called from any thread, {@link #close()} from the main thread. */
+    interface Engine extends AutoCloseable {
+
+        /**
+         * One transfer. Lazy: nothing is sent before subscription. Never blocks.
+         *
+         * @param order the accounts and the amount
+         * @return what it did, once done; errors as the client reports them
+         */
+        Mono<Outcome> transfer(Bank.TransferOrder order);
+
+        /**
+         * Releases the connections, after waiting for what the engine still runs in the background (blocking).
+         *
+         * @return for redtx, the intents left on the servers once the runtime closed; empty for the others
+         */
+        Optional<IntentCount> closeAndCheck();
+
+        /** Same as {@link #closeAndCheck()}, ignoring its result. */
+        @Override
+        default void close() {
+            closeAndCheck();
+        }
+    }
+
+    /**
+     * What one transfer did.
+     *
+     * @param moved whether the amount moved ({@code false}: the source held less, nothing was written)
+     * @param attempts how many times it ran: 1, or more when redtx re-ran it after conflicts
+     */
+    record Outcome(boolean moved, int attempts) {
+        /** Moved at the first attempt. */
+        static final Outcome MOVED = new Outcome(true, 1);
+        /** Insufficient funds at the first attempt. */
+        static final Outcome INSUFFICIENT = new Outcome(false, 1);
+    }
+
+    /** Lettuce connections, one multiplexed connection per server, like redtx's own. */
+    private abstract static class Lettuce implements Engine {
+        private final RedisClient client = RedisClient.create();
+        final List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
+        final List<RedisAsyncCommands<String, String>> commands = new ArrayList<>();
+
+        Lettuce(List<RedisServer> servers) {
+            try {
+                for (RedisServer s : servers) {
+                    StatefulRedisConnection<String, String> c =
+                            client.connect(StringCodec.UTF8, RedisURI.create(s.uri()));
+                    connections.add(c);
+                    commands.add(c.async());
+                }
+            } catch (RuntimeException e) {
+                closeAndCheck();
+                throw e;
+            }
+        }
+
+        @Override
+        public Optional<IntentCount> closeAndCheck() {
+            connections.forEach(StatefulRedisConnection::close);
+            client.shutdown();
+            return Optional.empty();
+        }
+    }
+
+    /** (a): GET, then both INCRBYs at once; a failure between the two INCRBYs leaves the total changed. */
+    private static final class RawFanout extends Lettuce {
+        private final Layout layout;
+
+        RawFanout(List<RedisServer> servers, Layout layout) {
+            super(servers);
+            this.layout = layout;
+        }
+
+        @Override
+        public Mono<Outcome> transfer(Bank.TransferOrder order) {
+            RedisAsyncCommands<String, String> source = commands.get(layout.shardOf(order.from()));
+            RedisAsyncCommands<String, String> destination = commands.get(layout.shardOf(order.to()));
+            String fromKey = Bank.key(order.from());
+            String toKey = Bank.key(order.to());
+            long amount = order.amount();
+            return Mono.fromCompletionStage(() -> source.get(fromKey)).flatMap(balance -> {
+                if (Long.parseLong(balance) < amount) {
+                    return Mono.just(Outcome.INSUFFICIENT);
+                }
+                return Mono.when(
+                                Mono.fromCompletionStage(() -> source.incrby(fromKey, -amount)),
+                                Mono.fromCompletionStage(() -> destination.incrby(toKey, amount)))
+                        .thenReturn(Outcome.MOVED);
+            });
+        }
+    }
+
+    /** (b): one EVALSHA of {@link #TRANSFER_LUA}, loaded once at start. */
+    private static final class LuaSingle extends Lettuce {
+        private final String sha;
+
+        LuaSingle(RedisServer server) {
+            super(List.of(server));
+            try {
+                sha = connections.get(0).sync().scriptLoad(TRANSFER_LUA);
+            } catch (RuntimeException e) {
+                closeAndCheck();
+                throw e;
+            }
+        }
+
+        @Override
+        public Mono<Outcome> transfer(Bank.TransferOrder order) {
+            String[] keys = {Bank.key(order.from()), Bank.key(order.to())};
+            String amount = Long.toString(order.amount());
+            return Mono.fromCompletionStage(
+                            () -> commands.get(0).<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, amount))
+                    .map(moved -> moved == 1L ? Outcome.MOVED : Outcome.INSUFFICIENT);
+        }
+    }
+
+    /** (c) and (d): {@link Bank#transfer(int, int, long)} on a runtime of its own, with default options. */
+    private static final class Redtx implements Engine {
+        private final List<RedisServer> servers;
+        private final TransactionRuntime runtime;
+        private final Bank bank;
+
+        Redtx(List<RedisServer> servers, Layout layout, int concurrency) {
+            this.servers = servers;
+            RuntimeOptions.Builder options = RuntimeOptions.builder();
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < servers.size(); i++) {
+                names.add("s" + i);
+                options.participant("s" + i, servers.get(i).uri());
+            }
+            // Only the workers' own limit may cap the load: a rejected admission would be a failed transfer.
+            options.maxInFlight(Math.max(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT, concurrency));
+            this.runtime = RedisTransactionRuntime.create(options.build());
+            this.bank = new Bank(runtime, names, layout.accounts(), layout.initialBalance());
+        }
+
+        @Override
+        public Mono<Outcome> transfer(Bank.TransferOrder order) {
+            return bank.transfer(order.from(), order.to(), order.amount())
+                    .map(t -> new Outcome(
+                            t.status() == Bank.Status.TRANSFERRED, t.commit().attempts()));
+        }
+
+        @Override
+        public Optional<IntentCount> closeAndCheck() {
+            runtime.closeGracefully().block(CLOSE_TIMEOUT);
+            return Optional.of(IntentCount.on(RuntimeOptions.DEFAULT_NAMESPACE, servers));
+        }
+    }
+}

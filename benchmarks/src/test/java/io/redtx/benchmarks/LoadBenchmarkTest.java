@@ -1,0 +1,250 @@
+package io.redtx.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+import reactor.blockhound.BlockingOperationError;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The load program run in-process through picocli's {@code execute} (which returns the exit status), on the real
+ * servers it starts: a short run of all four workloads with {@code --json}. BlockHound is installed in this JVM by
+ * blockhound-junit-platform, so a blocking call on a Reactor or Netty thread during the run fails a transfer.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LoadBenchmarkTest {
+
+    @Test
+    void shortRunOfAllFourWorkloadsEndsWithTheirJsonAndPassesTheBalanceChecks() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringWriter picocliErr = new StringWriter();
+        CommandLine cmd = new CommandLine(new LoadBenchmark(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        cmd.setErr(new PrintWriter(picocliErr, true));
+
+        int status = cmd.execute(
+                "--duration", "1", "--warmup", "0", "--accounts", "200", "--concurrency", "4", "--json", "--seed", "7");
+
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        String describe = "exit status " + status + "\n--- stdout ---\n" + stdout + "--- stderr ---\n"
+                + err.toString(StandardCharsets.UTF_8).replace('\r', '\n') + picocliErr;
+        System.out.println(stdout);
+        assertThat(status).as(describe).isZero();
+        String[] lines = stdout.strip().split("\\R");
+        Map<String, Object> json = MiniJson.object(lines[lines.length - 1]);
+        assertThat(json).as(describe).containsOnlyKeys("workloads");
+        Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
+        for (Object o : (List<?>) json.get("workloads")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> w = (Map<String, Object>) o;
+            byName.put((String) w.get("name"), w);
+        }
+        assertThat(byName).as(describe).containsOnlyKeys("raw-fanout", "lua-single", "redtx-1pc", "redtx-2pc");
+        byName.forEach((name, w) -> {
+            assertThat((Double) w.get("txPerSec")).as(name + " in " + describe).isPositive();
+            assertThat((Double) w.get("p99Ms")).as(name).isGreaterThanOrEqualTo((Double) w.get("p50Ms"));
+            assertThat((Double) w.get("p999Ms")).as(name).isGreaterThanOrEqualTo((Double) w.get("p99Ms"));
+            // Only redtx may fail a transfer, and only by exhausting its retries on conflicts.
+            @SuppressWarnings("unchecked")
+            Map<String, Object> failures = (Map<String, Object>) w.get("failures");
+            assertThat(failures.keySet()).as(name + " in " + describe).isSubsetOf("TransactionConflictException");
+        });
+        for (String atomic : List.of("lua-single", "redtx-1pc", "redtx-2pc")) {
+            assertThat(byName.get(atomic))
+                    .as(describe)
+                    .containsEntry("balanceCheck", "PASS")
+                    .containsEntry("totalBalanceDrift", 0.0);
+        }
+        assertThat(byName.get("redtx-2pc")).containsEntry("intentsLeft", 0.0);
+        // The commandstats deltas: what each baseline sends per transfer is known (a few transfers in flight when the
+        // window opened sent part of their commands before it, hence the tolerance).
+        assertThat(commands(byName.get("raw-fanout")))
+                .as(describe)
+                .containsOnlyKeys("get", "incrby")
+                .hasEntrySatisfying("get", v -> assertThat(v).isCloseTo(1.0, within(0.05)))
+                .hasEntrySatisfying("incrby", v -> assertThat(v).isCloseTo(2.0, within(0.1)));
+        assertThat(commands(byName.get("lua-single")))
+                .as(describe)
+                .hasEntrySatisfying("evalsha", v -> assertThat(v).isCloseTo(1.0, within(0.05)))
+                .doesNotContainKey("script|load");
+        assertThat((Double) byName.get("redtx-2pc").get("scriptCallsPerTransfer"))
+                .as(describe)
+                .isGreaterThanOrEqualTo(3.0);
+        assertThat(stdout)
+                .containsPattern("(?m)^  balances: .*: PASS$")
+                .containsPattern("(?m)^    script calls: ")
+                .containsPattern("(?m)^redtx-2pc +[0-9.]+ ")
+                .containsPattern("(?m)^RESULT: PASS");
+    }
+
+    @Test
+    void blockHoundIsInstalledInThisJvm() {
+        Mono<String> sleeping = Mono.fromCallable(() -> {
+                    Thread.sleep(1);
+                    return "slept";
+                })
+                .subscribeOn(Schedulers.parallel());
+        assertThatThrownBy(() -> sleeping.block(Duration.ofSeconds(5)))
+                .hasCauseInstanceOf(BlockingOperationError.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Double> commands(Map<String, Object> workload) {
+        return (Map<String, Double>) (Map<String, ?>) workload.get("commandsPerTransfer");
+    }
+
+    /**
+     * Just enough of a JSON reader for the program's last line (no JSON library on the classpath): objects, arrays,
+     * strings, numbers (as {@link Double}), booleans and null; anything else, or anything left over, is an error.
+     */
+    static final class MiniJson {
+        private final String s;
+        private int i;
+
+        private MiniJson(String s) {
+            this.s = s;
+        }
+
+        @SuppressWarnings("unchecked")
+        static Map<String, Object> object(String text) {
+            MiniJson p = new MiniJson(text);
+            Object value = p.value();
+            p.space();
+            if (p.i != text.length() || !(value instanceof Map)) {
+                throw new IllegalArgumentException("not one JSON object: " + text);
+            }
+            return (Map<String, Object>) value;
+        }
+
+        private Object value() {
+            space();
+            char c = s.charAt(i);
+            if (c == '{') {
+                return map();
+            }
+            if (c == '[') {
+                return list();
+            }
+            if (c == '"') {
+                return string();
+            }
+            for (String word : new String[] {"true", "false", "null"}) {
+                if (s.startsWith(word, i)) {
+                    i += word.length();
+                    return word.equals("null") ? null : Boolean.valueOf(word);
+                }
+            }
+            int start = i;
+            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+                i++;
+            }
+            if (start == i) {
+                throw new IllegalArgumentException("unexpected '" + c + "' at " + i + " in " + s);
+            }
+            return Double.parseDouble(s.substring(start, i));
+        }
+
+        private List<Object> list() {
+            expect('[');
+            List<Object> l = new ArrayList<>();
+            space();
+            if (s.charAt(i) == ']') {
+                i++;
+                return l;
+            }
+            while (true) {
+                l.add(value());
+                space();
+                if (s.charAt(i) == ',') {
+                    i++;
+                } else {
+                    expect(']');
+                    return l;
+                }
+            }
+        }
+
+        private Map<String, Object> map() {
+            expect('{');
+            Map<String, Object> m = new LinkedHashMap<>();
+            space();
+            if (s.charAt(i) == '}') {
+                i++;
+                return m;
+            }
+            while (true) {
+                space();
+                String key = string();
+                space();
+                expect(':');
+                if (m.put(key, value()) != null) {
+                    throw new IllegalArgumentException("duplicate key " + key + " in " + s);
+                }
+                space();
+                if (s.charAt(i) == ',') {
+                    i++;
+                } else {
+                    expect('}');
+                    return m;
+                }
+            }
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                char e = s.charAt(i++);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
+                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        i += 4;
+                    }
+                    default -> sb.append(e);
+                }
+            }
+        }
+
+        private void expect(char c) {
+            if (i >= s.length() || s.charAt(i) != c) {
+                throw new IllegalArgumentException("expected '" + c + "' at " + i + " in " + s);
+            }
+            i++;
+        }
+
+        private void space() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+    }
+}
