@@ -1,5 +1,6 @@
 package io.redtx.benchmarks;
 
+import io.redtx.samples.Json;
 import io.redtx.samples.bank.Bank;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -777,73 +778,6 @@ public final class LoadBenchmark implements Callable<Integer> {
 
         private static long seconds(long nanos) {
             return TimeUnit.NANOSECONDS.toSeconds(nanos);
-        }
-    }
-
-    /** Writes strings, numbers, booleans, null, maps and lists as JSON; nothing else. */
-    static final class Json {
-        private Json() {}
-
-        static String write(Object value) {
-            StringBuilder sb = new StringBuilder();
-            write(sb, value);
-            return sb.toString();
-        }
-
-        private static void write(StringBuilder sb, Object value) {
-            if (value == null) {
-                sb.append("null");
-            } else if (value instanceof String s) {
-                quote(sb, s);
-            } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
-                sb.append(value);
-            } else if (value instanceof Double d) {
-                sb.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
-            } else if (value instanceof Map<?, ?> map) {
-                sb.append('{');
-                String sep = "";
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    sb.append(sep);
-                    sep = ",";
-                    quote(sb, String.valueOf(e.getKey()));
-                    sb.append(':');
-                    write(sb, e.getValue());
-                }
-                sb.append('}');
-            } else if (value instanceof List<?> list) {
-                sb.append('[');
-                String sep = "";
-                for (Object o : list) {
-                    sb.append(sep);
-                    sep = ",";
-                    write(sb, o);
-                }
-                sb.append(']');
-            } else {
-                throw new IllegalArgumentException("not a JSON value of the report: " + value.getClass());
-            }
-        }
-
-        private static void quote(StringBuilder sb, String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
         }
     }
 }

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.redtx.test.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +49,10 @@ class LoadBenchmarkTest {
         System.out.println(stdout);
         assertThat(status).as(describe).isZero();
         String[] lines = stdout.strip().split("\\R");
-        Map<String, Object> json = MiniJson.object(lines[lines.length - 1]);
+        Object report = Json.parse(lines[lines.length - 1]);
+        assertThat(report).as(describe).isInstanceOf(Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) report;
         assertThat(json).as(describe).containsOnlyKeys("workloads");
         Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
         for (Object o : (List<?>) json.get("workloads")) {
@@ -109,142 +112,5 @@ class LoadBenchmarkTest {
     @SuppressWarnings("unchecked")
     private static Map<String, Double> commands(Map<String, Object> workload) {
         return (Map<String, Double>) (Map<String, ?>) workload.get("commandsPerTransfer");
-    }
-
-    /**
-     * Just enough of a JSON reader for the program's last line (no JSON library on the classpath): objects, arrays,
-     * strings, numbers (as {@link Double}), booleans and null; anything else, or anything left over, is an error.
-     */
-    static final class MiniJson {
-        private final String s;
-        private int i;
-
-        private MiniJson(String s) {
-            this.s = s;
-        }
-
-        @SuppressWarnings("unchecked")
-        static Map<String, Object> object(String text) {
-            MiniJson p = new MiniJson(text);
-            Object value = p.value();
-            p.space();
-            if (p.i != text.length() || !(value instanceof Map)) {
-                throw new IllegalArgumentException("not one JSON object: " + text);
-            }
-            return (Map<String, Object>) value;
-        }
-
-        private Object value() {
-            space();
-            char c = s.charAt(i);
-            if (c == '{') {
-                return map();
-            }
-            if (c == '[') {
-                return list();
-            }
-            if (c == '"') {
-                return string();
-            }
-            for (String word : new String[] {"true", "false", "null"}) {
-                if (s.startsWith(word, i)) {
-                    i += word.length();
-                    return word.equals("null") ? null : Boolean.valueOf(word);
-                }
-            }
-            int start = i;
-            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-            if (start == i) {
-                throw new IllegalArgumentException("unexpected '" + c + "' at " + i + " in " + s);
-            }
-            return Double.parseDouble(s.substring(start, i));
-        }
-
-        private List<Object> list() {
-            expect('[');
-            List<Object> l = new ArrayList<>();
-            space();
-            if (s.charAt(i) == ']') {
-                i++;
-                return l;
-            }
-            while (true) {
-                l.add(value());
-                space();
-                if (s.charAt(i) == ',') {
-                    i++;
-                } else {
-                    expect(']');
-                    return l;
-                }
-            }
-        }
-
-        private Map<String, Object> map() {
-            expect('{');
-            Map<String, Object> m = new LinkedHashMap<>();
-            space();
-            if (s.charAt(i) == '}') {
-                i++;
-                return m;
-            }
-            while (true) {
-                space();
-                String key = string();
-                space();
-                expect(':');
-                if (m.put(key, value()) != null) {
-                    throw new IllegalArgumentException("duplicate key " + key + " in " + s);
-                }
-                space();
-                if (s.charAt(i) == ',') {
-                    i++;
-                } else {
-                    expect('}');
-                    return m;
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            }
-        }
-
-        private void expect(char c) {
-            if (i >= s.length() || s.charAt(i) != c) {
-                throw new IllegalArgumentException("expected '" + c + "' at " + i + " in " + s);
-            }
-            i++;
-        }
-
-        private void space() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
     }
 }

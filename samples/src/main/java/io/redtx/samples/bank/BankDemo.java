@@ -11,6 +11,7 @@ import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.samples.Json;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;
@@ -1193,66 +1194,6 @@ public final class BankDemo implements Callable<Integer> {
 
     /** One transfer of {@code --intake} mode, chosen when the source emits it; {@code emittedAt} starts its latency. */
     record TransferRequest(Bank.TransferOrder order, long emittedAt) {}
-
-    /** Writes the report's figures as JSON: strings, numbers, booleans, null and maps of them, nothing else. */
-    static final class Json {
-        private Json() {}
-
-        static String write(Object value) {
-            StringBuilder sb = new StringBuilder();
-            write(sb, value);
-            return sb.toString();
-        }
-
-        private static void write(StringBuilder sb, Object value) {
-            if (value == null) {
-                sb.append("null");
-            } else if (value instanceof String s) {
-                quote(sb, s);
-            } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
-                sb.append(value);
-            } else if (value instanceof Double d) {
-                sb.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
-            } else if (value instanceof Map<?, ?> map) {
-                sb.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    if (!first) {
-                        sb.append(',');
-                    }
-                    first = false;
-                    quote(sb, String.valueOf(e.getKey()));
-                    sb.append(':');
-                    write(sb, e.getValue());
-                }
-                sb.append('}');
-            } else {
-                throw new IllegalArgumentException("not a JSON value of the report: " + value.getClass());
-            }
-        }
-
-        private static void quote(StringBuilder sb, String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
-        }
-    }
 
     /** The servers this program started; closing stops them all (by pid) and deletes their data. */
     static final class Servers implements AutoCloseable {

@@ -3,6 +3,7 @@ package io.redtx.samples.bank;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
+import io.redtx.test.json.Json;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.io.ByteArrayOutputStream;
@@ -10,7 +11,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -64,7 +64,7 @@ class BankDemoTest {
                 "--accounts", "200", "--duration", "1", "--warmup", "0", "--in-memory", "--concurrency", "8", "--json");
 
         assertThat(run.status()).as(run.describe()).isZero();
-        Map<String, Object> json = MiniJson.object(run.lastLine());
+        Map<String, Object> json = report(run.lastLine());
         assertThat(json)
                 .as(run.lastLine())
                 .containsKeys(
@@ -142,7 +142,7 @@ class BankDemoTest {
                         + " 1500 ms lease$")
                 .containsPattern("(?m)^  \\[ +[0-9.]+ s\\] chaos: SIGCONT p\\d$")
                 .containsPattern("(?m)^recovery pass: ");
-        Map<String, Object> json = MiniJson.object(run.lastLine());
+        Map<String, Object> json = report(run.lastLine());
         @SuppressWarnings("unchecked")
         Map<String, Object> faults = (Map<String, Object>) json.get("faults");
         assertThat(faults).as(run.lastLine()).containsKeys(Chaos.KILL, Chaos.PAUSE);
@@ -234,123 +234,17 @@ class BankDemoTest {
         return run;
     }
 
+    /** The {@code --json} report line, which must be one JSON object. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> report(String line) {
+        Object json = Json.parse(line);
+        assertThat(json).as(line).isInstanceOf(Map.class);
+        return (Map<String, Object>) json;
+    }
+
     private static long number(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertThat(m.find()).as("'%s' in:%n%s", regex, text).isTrue();
         return Long.parseLong(m.group(1));
-    }
-
-    /**
-     * Just enough of a JSON reader for the demo's one-line report (no JSON library is on the classpath): objects,
-     * strings, numbers (as {@link Double}), booleans and null; anything else, or anything left over, is an error.
-     */
-    static final class MiniJson {
-        private final String s;
-        private int i;
-
-        private MiniJson(String s) {
-            this.s = s;
-        }
-
-        @SuppressWarnings("unchecked")
-        static Map<String, Object> object(String text) {
-            MiniJson p = new MiniJson(text);
-            Object value = p.value();
-            p.space();
-            if (p.i != text.length() || !(value instanceof Map)) {
-                throw new IllegalArgumentException("not one JSON object: " + text);
-            }
-            return (Map<String, Object>) value;
-        }
-
-        private Object value() {
-            space();
-            char c = s.charAt(i);
-            if (c == '{') {
-                return map();
-            }
-            if (c == '"') {
-                return string();
-            }
-            for (String word : new String[] {"true", "false", "null"}) {
-                if (s.startsWith(word, i)) {
-                    i += word.length();
-                    return word.equals("null") ? null : Boolean.valueOf(word);
-                }
-            }
-            int start = i;
-            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-            if (start == i) {
-                throw new IllegalArgumentException("unexpected '" + c + "' at " + i + " in " + s);
-            }
-            return Double.parseDouble(s.substring(start, i));
-        }
-
-        private Map<String, Object> map() {
-            expect('{');
-            Map<String, Object> m = new LinkedHashMap<>();
-            space();
-            if (s.charAt(i) == '}') {
-                i++;
-                return m;
-            }
-            while (true) {
-                space();
-                String key = string();
-                space();
-                expect(':');
-                if (m.put(key, value()) != null) {
-                    throw new IllegalArgumentException("duplicate key " + key + " in " + s);
-                }
-                space();
-                if (s.charAt(i) == ',') {
-                    i++;
-                } else {
-                    expect('}');
-                    return m;
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            }
-        }
-
-        private void expect(char c) {
-            if (i >= s.length() || s.charAt(i) != c) {
-                throw new IllegalArgumentException("expected '" + c + "' at " + i + " in " + s);
-            }
-            i++;
-        }
-
-        private void space() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
     }
 }
