@@ -1,6 +1,7 @@
 package io.redtx.benchmarks;
 
 import io.redtx.samples.Json;
+import io.redtx.samples.ProgressLine;
 import io.redtx.samples.bank.Bank;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -149,8 +150,7 @@ public final class LoadBenchmark implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
-    /** Length of the progress line on screen, 0 when there is none. */
-    private int progressWidth;
+    private final ProgressLine progressLine;
 
     /** A command that prints to {@code System.out} and its progress line to {@code System.err}. */
     public LoadBenchmark() {
@@ -164,6 +164,7 @@ public final class LoadBenchmark implements Callable<Integer> {
     LoadBenchmark(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
+        this.progressLine = new ProgressLine(err);
     }
 
     /**
@@ -225,7 +226,7 @@ public final class LoadBenchmark implements Callable<Integer> {
             return ok ? 0 : 1;
         } finally {
             Hooks.resetOnErrorDropped();
-            clearProgress();
+            progressLine.clear();
             for (RedisServer s : servers) {
                 s.close();
             }
@@ -303,12 +304,12 @@ public final class LoadBenchmark implements Callable<Integer> {
             deadline.set(end);
             Progress progress = new Progress(
                     w, start, warmupEnd, end, () -> warmup.finished() + measured.finished() + drain.finished());
-            watch(warmupEnd, load, progress);
+            progressLine.watch(warmupEnd, load, () -> progress.next, progress::line);
             // Commands sent from here on belong to transfers that finish in the measured window or in the drain.
             before = CommandStats.take(servers);
             measured.start = System.nanoTime();
             current.set(measured);
-            watch(end, load, progress);
+            progressLine.watch(end, load, () -> progress.next, progress::line);
             measured.end = System.nanoTime();
             current.set(drain);
             try {
@@ -319,7 +320,7 @@ public final class LoadBenchmark implements Callable<Integer> {
             } catch (ExecutionException e) {
                 throw new IllegalStateException(w.id() + ": the load pipeline failed", e.getCause());
             } finally {
-                clearProgress();
+                progressLine.clear();
             }
             after = CommandStats.take(servers);
         } finally {
@@ -345,35 +346,6 @@ public final class LoadBenchmark implements Callable<Integer> {
                 balances,
                 intents,
                 droppedErrors.sum() - droppedBefore);
-    }
-
-    /** Sleeps until {@code deadline} (or the end of the load), rewriting the progress line every second. */
-    private void watch(long deadline, CompletableFuture<Void> load, Progress progress) throws InterruptedException {
-        while (true) {
-            long now = System.nanoTime();
-            if (now >= deadline || load.isDone()) {
-                return;
-            }
-            if (now >= progress.next) {
-                showProgress(progress.line(now));
-            }
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(deadline, progress.next) - now));
-        }
-    }
-
-    private void showProgress(String line) {
-        int width = Math.max(progressWidth, line.length());
-        err.print("\r" + line + " ".repeat(width - line.length()));
-        err.flush();
-        progressWidth = line.length();
-    }
-
-    private void clearProgress() {
-        if (progressWidth > 0) {
-            err.print("\r" + " ".repeat(progressWidth) + "\r");
-            err.flush();
-            progressWidth = 0;
-        }
     }
 
     // ---- report ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.samples.Json;
+import io.redtx.samples.ProgressLine;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;
@@ -253,10 +254,8 @@ public final class BankDemo implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
     private final Path runtimeLog;
-    /** Serialises the progress line (main thread) with event lines (chaos thread) on the terminal. */
-    private final Object console = new Object();
-    /** Length of the progress line on screen, 0 when there is none: what {@link #clearProgress()} must blank. */
-    private int progressWidth;
+    /** The live line on stderr (main thread), with the chaos thread's event lines. */
+    private final ProgressLine progress;
 
     /** Creates the command with its output on {@code System.out} and its progress on {@code System.err}. */
     public BankDemo() {
@@ -271,6 +270,7 @@ public final class BankDemo implements Callable<Integer> {
     BankDemo(PrintStream out, PrintStream err, Path runtimeLog) {
         this.out = out;
         this.err = err;
+        this.progress = new ProgressLine(err);
         this.runtimeLog = runtimeLog;
     }
 
@@ -507,8 +507,8 @@ public final class BankDemo implements Callable<Integer> {
 
         // The main thread only watches the clock: it rewrites the progress line every second and switches the
         // window at the end of the warm-up and of the measured period. Faults come from a thread of their own.
-        Progress progress = new Progress(start, warmupEnd, end, live);
-        watch(warmupEnd, load, progress);
+        Progress ticks = new Progress(start, warmupEnd, end, live);
+        progress.watch(warmupEnd, load, () -> ticks.next, ticks::line);
         Window measured = new Window("measured");
         measured.start = System.nanoTime();
         current.set(measured);
@@ -522,7 +522,7 @@ public final class BankDemo implements Callable<Integer> {
         }
         Window drain = new Window("drain");
         try {
-            watch(end, load, progress);
+            progress.watch(end, load, () -> ticks.next, ticks::line);
             measured.end = System.nanoTime();
             current.set(drain);
         } finally {
@@ -540,7 +540,7 @@ public final class BankDemo implements Callable<Integer> {
         } catch (ExecutionException e) {
             throw new IllegalStateException("the load pipeline failed", e.getCause());
         } finally {
-            clearProgress();
+            progress.clear();
         }
 
         RecoveryReport recovery = null;
@@ -689,46 +689,9 @@ public final class BankDemo implements Callable<Integer> {
         });
     }
 
-    /** Sleeps until {@code deadline} (or the load's end), rewriting the progress line every second. */
-    private void watch(long deadline, CompletableFuture<Void> load, Progress progress) throws InterruptedException {
-        while (true) {
-            long now = System.nanoTime();
-            if (now >= deadline || load.isDone()) {
-                return;
-            }
-            if (now >= progress.next) {
-                showProgress(progress.line(now));
-            }
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(deadline, progress.next) - now));
-        }
-    }
-
-    private void showProgress(String line) {
-        synchronized (console) {
-            int width = Math.max(progressWidth, line.length());
-            err.print("\r" + line + " ".repeat(width - line.length()));
-            err.flush();
-            progressWidth = line.length();
-        }
-    }
-
-    private void clearProgress() {
-        synchronized (console) {
-            if (progressWidth > 0) {
-                err.print("\r" + " ".repeat(progressWidth) + "\r");
-                err.flush();
-                progressWidth = 0;
-            }
-        }
-    }
-
     /** One line of its own (a fault event): blanks the progress line first; the next tick writes it again. */
     private void event(String line) {
-        synchronized (console) {
-            clearProgress();
-            out.println(line);
-            out.flush();
-        }
+        progress.event(out, line);
     }
 
     private void print(Report r) {
