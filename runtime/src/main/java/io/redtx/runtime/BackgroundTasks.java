@@ -34,6 +34,16 @@ final class BackgroundTasks {
                                 error));
     }
 
+    /** Counts one piece of work that {@link #run} does not start itself (a queued record of {@link Forgets}). */
+    void started() {
+        running.incrementAndGet();
+    }
+
+    /** Ends {@code n} pieces counted by {@link #started()}. */
+    void ended(int n) {
+        running.addAndGet(-n);
+    }
+
     int running() {
         return running.get();
     }

@@ -411,10 +411,7 @@ final class CommitProcess {
                                 .all(settled -> settled))
                 .map(allSettled -> {
                     if (allSettled) {
-                        ctx.background.run(
-                                "forget",
-                                id,
-                                primary.participant.eval(LuaScript.FORGET, timeout, txKeys, ctx.retentionMillis, id));
+                        ctx.forgets(primary.participant).add(id);
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);
                 });

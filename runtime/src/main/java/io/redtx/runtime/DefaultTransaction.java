@@ -168,7 +168,7 @@ final class DefaultTransaction implements Transaction {
         }
         return Mono.fromFuture(CompletableFuture.allOf(pending), true)
                 .onErrorComplete()
-                .timeout(ctx.options.readTimeout(), Mono.empty());
+                .timeout(ctx.deadlines.delay(ctx.options.readTimeout()), Mono.empty());
     }
 
     // ---- lifecycle ----

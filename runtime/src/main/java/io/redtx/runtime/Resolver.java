@@ -133,7 +133,7 @@ final class Resolver {
                             ? Mono.error(new IllegalStateException("participant '" + name + "' is unknown here"))
                             : p.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
                 })
-                .then(primary.eval(LuaScript.FORGET, timeout, ownerKeys, ctx.retentionMillis, owner))
+                .then(Forgets.one(primary, ctx, owner))
                 .thenReturn(Outcome.ROLLED_FORWARD);
     }
 

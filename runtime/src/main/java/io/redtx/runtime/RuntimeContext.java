@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RuntimeOptions;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -20,9 +21,14 @@ final class RuntimeContext {
     final ProtocolHooks hooks;
     final Telemetry telemetry;
     final Resolver resolver;
+    final Deadlines deadlines;
+    /** Per participant, its batches of records to forget as primary. */
+    private final Map<Participant, Forgets> forgets;
 
-    RuntimeContext(RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks) {
+    RuntimeContext(
+            RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks, Deadlines deadlines) {
         this.hooks = hooks;
+        this.deadlines = deadlines;
         this.telemetry = new Telemetry(options.metrics(), options.observer());
         this.resolver = new Resolver(this);
         this.options = options;
@@ -30,6 +36,14 @@ final class RuntimeContext {
         this.participants = Map.copyOf(participants);
         this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
         this.retentionMillis = Long.toString(options.recordRetention().toMillis());
+        Map<Participant, Forgets> f = new IdentityHashMap<>();
+        participants.values().forEach(p -> f.put(p, new Forgets(p, this)));
+        this.forgets = f;
+    }
+
+    /** @return the batches of records to forget on {@code primary} */
+    Forgets forgets(Participant primary) {
+        return forgets.get(primary);
     }
 
     Participant participant(String txId, String name) {

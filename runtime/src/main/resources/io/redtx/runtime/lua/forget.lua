@@ -1,9 +1,13 @@
--- Marks a COMMITTED record as settled on every shard: it leaves the intent index and is kept for the retention
--- (outcome lookups), then expires.
--- KEYS: txKey, indexKey. ARGV: retentionMs, txid. Reply: 1 if the record was COMMITTED, else 0.
-if redis.call('HGET', KEYS[1], 'st') == 'C' then
-  redis.call('ZREM', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  return 1
+-- Marks COMMITTED records as settled on every shard: each leaves the intent index and is kept for the retention
+-- (outcome lookups), then expires. Takes a batch: the coordinator forgets the records of many transactions at once.
+-- KEYS: indexKey, then one txKey per transaction. ARGV: retentionMs, then the txid of each txKey, in the same order.
+-- Reply: how many of the records were COMMITTED (the others are left alone).
+local forgotten = 0
+for i = 2, #KEYS do
+  if redis.call('HGET', KEYS[i], 'st') == 'C' then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+    forgotten = forgotten + 1
+  end
 end
-return 0
+return forgotten

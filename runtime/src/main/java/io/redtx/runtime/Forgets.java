@@ -1,0 +1,100 @@
+package io.redtx.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * Forgets settled COMMITTED records on one primary participant in batches ({@code forget.lua} takes many): a record
+ * waits at most {@link #DELAY} or until {@value #MAX_BATCH} are queued. Forgetting is off the critical path (the
+ * transaction has already reported its outcome), and one script for every transaction that committed meanwhile
+ * costs the primary far less than one each: under load, a 2PC transfer then runs one script per shard per phase and
+ * almost nothing else.
+ *
+ * <p>Queued records count as background work, so a graceful close waits for them. If a batch fails, or the runtime
+ * closes first, its records stay indexed as COMMITTED and recovery forgets them (DESIGN §5), as it would after a
+ * coordinator crash.
+ */
+final class Forgets {
+
+    /** Longest wait of a queued record. */
+    static final Duration DELAY = Duration.ofMillis(10);
+
+    /** Most records per script: bounds the script's run time and its reply. */
+    static final int MAX_BATCH = 256;
+
+    private static final Logger log = Loggers.getLogger(Forgets.class);
+
+    private final Participant primary;
+    private final RuntimeContext ctx;
+    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean timerSet = new AtomicBoolean();
+
+    Forgets(Participant primary, RuntimeContext ctx) {
+        this.primary = primary;
+        this.ctx = ctx;
+    }
+
+    /** Queues the record of {@code id}, whose every shard is settled, to be forgotten. Never blocks. */
+    void add(String id) {
+        ctx.background.started();
+        queue.add(id);
+        if (queued.incrementAndGet() >= MAX_BATCH) {
+            flush();
+        } else if (timerSet.compareAndSet(false, true)) {
+            ctx.deadlines
+                    .delay(DELAY)
+                    .subscribe(
+                            tick -> {
+                                // Unset before draining: a record queued after the drain sets a new timer (or fills a
+                                // batch).
+                                timerSet.set(false);
+                                flush();
+                            },
+                            // Only once the runtime has closed: the records stay indexed, for recovery.
+                            e -> log.debug("redtx: records to forget on '{}' left to recovery: {}", primary.name(), e));
+        }
+    }
+
+    private void flush() {
+        List<String> ids = new ArrayList<>();
+        for (String id; ids.size() < MAX_BATCH && (id = queue.poll()) != null; ) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        queued.addAndGet(-ids.size());
+        String[] keys = new String[ids.size() + 1];
+        String[] args = new String[ids.size() + 1];
+        keys[0] = ctx.keys.indexKey();
+        args[0] = ctx.retentionMillis;
+        for (int i = 0; i < ids.size(); i++) {
+            keys[i + 1] = ctx.keys.txKey(ids.get(i));
+            args[i + 1] = ids.get(i);
+        }
+        int n = ids.size();
+        ctx.background.run(
+                "forget",
+                n + " records, the first " + ids.get(0),
+                primary.eval(LuaScript.FORGET, ctx.options.commitTimeout(), keys, args)
+                        .doFinally(signal -> ctx.background.ended(n)));
+    }
+
+    /** Forgets the record of {@code id} now, alone (recovery settles records one at a time). */
+    static Mono<List<Object>> one(Participant primary, RuntimeContext ctx, String id) {
+        return primary.eval(
+                LuaScript.FORGET,
+                ctx.options.commitTimeout(),
+                new String[] {ctx.keys.indexKey(), ctx.keys.txKey(id)},
+                ctx.retentionMillis,
+                id);
+    }
+}
