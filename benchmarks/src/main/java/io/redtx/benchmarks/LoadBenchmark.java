@@ -111,7 +111,7 @@ public final class LoadBenchmark implements Callable<Integer> {
     @Option(
             names = "--warmup",
             paramLabel = "SECONDS",
-            defaultValue = "5",
+            defaultValue = "10",
             description = "warm-up seconds per workload (load runs, figures not kept). Default: ${DEFAULT-VALUE}")
     int warmupSeconds;
 
