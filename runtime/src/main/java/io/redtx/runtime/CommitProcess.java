@@ -74,6 +74,9 @@ final class CommitProcess {
     private final ShardPlan primary;
     private final boolean readOnly;
     private final String[] txKeys;
+    /** The shards' participant names, in order (reported in the result; the record lists them). */
+    private final List<String> shardNames;
+
     private long prepareNanos;
     private long commitNanos;
     private long secondaryNanos;
@@ -94,6 +97,11 @@ final class CommitProcess {
         byShard.forEach((p, es) -> plans.add(new ShardPlan(p, es)));
         plans.sort(Comparator.comparing(ShardPlan::name));
         this.shards = plans;
+        String[] names = new String[plans.size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = plans.get(i).name();
+        }
+        this.shardNames = List.of(names);
         this.readOnly = !anyWrite;
         this.primary = choosePrimary(plans, id, readOnly);
         this.txKeys = new String[] {ctx.keys.txKey(id), ctx.keys.indexKey()};
@@ -162,7 +170,7 @@ final class CommitProcess {
 
     private Mono<CommitResult> twoPhase() {
         return Mono.defer(() -> {
-            String shardNames = String.join(",", shardNames());
+            String shardList = String.join(",", shardNames);
             int n = shards.size();
             // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
             // so a slow step (a paused shard, a long GC) never lets a resolver abort a transaction still at work.
@@ -173,7 +181,7 @@ final class CommitProcess {
                             n,
                             timed(
                                     Phase.PREPARE,
-                                    fanOut(ProtocolHooks.Step.PREPARE_SHARD, n, k -> prepare(shards.get(k), shardNames))
+                                    fanOut(ProtocolHooks.Step.PREPARE_SHARD, n, k -> prepare(shards.get(k), shardList))
                                             .then()))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
@@ -199,14 +207,17 @@ final class CommitProcess {
      * Every leaseDuration / 3, extends this transaction's lease on every shard (concurrently, each bounded by the
      * commit timeout; a shard whose previous extension is still in flight is skipped rather than queued again). Stops
      * by itself once the transaction is aborting; the caller disposes it when the commit point is decided, and on any
-     * error or cancellation. The only cost while it does not fire is one scheduled timer.
+     * error or cancellation. The only cost while it does not fire is one entry on the runtime's timer wheel.
      *
      * <p>Failures are ignored: a lease that expires only allows resolution, and the primary's record decides it, so a
      * resolver can at worst abort a transaction whose commit point comes later (it then finds ABORTED).
      */
     private Disposable extendLeases() {
         Duration period = ctx.options.leaseDuration().dividedBy(3);
-        return Flux.interval(period, period)
+        // On the runtime's wheel: most commits end before the first tick, so this is an entry added and removed.
+        return ctx.deadlines
+                .delay(period)
+                .repeat()
                 .onBackpressureDrop()
                 .takeWhile(tick -> keepsLeases())
                 .flatMap(tick -> extendAll())
@@ -454,14 +465,10 @@ final class CommitProcess {
         ctx.telemetry.phase(phase, nanos);
     }
 
-    private List<String> shardNames() {
-        return shards.stream().map(ShardPlan::name).toList();
-    }
-
     private CommitResult result(CommitProtocol protocol, boolean settled) {
         return new CommitResult(
                 id,
-                shardNames(),
+                shardNames,
                 protocol,
                 1,
                 Duration.ofNanos(prepareNanos),
