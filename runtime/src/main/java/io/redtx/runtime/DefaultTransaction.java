@@ -9,6 +9,7 @@ import io.redtx.api.TransactionStateException;
 import io.redtx.api.metrics.AbortCause;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,8 @@ final class DefaultTransaction implements Transaction {
     private final Sinks.One<CommitResult> outcome = Sinks.one();
     /** Reads sent and not yet answered (guarded by {@code this}); see {@link #sentCommandsDone()}. */
     private List<CompletableFuture<?>> sentReads;
+    /** Per participant, the batch of reads not sent yet (see {@link ReadBatch}); guarded by this. */
+    private Map<Participant, ReadBatch> openReads;
 
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
@@ -137,6 +140,24 @@ final class DefaultTransaction implements Transaction {
     TransactionConflictException foreignIntent(Participant p, String key, String owner) {
         return new TransactionConflictException(
                 id, p.name(), key, TransactionConflictException.Reason.FOREIGN_INTENT, "held by " + owner);
+    }
+
+    /** @return the batch of reads on {@code p} not sent yet, or null; hold this monitor */
+    ReadBatch openReads(Participant p) {
+        return openReads == null ? null : openReads.get(p);
+    }
+
+    /** Makes {@code batch} the one later reads on {@code p} join until it is sent; hold this monitor. */
+    void openReads(Participant p, ReadBatch batch) {
+        if (openReads == null) {
+            openReads = new HashMap<>(4);
+        }
+        openReads.put(p, batch);
+    }
+
+    /** Closes {@code batch} to later reads, which then open another; hold this monitor. */
+    void closeReads(Participant p, ReadBatch batch) {
+        openReads.remove(p, batch);
     }
 
     /** Records a read handed to a connection; its reply may come after its subscriber has gone. */

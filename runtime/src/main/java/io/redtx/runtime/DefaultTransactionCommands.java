@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
 /**
  * The commands of one participant inside one transaction. Local decisions (read-your-writes, repeated reads, buffered
  * writes) happen under the transaction's monitor; reads that need the server run the READ script, which also refuses
- * keys under a foreign write intent.
+ * keys under a foreign write intent (reads issued together share one call: {@link ReadBatch}).
  */
 final class DefaultTransactionCommands implements TransactionCommands {
 
@@ -383,8 +383,15 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     private Mono<List<Object>> read(KeyEntry e, String op, String field) {
         Duration timeout = tx.ctx.options.readTimeout();
-        return participant
-                .eval(LuaScript.READ, timeout, tx::readSent, new String[] {e.key, e.lockKey}, tx.id(), op, field)
+        return Mono.<List<Object>>create(reply -> {
+                    ReadBatch now;
+                    synchronized (tx) {
+                        now = ReadBatch.add(tx, participant, e, op, field, reply);
+                    }
+                    if (now != null) {
+                        now.send();
+                    }
+                })
                 .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout))
                 .flatMap(reply -> {
                     String status = (String) reply.get(0);

@@ -1,0 +1,94 @@
+package io.redtx.runtime;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * The reads one transaction issues together on one participant, sent as one {@code read.lua} call: the two balances of
+ * a transfer, or the hundred of an audit, cost one script instead of one each.
+ *
+ * <p>"Together" means within one task of a Netty event loop, which is where reads start once a transaction runs (the
+ * continuation of an earlier reply): the first read of a batch defers sending it to the end of that task, and the reads
+ * subscribed meanwhile (the sources of a {@code Mono.zip} or {@code Flux.merge}) join it. A read started on any other
+ * thread is sent at once, alone, as before batching. Guarded by the transaction's monitor.
+ */
+final class ReadBatch {
+
+    private final DefaultTransaction tx;
+    private final Participant participant;
+    private final List<String> keys = new ArrayList<>(4);
+    private final List<String> args = new ArrayList<>(5);
+    private final List<MonoSink<List<Object>>> replies = new ArrayList<>(2);
+
+    private ReadBatch(DefaultTransaction tx, Participant participant) {
+        this.tx = tx;
+        this.participant = participant;
+        args.add(tx.id());
+    }
+
+    /**
+     * Adds a read to the open batch of {@code participant}, opening one if none is; the batch leaves at the end of the
+     * current event-loop task, or now off an event loop. Must hold the transaction's monitor.
+     *
+     * @return the batch to send now (the caller sends it once it released the monitor), or null
+     */
+    static ReadBatch add(
+            DefaultTransaction tx,
+            Participant participant,
+            KeyEntry e,
+            String op,
+            String field,
+            MonoSink<List<Object>> reply) {
+        ReadBatch batch = tx.openReads(participant);
+        boolean opened = batch == null;
+        if (opened) {
+            batch = new ReadBatch(tx, participant);
+        }
+        batch.keys.add(e.key);
+        batch.keys.add(e.lockKey);
+        batch.args.add(op);
+        batch.args.add(field);
+        batch.replies.add(reply);
+        if (!opened) {
+            return null;
+        }
+        EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        if (loop == null) {
+            return batch; // not on an event loop: nothing else will join it before it is sent
+        }
+        ReadBatch deferred = batch;
+        try {
+            loop.execute(() -> {
+                synchronized (tx) {
+                    tx.closeReads(participant, deferred);
+                }
+                deferred.send();
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            return batch; // the loop takes no more tasks: send it now, alone
+        }
+        tx.openReads(participant, batch);
+        return null;
+    }
+
+    /** Sends the batch (closed to new reads) and hands each read its own entry of the reply. */
+    void send() {
+        Duration timeout = tx.ctx.options.readTimeout();
+        participant
+                .eval(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
+                .subscribe(
+                        reply -> {
+                            for (int i = 0; i < replies.size(); i++) {
+                                @SuppressWarnings("unchecked")
+                                List<Object> one = (List<Object>) reply.get(i);
+                                replies.get(i).success(one);
+                            }
+                        },
+                        error -> replies.forEach(r -> r.error(error)));
+    }
+}
