@@ -144,7 +144,21 @@ final class Participant {
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
         Lane lane =
                 lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
-        return lane.connection.flatMap(c -> evalsha(c, script, timeout, sent, keys, args)
+        StatefulRedisConnection<String, String> ready = lane.ready;
+        if (ready != null) {
+            return run(ready, script, timeout, sent, keys, args); // the usual case: skip the cached connect step
+        }
+        return lane.connection.flatMap(c -> run(c, script, timeout, sent, keys, args));
+    }
+
+    private Mono<List<Object>> run(
+            StatefulRedisConnection<String, String> c,
+            LuaScript script,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        return evalsha(c, script, timeout, sent, keys, args)
                 .onErrorResume(
                         RedisNoScriptException.class,
                         e -> Mono.fromFuture(
@@ -154,7 +168,7 @@ final class Participant {
                                                         .toCompletableFuture(),
                                                 timeout),
                                         true)
-                                .then(evalsha(c, script, timeout, sent, keys, args))));
+                                .then(evalsha(c, script, timeout, sent, keys, args)));
     }
 
     private Mono<List<Object>> evalsha(
@@ -191,6 +205,9 @@ final class Participant {
      */
     private final class Lane {
         private final AtomicReference<StatefulRedisConnection<String, String>> open = new AtomicReference<>();
+        /** The connection once adopted (scripts loaded, checks passed), until closed; null before. */
+        private volatile StatefulRedisConnection<String, String> ready;
+
         private final Mono<StatefulRedisConnection<String, String>> connection;
 
         Lane() {
@@ -230,17 +247,27 @@ final class Participant {
                                     null)))
                     // Scripts not loaded (NOPERM, timeout): do not keep the connection, or every later attempt would
                     // find the slot taken and fail with "runtime closed" while the first connection leaks.
+                    .doOnNext(adopted -> {
+                        ready = adopted;
+                        if (open.get() != adopted) {
+                            ready = null; // discarded meanwhile (a timeout or cancel raced the last step)
+                        }
+                    })
                     .doOnError(e -> discard(c))
                     .doOnCancel(() -> discard(c));
         }
 
         private void discard(StatefulRedisConnection<String, String> c) {
             if (open.compareAndSet(c, null)) {
+                if (ready == c) {
+                    ready = null;
+                }
                 c.closeAsync(); // nothing waits for it: the connection was never handed out
             }
         }
 
         Mono<Void> close() {
+            ready = null;
             StatefulRedisConnection<String, String> c = open.getAndSet(null);
             return c == null ? Mono.empty() : Mono.fromCompletionStage(c.closeAsync());
         }
