@@ -80,11 +80,7 @@ public final class IntakeOptions {
          * @return this builder
          */
         public Builder maxInFlight(int limit) {
-            Options.atLeast("maxInFlight", 1, limit);
-            if (limit > 100_000) {
-                throw new IllegalArgumentException("maxInFlight must be <= 100000, was " + limit);
-            }
-            this.maxInFlight = limit;
+            this.maxInFlight = Options.between("maxInFlight", 1, 100_000, limit);
             return this;
         }
 

@@ -33,4 +33,13 @@ final class Options {
         }
         return value;
     }
+
+    /** {@code value} if within [min, max]; the messages are those of {@link #atLeast} and "must be <= max". */
+    static int between(String field, int min, int max, int value) {
+        atLeast(field, min, value);
+        if (value > max) {
+            throw new IllegalArgumentException(field + " must be <= " + max + ", was " + value);
+        }
+        return value;
+    }
 }

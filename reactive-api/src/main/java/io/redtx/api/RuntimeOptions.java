@@ -466,11 +466,7 @@ public final class RuntimeOptions {
          * @return this builder
          */
         public Builder maxKeysPerTransaction(int keys) {
-            Options.atLeast("maxKeysPerTransaction", 1, keys);
-            if (keys > 5000) {
-                throw new IllegalArgumentException("maxKeysPerTransaction must be <= 5000, was " + keys);
-            }
-            this.maxKeysPerTransaction = keys;
+            this.maxKeysPerTransaction = Options.between("maxKeysPerTransaction", 1, 5000, keys);
             return this;
         }
 
@@ -484,11 +480,7 @@ public final class RuntimeOptions {
          * @return this builder
          */
         public Builder connectionsPerParticipant(int connections) {
-            Options.atLeast("connectionsPerParticipant", 1, connections);
-            if (connections > 64) {
-                throw new IllegalArgumentException("connectionsPerParticipant must be <= 64, was " + connections);
-            }
-            this.connectionsPerParticipant = connections;
+            this.connectionsPerParticipant = Options.between("connectionsPerParticipant", 1, 64, connections);
             return this;
         }
 
