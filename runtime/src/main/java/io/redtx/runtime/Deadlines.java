@@ -6,6 +6,7 @@ import io.netty.util.Timer;
 import io.netty.util.TimerTask;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,6 +15,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The runtime's timer for the time limits of Redis commands and for short internal delays: a hashed wheel (one daemon
@@ -59,7 +61,8 @@ final class Deadlines {
     <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
         if (!reply.isDone()) {
             Timeout t = wheel.newTimeout(
-                    expired -> reply.completeExceptionally(new TimeoutException("no reply within " + timeout)),
+                    expired -> onReactorThread(
+                            () -> reply.completeExceptionally(new TimeoutException("no reply within " + timeout))),
                     timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
             reply.whenComplete((value, error) -> t.cancel());
@@ -78,6 +81,19 @@ final class Deadlines {
     /** Stops the wheel; pending limits never fire. Blocks briefly (joins the worker): not on an event loop. */
     void stop() {
         wheel.stop();
+    }
+
+    /**
+     * Runs what a firing entry signals on Reactor's parallel scheduler, as Reactor's own timers do: what follows a
+     * timeout (a rollback, a retry, the user's code) must neither hold up the wheel's single thread nor escape
+     * BlockHound, which watches the parallel threads.
+     */
+    private static void onReactorThread(Runnable signal) {
+        try {
+            Schedulers.parallel().schedule(signal);
+        } catch (RejectedExecutionException shutDown) {
+            signal.run();
+        }
     }
 
     private static final class Delay extends Mono<Long> {
@@ -133,7 +149,7 @@ final class Deadlines {
 
         @Override
         public void run(Timeout t) {
-            add(FIRED, REQUESTED);
+            onReactorThread(() -> add(FIRED, REQUESTED));
         }
 
         /** Sets {@code flag}; emits if {@code other} was already set, unless done. */

@@ -54,8 +54,8 @@ import reactor.util.Loggers;
 import reactor.util.retry.Retry;
 
 /**
- * The redtx runtime on Lettuce: a few multiplexed connections per participant ({@link RuntimeOptions#connectionsPerParticipant()}),
- * each made on first use.
+ * The redtx runtime on Lettuce: a few multiplexed connections per participant
+ * ({@link RuntimeOptions#connectionsPerParticipant()}), each made on first use.
  *
  * <pre>{@code
  * TransactionRuntime runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
@@ -227,8 +227,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         ? r
                         : new TransactionResult<>(r.value(), r.commit().withAttempts(run.attempts())))
                 // Reactor's timer (virtual time in tests), but not timeout(Duration): that one also runs a regular
-                // expression
-                // over the operator chain's name at every subscription, for its error message.
+                // expression over the operator chain's name at every subscription, for its error message.
                 .timeout(Mono.delay(timeout), Mono.error(TimeoutException::new))
                 .onErrorMap(TimeoutException.class, e -> {
                     // timeout() cancelled the attempt before signalling: its state now tells whether that cancel
@@ -341,8 +340,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                                         "redtx: releasing the admission of {} failed", tx.id(), e));
                             }
                         });
-                        expiry.update(deadlines
-                                .delay(options.transactionTimeout())
+                        expiry.update(Mono.delay(options.transactionTimeout())
                                 .subscribe(
                                         t -> tx.expire(),
                                         e -> log.warn(
