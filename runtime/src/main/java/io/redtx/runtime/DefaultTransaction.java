@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -122,16 +123,20 @@ final class DefaultTransaction implements Transaction {
         }
     }
 
-    void checkValue(String what, String value) {
+    /**
+     * Refuses a null or oversized value; {@code what} names it in the message, built only on failure (this runs for
+     * every buffered write).
+     */
+    void checkValue(Supplier<String> what, String value) {
         if (value == null) {
-            throw new RedtxArgumentException(id, what + " must not be null");
+            throw new RedtxArgumentException(id, what.get() + " must not be null");
         }
         // UTF-8 length is at most 3 bytes per char: skip the encoding for values that are surely small enough.
         if ((long) value.length() * 3 > ctx.options.maxValueBytes()) {
             int bytes = value.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > ctx.options.maxValueBytes()) {
                 throw new RedtxArgumentException(
-                        id, what + " is " + bytes + " bytes, over maxValueBytes=" + ctx.options.maxValueBytes());
+                        id, what.get() + " is " + bytes + " bytes, over maxValueBytes=" + ctx.options.maxValueBytes());
             }
         }
     }

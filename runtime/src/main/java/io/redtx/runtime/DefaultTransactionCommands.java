@@ -41,7 +41,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     @Override
     public Mono<Void> set(String key, String value) {
         return Mono.fromRunnable(() -> {
-            tx.checkValue("value of '" + key + "'", value);
+            tx.checkValue(() -> "value of '" + key + "'", value);
             synchronized (tx) {
                 tx.entry(participant, key).setString(value);
             }
@@ -51,7 +51,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     @Override
     public Mono<Boolean> setIfAbsent(String key, String value) {
         return Mono.defer(() -> {
-            tx.checkValue("value of '" + key + "'", value);
+            tx.checkValue(() -> "value of '" + key + "'", value);
             KeyEntry e;
             synchronized (tx) {
                 e = tx.entry(participant, key);
@@ -241,7 +241,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     public Mono<Void> hset(String key, String field, String value) {
         return Mono.fromRunnable(() -> {
             checkField(key, field);
-            tx.checkValue("value of '" + key + "' field '" + field + "'", value);
+            tx.checkValue(() -> "value of '" + key + "' field '" + field + "'", value);
             synchronized (tx) {
                 hashWrite(key, "HSET").put(field, value);
             }
@@ -256,7 +256,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
             }
             fields.forEach((f, v) -> {
                 checkField(key, f);
-                tx.checkValue("value of '" + key + "' field '" + f + "'", v);
+                tx.checkValue(() -> "value of '" + key + "' field '" + f + "'", v);
             });
             synchronized (tx) {
                 hashWrite(key, "HSET").putAll(fields);
@@ -361,7 +361,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     @Override
     public Mono<Void> expect(String key, String value) {
         return Mono.fromRunnable(() -> {
-            tx.checkValue("expected value of '" + key + "'", value);
+            tx.checkValue(() -> "expected value of '" + key + "'", value);
             synchronized (tx) {
                 KeyEntry e = tx.entry(participant, key);
                 e.conditions.add("c");
