@@ -30,7 +30,9 @@ class ForgetsTest extends ThreeParticipantsTestBase {
 
         // Each two-phase transaction runs 4 scripts (2 prepares, the commit point, 1 roll-forward); one forget each
         // would make 5 per transaction.
-        long scripts = servers().stream().mapToLong(ForgetsTest::evalshaCalls).sum();
+        long scripts = servers().stream()
+                .mapToLong(ThreeParticipantsTestBase::evalshaCalls)
+                .sum();
         assertThat(scripts).isGreaterThanOrEqualTo(4L * TRANSACTIONS).isLessThan(4L * TRANSACTIONS + TRANSACTIONS / 2);
         // The graceful close waited for the queued forgets: nothing is left indexed.
         assertThat(IntentCount.on(RuntimeOptions.DEFAULT_NAMESPACE, servers())).isEqualTo(IntentCount.NONE);
@@ -46,14 +48,5 @@ class ForgetsTest extends ThreeParticipantsTestBase {
                                 .doOnNext(r -> assertThat(r.commit().protocol()).isEqualTo(CommitProtocol.TWO_PHASE)),
                         64)
                 .cast(Object.class);
-    }
-
-    private static long evalshaCalls(RedisServer s) {
-        for (String line : String.valueOf(s.command("INFO", "commandstats")).split("\r?\n")) {
-            if (line.startsWith("cmdstat_evalsha:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.DefaultEventLoop;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RetryPolicy;
-import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -97,14 +96,5 @@ class ReadBatchTest extends ThreeParticipantsTestBase {
         } finally {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-    }
-
-    private static long evalshaCalls(RedisServer s) {
-        for (String line : String.valueOf(s.command("INFO", "commandstats")).split("\r?\n")) {
-            if (line.startsWith("cmdstat_evalsha:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
     }
 }

@@ -58,6 +58,16 @@ abstract class ThreeParticipantsTestBase {
                 .then();
     }
 
+    /** @return the EVALSHA calls {@code s} counted since it started or since {@code CONFIG RESETSTAT} */
+    static long evalshaCalls(RedisServer s) {
+        for (String line : String.valueOf(s.command("INFO", "commandstats")).split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
     static List<RedisServer> servers() {
         return List.of(a, b, c);
     }
