@@ -59,11 +59,13 @@ public final class RedisServer implements AutoCloseable {
     private final Persistence persistence;
     private final List<String> extraConfig;
     private final Duration startupTimeout;
+    private final boolean cluster;
 
     // Volatile so that accessors and the shutdown hook can read them without the lock, which a thread waiting for
     // readiness may hold for up to the startup timeout.
     private volatile Path dataDir;
     private volatile int port = -1;
+    private volatile int clusterBusPort = -1;
     private volatile Process process;
     private volatile Path ownerFile;
     private volatile boolean paused;
@@ -75,6 +77,7 @@ public final class RedisServer implements AutoCloseable {
         this.persistence = builder.persistence;
         this.extraConfig = List.copyOf(builder.config);
         this.startupTimeout = builder.startupTimeout;
+        this.cluster = builder.cluster;
     }
 
     /**
@@ -134,11 +137,16 @@ public final class RedisServer implements AutoCloseable {
             List<String> failures = new ArrayList<>();
             for (int attempt = 1; attempt <= MAX_PORT_ATTEMPTS; attempt++) {
                 int candidate = freeLoopbackPort();
-                Files.writeString(configFile(), configText(candidate), StandardCharsets.UTF_8);
+                int bus = -1;
+                while (cluster && (bus < 0 || bus == candidate)) {
+                    bus = freeLoopbackPort();
+                }
+                Files.writeString(configFile(), configText(candidate, bus), StandardCharsets.UTF_8);
                 // Each attempt starts with an empty log so the tail in an error message belongs to that attempt.
                 Files.deleteIfExists(logFile());
                 Files.deleteIfExists(outputFile());
                 port = candidate;
+                clusterBusPort = bus;
                 try {
                     launchAndAwaitReady();
                     started = true;
@@ -381,6 +389,21 @@ public final class RedisServer implements AutoCloseable {
      */
     public String uri() {
         return "redis://" + HOST + ":" + port();
+    }
+
+    /**
+     * The cluster bus port of a server built with {@link Builder#clusterEnabled()}, fixed at the first start like
+     * {@link #port()}.
+     *
+     * @return the bus port
+     * @throws IllegalStateException if the server was never started or is not in cluster mode
+     */
+    public int clusterBusPort() {
+        requireStarted();
+        if (!cluster) {
+            throw new IllegalStateException(this + " is not in cluster mode");
+        }
+        return clusterBusPort;
     }
 
     /**
@@ -637,7 +660,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private String configText(int port) {
+    private String configText(int port, int busPort) {
         StringBuilder conf = new StringBuilder();
         conf.append("# Written by redtx test-support; reused by restart().\n");
         conf.append("bind ").append(HOST).append('\n');
@@ -648,6 +671,12 @@ public final class RedisServer implements AutoCloseable {
         conf.append("protected-mode no\n");
         for (String line : persistence.configLines()) {
             conf.append(line).append('\n');
+        }
+        if (cluster) {
+            // The bus port is chosen like the client port: the default (port + 10000) may be taken or out of range.
+            conf.append("cluster-enabled yes\n");
+            conf.append("cluster-port ").append(busPort).append('\n');
+            conf.append("cluster-config-file nodes.conf\n");
         }
         // Last, so that a raw line overrides any default above (Redis keeps the last value of a directive).
         for (String line : extraConfig) {
@@ -718,8 +747,21 @@ public final class RedisServer implements AutoCloseable {
         private final List<String> config = new ArrayList<>();
         private RedisServerBinary binary;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private boolean cluster;
 
         private Builder() {}
+
+        /**
+         * Runs the server in cluster mode ({@code cluster-enabled yes}, its own {@code nodes.conf} in the data
+         * directory, and a free loopback port for the cluster bus, see {@link RedisServer#clusterBusPort()}). The
+         * node starts with no slots and knows no other node; {@link RedisCluster} joins such nodes into a cluster.
+         *
+         * @return this builder
+         */
+        public Builder clusterEnabled() {
+            this.cluster = true;
+            return this;
+        }
 
         /**
          * How the server keeps its data. Default {@link Persistence#IN_MEMORY}.

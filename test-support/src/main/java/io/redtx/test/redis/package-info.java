@@ -11,6 +11,13 @@
  * {@link io.redtx.test.redis.RedisServer#restart() restart()} on the same port. Faults are injected with
  * {@code kill()} (SIGKILL), {@code pause()} / {@code resume()} (SIGSTOP / SIGCONT) and {@code stop()} (SIGTERM).
  *
+ * <h2>Clusters</h2>
+ *
+ * <p>{@link io.redtx.test.redis.RedisCluster#start(int, io.redtx.test.redis.Persistence)} forms a real Redis Cluster
+ * of masters (each a {@code RedisServer} in cluster mode with its own bus port) through {@code CLUSTER} commands,
+ * with no {@code redis-cli}, and waits until every node agrees on the slot map.
+ * {@link io.redtx.test.redis.RedisCluster#slot(String)} computes a key's slot as Redis does.
+ *
  * <h2>No leaked processes</h2>
  *
  * <p>Every process is stopped by PID: by {@code close()}, by the JUnit extension when the test (or class) that asked
