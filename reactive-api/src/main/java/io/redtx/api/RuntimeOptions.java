@@ -2,6 +2,7 @@ package io.redtx.api;
 
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.metrics.TransactionObserver;
+import io.redtx.api.routing.KeyRouter;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -100,6 +101,7 @@ public final class RuntimeOptions {
     private final Duration admissionTimeout;
     private final TransactionMetrics metrics;
     private final TransactionObserver observer;
+    private final KeyRouter keyRouter;
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
@@ -123,6 +125,7 @@ public final class RuntimeOptions {
         this.admissionTimeout = b.admissionTimeout;
         this.metrics = b.metrics;
         this.observer = b.observer;
+        this.keyRouter = b.keyRouter != null ? b.keyRouter : KeyRouter.consistentHashing(this.participants.keySet());
     }
 
     /** @return a builder with every default set and no participant */
@@ -258,6 +261,14 @@ public final class RuntimeOptions {
         return observer;
     }
 
+    /**
+     * @return what places the keys of {@link Transaction#routed()} (default
+     *     {@link KeyRouter#consistentHashing(java.util.Collection)} over every participant, in the order added)
+     */
+    public KeyRouter keyRouter() {
+        return keyRouter;
+    }
+
     @Override
     public String toString() {
         return "RuntimeOptions{participants=" + participants.keySet() + ", prepareTimeout=" + prepareTimeout
@@ -270,7 +281,7 @@ public final class RuntimeOptions {
                 + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", connectionsPerParticipant="
                 + connectionsPerParticipant + ", maxInFlight=" + maxInFlight + ", overflow="
                 + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + ", metrics="
-                + metrics + ", observer=" + observer + "}";
+                + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter + "}";
     }
 
     /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
@@ -296,6 +307,7 @@ public final class RuntimeOptions {
         private Duration admissionTimeout = DEFAULT_ADMISSION_TIMEOUT;
         private TransactionMetrics metrics = TransactionMetrics.NOOP;
         private TransactionObserver observer = TransactionObserver.NOOP;
+        private KeyRouter keyRouter;
 
         private Builder() {}
 
@@ -511,6 +523,20 @@ public final class RuntimeOptions {
         }
 
         /**
+         * @param keyRouter places the keys of {@link Transaction#routed()}, not null; default
+         *     {@link KeyRouter#consistentHashing(java.util.Collection)} over every participant. A router that lists its
+         *     {@link KeyRouter#participants()} must list only defined participants ({@link #build()} checks)
+         * @return this builder
+         */
+        public Builder keyRouter(KeyRouter keyRouter) {
+            if (keyRouter == null) {
+                throw new IllegalArgumentException("keyRouter must not be null");
+            }
+            this.keyRouter = keyRouter;
+            return this;
+        }
+
+        /**
          * @param limit largest number of transactions running at once, at least 1
          * @return this builder
          */
@@ -551,11 +577,19 @@ public final class RuntimeOptions {
 
         /**
          * @return the options
-         * @throws IllegalArgumentException if no participant was added
+         * @throws IllegalArgumentException if no participant was added, or the key router names one that was not
          */
         public RuntimeOptions build() {
             if (participants.isEmpty()) {
                 throw new IllegalArgumentException("at least one participant is required");
+            }
+            if (keyRouter != null) {
+                for (String name : keyRouter.participants()) {
+                    if (!participants.containsKey(name)) {
+                        throw new IllegalArgumentException("keyRouter " + keyRouter + " names participant '" + name
+                                + "', which is not defined (participants " + participants.keySet() + ")");
+                    }
+                }
             }
             return new RuntimeOptions(this);
         }

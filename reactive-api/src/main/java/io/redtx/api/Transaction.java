@@ -32,6 +32,17 @@ public interface Transaction {
     TransactionCommands on(String participant);
 
     /**
+     * Commands whose keys the runtime places: each command goes to the participant that
+     * {@link RuntimeOptions#keyRouter()} names for its key (by default consistent hashing over every participant). A
+     * key reached here and through {@link #on(String)} of the same participant is the same key of this transaction.
+     * A router that fails, or names a participant the runtime does not have, fails the command with
+     * {@link RedtxArgumentException}, and nothing is buffered.
+     *
+     * @return the commands; never {@code null}
+     */
+    KeyCommands routed();
+
+    /**
      * Commits atomically: nothing before subscription. With no writes and no reads it completes at once; with one
      * shard it runs one script (validate and apply); with several it prepares every shard concurrently, passes the
      * commit point on the primary shard, then rolls the secondaries forward.

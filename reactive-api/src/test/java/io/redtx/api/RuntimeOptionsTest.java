@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redtx.api.routing.KeyRouter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
@@ -481,5 +483,39 @@ class RuntimeOptionsTest {
         assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("recoveryInterval must not be null");
+    }
+
+    @Test
+    void theDefaultKeyRouterHashesOverEveryParticipantAndACustomOneIsKeptWhenItsNamesExist() {
+        RuntimeOptions o = RuntimeOptions.builder()
+                .participant("a", "redis://h:1")
+                .participant("b", "redis://h:2")
+                .build();
+        KeyRouter expected = KeyRouter.consistentHashing(List.of("a", "b"));
+        for (int i = 0; i < 100; i++) {
+            assertThat(o.keyRouter().participantFor("k" + i)).isEqualTo(expected.participantFor("k" + i));
+        }
+        assertThat(o.keyRouter().participants()).containsExactly("a", "b");
+
+        KeyRouter onlyB = KeyRouter.consistentHashing(List.of("b"));
+        assertThat(RuntimeOptions.builder()
+                        .participant("a", "redis://h:1")
+                        .participant("b", "redis://h:2")
+                        .keyRouter(onlyB)
+                        .build()
+                        .keyRouter())
+                .isSameAs(onlyB);
+    }
+
+    @Test
+    void aKeyRouterNamingAnUndefinedParticipantOrNullIsRefused() {
+        assertThatThrownBy(() -> oneParticipant()
+                        .keyRouter(KeyRouter.consistentHashing(List.of("a", "zz")))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("names participant 'zz', which is not defined (participants [a])");
+        assertThatThrownBy(() -> oneParticipant().keyRouter(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("keyRouter must not be null");
     }
 }

@@ -1,6 +1,7 @@
 package io.redtx.runtime;
 
 import io.redtx.api.CommitResult;
+import io.redtx.api.KeyCommands;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionCommands;
@@ -76,6 +77,11 @@ final class DefaultTransaction implements Transaction {
     @Override
     public TransactionCommands on(String participant) {
         return new DefaultTransactionCommands(this, ctx.participant(id, participant));
+    }
+
+    @Override
+    public KeyCommands routed() {
+        return new RoutedCommands(this);
     }
 
     boolean pastCommitPoint() {

@@ -1,0 +1,150 @@
+package io.redtx.api;
+
+import java.util.Map;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads and buffered writes inside one transaction: on one participant ({@link Transaction#on(String)}, a
+ * {@link TransactionCommands}) or on the participant the runtime's {@link io.redtx.api.routing.KeyRouter} names for
+ * each key ({@link Transaction#routed()}).
+ *
+ * <p>Every method is lazy: nothing happens until the returned {@code Mono} is subscribed. Reads go to the participant
+ * (one round trip) unless this transaction already wrote the key, in which case they see the transaction's own
+ * writes; what a read saw is recorded and validated at commit (optimistic, like {@code WATCH}). A read of a key that
+ * another transaction holds an intent on fails with {@link TransactionConflictException} (retryable). Writes are only
+ * buffered in the client and applied atomically at commit; <em>blind</em> writes ({@code set}, {@code del},
+ * {@code hset}, {@code hdel}) do not read the key, so they add nothing to the read set.
+ *
+ * <p>Bad input — null or empty key or field, null value, a key in the runtime's internal namespace, a value over
+ * {@link RuntimeOptions#maxValueBytes()}, more distinct keys than {@link RuntimeOptions#maxKeysPerTransaction()} —
+ * is signalled as {@link RedtxArgumentException}; use after commit or rollback as {@link TransactionStateException}.
+ */
+public interface KeyCommands {
+
+    /**
+     * Reads a string key.
+     *
+     * @param key the key
+     * @return the value, or empty if the key does not exist (in this transaction's view)
+     */
+    Mono<String> get(String key);
+
+    /**
+     * Buffers {@code SET key value} (blind: the key is not read).
+     *
+     * @param key the key
+     * @param value the value
+     * @return completes once buffered
+     */
+    Mono<Void> set(String key, String value);
+
+    /**
+     * Sets the key only if it does not exist; reads the key's existence, so a concurrent creation conflicts.
+     *
+     * @param key the key
+     * @param value the value
+     * @return {@code true} if the value was buffered, {@code false} if the key exists
+     */
+    Mono<Boolean> setIfAbsent(String key, String value);
+
+    /**
+     * Buffers {@code DEL key} (blind), whatever type the key holds.
+     *
+     * @param key the key
+     * @return completes once buffered
+     */
+    Mono<Void> del(String key);
+
+    /**
+     * Adds {@code delta} to an integer string value (absent counts as 0); reads the key.
+     *
+     * @param key the key
+     * @param delta the amount to add, may be negative
+     * @return the new value in this transaction's view; {@link RedtxArgumentException} if the value is not an
+     *     integer or the result overflows
+     */
+    Mono<Long> incrBy(String key, long delta);
+
+    /**
+     * Subtracts {@code delta}; the same as {@code incrBy(key, -delta)}.
+     *
+     * @param key the key
+     * @param delta the amount to subtract
+     * @return the new value in this transaction's view
+     */
+    Mono<Long> decrBy(String key, long delta);
+
+    /**
+     * Reads one field of a hash.
+     *
+     * @param key the hash key
+     * @param field the field
+     * @return the field's value, or empty if the field or the hash does not exist
+     */
+    Mono<String> hget(String key, String field);
+
+    /**
+     * Reads a whole hash.
+     *
+     * @param key the hash key
+     * @return every field and value (empty map if the hash does not exist), in no particular order
+     */
+    Mono<Map<String, String>> hgetAll(String key);
+
+    /**
+     * Buffers {@code HSET key field value} (blind).
+     *
+     * @param key the hash key
+     * @param field the field
+     * @param value the value
+     * @return completes once buffered
+     */
+    Mono<Void> hset(String key, String field, String value);
+
+    /**
+     * Buffers {@code HSET key f1 v1 f2 v2 ...} (blind).
+     *
+     * @param key the hash key
+     * @param fields the fields and values, at least one
+     * @return completes once buffered
+     */
+    Mono<Void> hset(String key, Map<String, String> fields);
+
+    /**
+     * Buffers {@code HDEL key fields...} (blind).
+     *
+     * @param key the hash key
+     * @param fields the fields, at least one
+     * @return completes once buffered
+     */
+    Mono<Void> hdel(String key, String... fields);
+
+    /**
+     * Adds {@code delta} to an integer hash field (absent counts as 0); reads the field.
+     *
+     * @param key the hash key
+     * @param field the field
+     * @param delta the amount to add, may be negative
+     * @return the new value in this transaction's view
+     */
+    Mono<Long> hincrBy(String key, String field, long delta);
+
+    /**
+     * Adds a condition checked atomically at commit, like {@code WATCH}: the string key must hold {@code value}. The
+     * check is not made now; if it fails at commit the transaction fails with {@link TransactionConflictException}
+     * (reason {@code CONDITION_FAILED}).
+     *
+     * @param key the key
+     * @param value the value the key must hold at commit
+     * @return completes once recorded
+     */
+    Mono<Void> expect(String key, String value);
+
+    /**
+     * Adds a condition checked atomically at commit: the key must not exist.
+     *
+     * @param key the key
+     * @return completes once recorded
+     */
+    Mono<Void> expectAbsent(String key);
+}
