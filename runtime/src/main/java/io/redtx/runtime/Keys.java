@@ -1,8 +1,17 @@
 package io.redtx.runtime;
 
 /**
- * Names of redtx's own keys, all under the configured namespace. A lock key carries its user key's hash tag (or
- * wraps the whole user key in one), so in Redis Cluster it lands in the same slot as the key it guards.
+ * Names of redtx's own keys, all under the configured namespace (which holds no '{' or '}').
+ *
+ * <p>A lock key lands in the same Redis Cluster slot as the key it guards, and no two user keys share one (the first
+ * character after {@code lk:} tells the three forms apart):
+ *
+ * <ul>
+ *   <li>{@code lk:{<key>}} for a key with no hash tag and no '}': the whole key is the tag;
+ *   <li>{@code lk:=<key>} for a key with a hash tag, which stays the lock's tag;
+ *   <li>{@code lk:#{<slot tag>}<key>} for a key holding a '}' but no hash tag, which no wrapping keeps whole: a short
+ *       tag of the key's slot ({@link ClusterSlots#tag}).
+ * </ul>
  */
 final class Keys {
 
@@ -27,7 +36,13 @@ final class Keys {
     }
 
     String lockKey(String userKey) {
-        return lockPrefix + (hasHashTag(userKey) ? userKey : "{" + userKey + "}");
+        if (hasHashTag(userKey)) {
+            return lockPrefix + "=" + userKey;
+        }
+        if (userKey.indexOf('}') < 0) {
+            return lockPrefix + "{" + userKey + "}";
+        }
+        return lockPrefix + "#{" + ClusterSlots.tag(ClusterSlots.slot(userKey)) + "}" + userKey;
     }
 
     String txKey(String transactionId) {
