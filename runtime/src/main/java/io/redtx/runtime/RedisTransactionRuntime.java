@@ -93,6 +93,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.options = options;
         // Read the script resources here, on the caller's thread, never lazily on an event loop.
         LuaScript.values();
+        // Likewise the table of slot tags (a few ms, once per JVM), which a lock key may need.
+        ClusterSlots.tag(0);
         // Parse every URI before making client resources: a bad one must not leave them behind, never shut down.
         Map<String, RedisURI> uris = new LinkedHashMap<>();
         options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri)));
