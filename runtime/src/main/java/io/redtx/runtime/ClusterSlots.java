@@ -10,23 +10,19 @@ final class ClusterSlots {
 
     private ClusterSlots() {}
 
-    /**
-     * The slot Redis computes: CRC16 (XMODEM) of the hash tag (the text between the first '{' and the next '}', when
-     * not empty) or of the whole key, modulo 16384.
-     */
+    /** The slot Redis computes: CRC16 (XMODEM) of {@link #hashed(String)}, modulo 16384. */
     static int slot(String key) {
-        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        int start = 0;
-        int end = bytes.length;
-        int open = indexOf(bytes, (byte) '{', 0);
-        if (open >= 0) {
-            int close = indexOf(bytes, (byte) '}', open + 1);
-            if (close > open + 1) {
-                start = open + 1;
-                end = close;
-            }
-        }
-        return crc16(bytes, start, end) % SLOTS;
+        return crc16(hashed(key).getBytes(StandardCharsets.UTF_8)) % SLOTS;
+    }
+
+    /**
+     * The part of a key Redis hashes: its hash tag (the text between the first '{' and the next '}', when not empty),
+     * or the whole key. '{' and '}' are ASCII, so they split the text where they split its UTF-8 bytes.
+     */
+    static String hashed(String key) {
+        int open = key.indexOf('{');
+        int close = open < 0 ? -1 : key.indexOf('}', open + 1);
+        return close > open + 1 ? key.substring(open + 1, close) : key;
     }
 
     /** @return a short tag whose slot is {@code slot}: {@code "{" + tag(s) + "}..."} lands in slot {@code s} */
@@ -34,19 +30,10 @@ final class ClusterSlots {
         return Integer.toString(Tags.TABLE[slot], Character.MAX_RADIX);
     }
 
-    private static int indexOf(byte[] bytes, byte b, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == b) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int crc16(byte[] bytes, int start, int end) {
+    private static int crc16(byte[] bytes) {
         int crc = 0;
-        for (int i = start; i < end; i++) {
-            crc ^= (bytes[i] & 0xff) << 8;
+        for (byte b : bytes) {
+            crc ^= (b & 0xff) << 8;
             for (int bit = 0; bit < 8; bit++) {
                 crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
             }
@@ -64,7 +51,7 @@ final class ClusterSlots {
             int missing = SLOTS;
             for (int n = 0; missing > 0; n++) {
                 byte[] text = Integer.toString(n, Character.MAX_RADIX).getBytes(StandardCharsets.US_ASCII);
-                int s = crc16(text, 0, text.length) % SLOTS;
+                int s = crc16(text) % SLOTS;
                 if (table[s] < 0) {
                     table[s] = n;
                     missing--;

@@ -53,13 +53,8 @@ final class Keys {
         return indexKey;
     }
 
-    /** Redis Cluster's rule: the first '{' followed, later, by a '}' with at least one character between. */
-    static boolean hasHashTag(String key) {
-        int open = key.indexOf('{');
-        if (open < 0) {
-            return false;
-        }
-        int close = key.indexOf('}', open + 1);
-        return close > open + 1;
+    /** Whether Redis Cluster hashes only a tag of the key (a tag is shorter than its key, braces excluded). */
+    private static boolean hasHashTag(String key) {
+        return ClusterSlots.hashed(key).length() != key.length();
     }
 }

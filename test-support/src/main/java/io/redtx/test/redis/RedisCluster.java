@@ -100,26 +100,13 @@ public final class RedisCluster implements AutoCloseable {
      * @return its slot, 0 to 16383
      */
     public static int slot(String key) {
-        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        int start = 0;
-        int end = bytes.length;
-        for (int open = 0; open < bytes.length; open++) {
-            if (bytes[open] == '{') {
-                for (int close = open + 1; close < bytes.length; close++) {
-                    if (bytes[close] == '}') {
-                        if (close > open + 1) {
-                            start = open + 1;
-                            end = close;
-                        }
-                        break;
-                    }
-                }
-                break;
-            }
-        }
+        // '{' and '}' are ASCII, so they split the text where they split its UTF-8 bytes.
+        int open = key.indexOf('{');
+        int close = open < 0 ? -1 : key.indexOf('}', open + 1);
+        byte[] hashed = (close > open + 1 ? key.substring(open + 1, close) : key).getBytes(StandardCharsets.UTF_8);
         int crc = 0;
-        for (int i = start; i < end; i++) {
-            crc ^= (bytes[i] & 0xff) << 8;
+        for (byte b : hashed) {
+            crc ^= (b & 0xff) << 8;
             for (int bit = 0; bit < 8; bit++) {
                 crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
             }
