@@ -27,6 +27,12 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       for the periodic ones. The error thrown from inside {@code lock()} leaves the lock's wait queue broken, and
  *       every thread that schedules a timer afterwards (all of Reactor's {@code timeout}s) parks forever (seen in
  *       the bank test once each 2PC commit disposed its lease-extension ticker).
+ *   <li>Lettuce's cluster client, which makes a connection to each node on the first command for it, from whichever
+ *       thread sends that command: the new connection's command proxies look their method table up under a static
+ *       {@code ReentrantLock} ({@code MethodTranslator.of}); the connection provider picks a slot's connection, and
+ *       swaps the slot map after a topology refresh, under its {@code stateLock}; the slot map rebuilds its cache
+ *       under its own lock. All three are held for a map lookup or a copy. An error thrown there leaves a node
+ *       connection half made, which rejects every later command as "not connected" (seen after a master restart).
  * </ul>
  */
 public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegration {
@@ -42,5 +48,12 @@ public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegra
         builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicSchedulerTask", "dispose");
         builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicWorkerTask", "dispose");
         builder.allowBlockingCallsInside("reactor.core.scheduler.InstantPeriodicWorkerTask", "dispose");
+        builder.allowBlockingCallsInside("io.lettuce.core.internal.AbstractInvocationHandler$MethodTranslator", "of");
+        for (String method :
+                new String[] {"getWriteConnection", "getReadConnection", "resetFastConnectionCache", "setPartitions"}) {
+            builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", method);
+        }
+        builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "reload");
+        builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "updateCache");
     }
 }

@@ -3,8 +3,11 @@ package io.redtx.test.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A real Redis Cluster of {@code redis-server} masters on {@code 127.0.0.1}, formed through commands (no
@@ -16,6 +19,13 @@ import java.util.Objects;
  * slot map ({@link #awaitHealthy(Duration)}). There are no replicas: a master that is killed leaves its slots
  * unserved until it is {@link RedisServer#restart() restarted}; it keeps its node id and slots in the
  * {@code nodes.conf} of its data directory, and with {@link Persistence#DURABLE} its data.
+ *
+ * <p>Resharding: {@link #migrateSlot(int, RedisServer)} moves one slot and its keys to another master while the
+ * cluster keeps serving, with the same commands as {@code redis-cli --cluster reshard} ({@code CLUSTER SETSLOT
+ * IMPORTING / MIGRATING}, {@code CLUSTER GETKEYSINSLOT} + {@code MIGRATE}, {@code CLUSTER SETSLOT NODE});
+ * {@link #startMigration(int, RedisServer)} does the same in steps, so a test can act while the slot is half moved
+ * (the source then answers {@code -ASK} for moved keys and {@code -TRYAGAIN} for multi-key commands over moved and
+ * unmoved keys). {@link #masterFor(String)} follows the migrations made through this object.
  *
  * <p>{@link #close()} closes every master (SIGTERM, then SIGKILL by PID, data directories deleted); masters are also
  * covered by {@link RedisServer}'s shutdown hook and orphan reaper.
@@ -30,10 +40,30 @@ public final class RedisCluster implements AutoCloseable {
 
     private static final long POLL_MILLIS = 20;
 
+    /** Keys per {@code CLUSTER GETKEYSINSLOT} + {@code MIGRATE} round, as {@code redis-cli --cluster reshard}. */
+    private static final int KEYS_PER_ROUND = 100;
+
+    /** {@code MIGRATE}'s own timeout; below {@link RedisServer#COMMAND_TIMEOUT} so its error reply arrives first. */
+    private static final Duration MIGRATE_TIMEOUT = Duration.ofSeconds(2);
+
+    /** Bound on one {@link Migration#moveKeys(int)} call, however many rounds it takes. */
+    private static final Duration KEY_MOVE_TIMEOUT = Duration.ofSeconds(60);
+
     private final List<RedisServer> masters;
+
+    /** Slot → index in {@link #masters}: the formation ranges, then updated by every finished migration. */
+    private final AtomicIntegerArray owners = new AtomicIntegerArray(SLOTS);
+
+    /** Slots with a started, unfinished {@link Migration}; guarded by itself. */
+    private final Set<Integer> openMigrations = new HashSet<>();
 
     private RedisCluster(List<RedisServer> masters) {
         this.masters = List.copyOf(masters);
+        for (int i = 0; i < this.masters.size(); i++) {
+            for (int slot = firstSlot(i, this.masters.size()); slot < firstSlot(i + 1, this.masters.size()); slot++) {
+                owners.set(slot, i);
+            }
+        }
     }
 
     /**
@@ -114,25 +144,241 @@ public final class RedisCluster implements AutoCloseable {
         return (crc & 0xffff) % SLOTS;
     }
 
-    /** @return the masters, in slot order: master {@code i} serves the {@code i}-th equal share of the slots */
+    /**
+     * @return the masters, in formation order: master {@code i} was given the {@code i}-th equal share of the slots
+     *     (migrations may have moved some since, see {@link #masterFor(String)})
+     */
     public List<RedisServer> masters() {
         return masters;
     }
 
     /**
-     * The master that serves a key's slot, from the slot ranges this cluster was formed with.
+     * The master that serves a key's slot: from the slot ranges this cluster was formed with, updated by every
+     * migration this object finished ({@link #migrateSlot(int, RedisServer)}, {@link Migration#finish()}). While a
+     * migration is in progress that is still the source. Asks no node, so it also answers while masters are down.
      *
      * @param key a key
      * @return its master
      */
     public RedisServer masterFor(String key) {
-        int slot = slot(key);
-        for (int i = masters.size() - 1; i >= 0; i--) {
-            if (slot >= firstSlot(i, masters.size())) {
-                return masters.get(i);
+        return masters.get(owners.get(slot(key)));
+    }
+
+    /**
+     * Moves one slot and every key in it from its current master to {@code target}, as
+     * {@code redis-cli --cluster reshard} does, while the cluster keeps serving: {@link #startMigration(int,
+     * RedisServer)} followed by {@link Migration#finish()}. Returns once every master maps the slot to
+     * {@code target}. Does nothing if {@code target} already serves the slot. Every master must be running.
+     *
+     * @param slot the slot, 0 to 16383
+     * @param target the master that is to serve it, one of {@link #masters()}
+     * @throws IllegalArgumentException if the slot is out of range or {@code target} is not a master of this cluster
+     * @throws IllegalStateException if a migration of the slot is already in progress, the keys are not moved within
+     *     60 s, or the masters do not agree on the new owner within 30 s
+     * @throws RuntimeException carrying the server's message when a command fails (for example {@code MIGRATE}
+     *     answering {@code -BUSYKEY} because {@code target} already holds one of the keys)
+     */
+    public void migrateSlot(int slot, RedisServer target) {
+        startMigration(slot, target).finish();
+    }
+
+    /**
+     * Starts moving one slot to {@code target}, for a test that acts while the slot is half moved: looks up the
+     * slot's current master (the source) in {@code target}'s {@code CLUSTER SLOTS}, then sends
+     * {@code CLUSTER SETSLOT <slot> IMPORTING <source-id>} to {@code target} and
+     * {@code CLUSTER SETSLOT <slot> MIGRATING <target-id>} to the source. No key has moved yet; move them with
+     * {@link Migration#moveKeys(int)} and complete with {@link Migration#finish()}. If {@code target} already serves
+     * the slot, nothing is sent and the migration is already finished.
+     *
+     * @param slot the slot, 0 to 16383
+     * @param target the master that is to serve it, one of {@link #masters()}
+     * @return the migration; not thread-safe
+     * @throws IllegalArgumentException if the slot is out of range or {@code target} is not a master of this cluster
+     * @throws IllegalStateException if a migration of the slot is already in progress or the slot's owner is not a
+     *     master of this cluster
+     */
+    public Migration startMigration(int slot, RedisServer target) {
+        Objects.requireNonNull(target, "target");
+        if (slot < 0 || slot >= SLOTS) {
+            throw new IllegalArgumentException("slot must be 0 to " + (SLOTS - 1) + ", was " + slot);
+        }
+        int targetIndex = masters.indexOf(target);
+        if (targetIndex < 0) {
+            throw new IllegalArgumentException(target + " is not a master of " + this);
+        }
+        synchronized (openMigrations) {
+            if (!openMigrations.add(slot)) {
+                throw new IllegalStateException("slot " + slot + " is already being migrated");
             }
         }
-        throw new AssertionError("slot " + slot);
+        boolean open = false;
+        try {
+            int sourceIndex = ownerInClusterSlots(target, slot);
+            owners.set(slot, sourceIndex);
+            if (sourceIndex == targetIndex) {
+                return new Migration(slot, target, target, null, null);
+            }
+            RedisServer source = masters.get(sourceIndex);
+            String sourceId = (String) source.command("CLUSTER", "MYID");
+            String targetId = (String) target.command("CLUSTER", "MYID");
+            String slotText = Integer.toString(slot);
+            target.command("CLUSTER", "SETSLOT", slotText, "IMPORTING", sourceId);
+            source.command("CLUSTER", "SETSLOT", slotText, "MIGRATING", targetId);
+            open = true;
+            return new Migration(slot, source, target, sourceId, targetId);
+        } finally {
+            if (!open) {
+                closeMigration(slot);
+            }
+        }
+    }
+
+    /**
+     * One slot on its way from one master (the source) to another (the target), started by
+     * {@link #startMigration(int, RedisServer)}. Until {@link #finish()} the source still serves the slot: it answers
+     * {@code -ASK <slot> 127.0.0.1:<target-port>} for a key already moved and {@code -TRYAGAIN} for a multi-key
+     * command over moved and unmoved keys, and the target answers moved keys only after {@code ASKING}. Keys are
+     * listed and moved as UTF-8 text, so key names must be valid UTF-8. Not thread-safe.
+     */
+    public final class Migration {
+        private final int slot;
+        private final RedisServer source;
+        private final RedisServer target;
+        private final String sourceId;
+        private final String targetId;
+        private boolean finished;
+
+        private Migration(int slot, RedisServer source, RedisServer target, String sourceId, String targetId) {
+            this.slot = slot;
+            this.source = source;
+            this.target = target;
+            this.sourceId = sourceId;
+            this.targetId = targetId;
+            this.finished = source == target;
+        }
+
+        /** @return the master that served the slot when the migration started */
+        public RedisServer source() {
+            return source;
+        }
+
+        /** @return the master that is to serve the slot */
+        public RedisServer target() {
+            return target;
+        }
+
+        /**
+         * Moves up to {@code max} keys of the slot from the source to the target: rounds of
+         * {@code CLUSTER GETKEYSINSLOT <slot> <n>} on the source and
+         * {@code MIGRATE 127.0.0.1 <target-port> "" 0 <timeout> KEYS ...} (at most 100 keys a round) until
+         * {@code max} keys moved or none is left.
+         *
+         * @param max the most keys to move, at least 1
+         * @return how many keys moved; 0 when none was left, after {@link #finish()}, and for a migration that had
+         *     nothing to do
+         * @throws IllegalArgumentException if {@code max} is below 1
+         * @throws IllegalStateException if keys are still left to move after 60 s
+         * @throws RuntimeException carrying the server's message when {@code MIGRATE} fails
+         */
+        public int moveKeys(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("max must be at least 1, was " + max);
+            }
+            if (finished) {
+                return 0;
+            }
+            long deadline = System.nanoTime() + KEY_MOVE_TIMEOUT.toNanos();
+            int moved = 0;
+            while (moved < max) {
+                List<?> keys = (List<?>) source.command(
+                        "CLUSTER",
+                        "GETKEYSINSLOT",
+                        Integer.toString(slot),
+                        Integer.toString(Math.min(KEYS_PER_ROUND, max - moved)));
+                if (keys.isEmpty()) {
+                    break;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException(this + ": keys still left after " + KEY_MOVE_TIMEOUT.toSeconds()
+                            + " s, " + moved + " moved by this call");
+                }
+                List<String> migrate = new ArrayList<>(List.of(
+                        "MIGRATE",
+                        RedisServer.HOST,
+                        Integer.toString(target.port()),
+                        "",
+                        "0",
+                        Long.toString(MIGRATE_TIMEOUT.toMillis()),
+                        "KEYS"));
+                keys.forEach(key -> migrate.add((String) key));
+                // NOKEY: every listed key was deleted or expired meanwhile; nothing moved.
+                if ("OK".equals(source.command(migrate.toArray(String[]::new)))) {
+                    moved += keys.size();
+                }
+            }
+            return moved;
+        }
+
+        /**
+         * Completes the migration: {@link #moveKeys(int) moves} the keys still on the source, assigns the slot with
+         * {@code CLUSTER SETSLOT <slot> NODE <target-id>} on the target, then the source, then every other master,
+         * and waits until every master maps the slot to the target; {@link RedisCluster#masterFor(String)} then
+         * answers the target. Does nothing when already finished.
+         *
+         * @throws IllegalStateException if the keys are not moved within 60 s or the masters do not agree within 30 s
+         * @throws RuntimeException carrying the server's message when a command fails
+         */
+        public void finish() {
+            if (finished) {
+                return;
+            }
+            if (source != target) {
+                moveKeys(Integer.MAX_VALUE);
+                String slotText = Integer.toString(slot);
+                target.command("CLUSTER", "SETSLOT", slotText, "NODE", targetId);
+                source.command("CLUSTER", "SETSLOT", slotText, "NODE", targetId);
+                for (RedisServer other : masters) {
+                    if (other != source && other != target) {
+                        other.command("CLUSTER", "SETSLOT", slotText, "NODE", targetId);
+                    }
+                }
+                int targetIndex = masters.indexOf(target);
+                owners.set(slot, targetIndex);
+                awaitAgreement(DEFAULT_FORMATION_TIMEOUT, slot, targetIndex);
+            }
+            finished = true;
+            closeMigration(slot);
+        }
+
+        @Override
+        public String toString() {
+            return "Migration[slot " + slot + " from " + source + " (" + sourceId + ") to " + target + " (" + targetId
+                    + ")" + (finished ? ", finished" : "") + "]";
+        }
+    }
+
+    private void closeMigration(int slot) {
+        synchronized (openMigrations) {
+            openMigrations.remove(slot);
+        }
+    }
+
+    /** @return the index in {@link #masters} of the master that {@code node}'s {@code CLUSTER SLOTS} gives the slot */
+    private int ownerInClusterSlots(RedisServer node, int slot) {
+        for (Object range : (List<?>) node.command("CLUSTER", "SLOTS")) {
+            List<?> r = (List<?>) range;
+            if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1)) {
+                long port = (Long) ((List<?>) r.get(2)).get(1);
+                for (int i = 0; i < masters.size(); i++) {
+                    if (masters.get(i).port() == port) {
+                        return i;
+                    }
+                }
+                throw new IllegalStateException(
+                        node + " maps slot " + slot + " to port " + port + ", not a master of " + this);
+            }
+        }
+        throw new IllegalStateException(node + " maps slot " + slot + " to no node");
     }
 
     /**
@@ -153,10 +399,18 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IllegalStateException if the cluster does not agree in time (the message says what was last seen)
      */
     public void awaitHealthy(Duration timeout) {
+        awaitAgreement(timeout, -1, -1);
+    }
+
+    /**
+     * {@link #awaitHealthy(Duration)}; with {@code slot} not negative, every master must also map it to the master
+     * at {@code ownerIndex}.
+     */
+    private void awaitAgreement(Duration timeout, int slot, int ownerIndex) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last;
         while (true) {
-            last = disagreement();
+            last = disagreement(slot, ownerIndex);
             if (last == null) {
                 return;
             }
@@ -173,15 +427,20 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    /** @return why the cluster is not healthy yet, or null when it is */
-    private String disagreement() {
+    /**
+     * @return why the cluster is not healthy yet (or, with {@code slot} not negative, does not map it to the master
+     *     at {@code ownerIndex}), or null
+     */
+    private String disagreement(int slot, int ownerIndex) {
         String expected = null;
         for (RedisServer node : masters) {
             String info;
             String slots;
+            int owner;
             try {
                 info = (String) node.command("CLUSTER", "INFO");
                 slots = slotMap(node);
+                owner = slot < 0 ? ownerIndex : ownerInClusterSlots(node, slot);
             } catch (RuntimeException e) {
                 return node + ": " + e.getMessage();
             }
@@ -193,6 +452,9 @@ public final class RedisCluster implements AutoCloseable {
                 if (!info.contains(field + "\r\n")) {
                     return node + " lacks " + field;
                 }
+            }
+            if (owner != ownerIndex) {
+                return node + " maps slot " + slot + " to " + masters.get(owner) + ", not " + masters.get(ownerIndex);
             }
             if (expected == null) {
                 expected = slots;

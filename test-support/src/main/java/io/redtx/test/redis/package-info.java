@@ -17,6 +17,10 @@
  * of masters (each a {@code RedisServer} in cluster mode with its own bus port) through {@code CLUSTER} commands,
  * with no {@code redis-cli}, and waits until every node agrees on the slot map.
  * {@link io.redtx.test.redis.RedisCluster#slot(String)} computes a key's slot as Redis does.
+ * {@link io.redtx.test.redis.RedisCluster#migrateSlot(int, io.redtx.test.redis.RedisServer)} reshards a slot with its
+ * keys to another master while the cluster runs, and
+ * {@link io.redtx.test.redis.RedisCluster#startMigration(int, io.redtx.test.redis.RedisServer)} stops half-way, where
+ * the source answers {@code ASK} and {@code TRYAGAIN}.
  *
  * <h2>No leaked processes</h2>
  *

@@ -3,9 +3,12 @@ package io.redtx.test.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class RedisClusterTest {
@@ -78,6 +81,158 @@ class RedisClusterTest {
     }
 
     @Test
+    void migratingASlotMovesItsKeysAndRedirectsThemToTheNewOwner() {
+        try (RedisCluster cluster = RedisCluster.start(3, Persistence.IN_MEMORY)) {
+            List<String> keys = taggedKeys("m", 50);
+            int slot = RedisCluster.slot(keys.get(0));
+            RedisServer source = cluster.masterFor(keys.get(0));
+            RedisServer target = otherMaster(cluster, source);
+            RedisServer bystander = cluster.masters().stream()
+                    .filter(m -> m != source && m != target)
+                    .findFirst()
+                    .orElseThrow();
+            keys.forEach(key -> source.command("SET", key, "v-" + key));
+            List<String> others = IntStream.range(0, 6)
+                    .mapToObj(i -> "acct:" + i)
+                    .filter(key -> RedisCluster.slot(key) != slot)
+                    .toList();
+            others.forEach(key -> cluster.masterFor(key).command("SET", key, "o-" + key));
+            List<RedisServer> masters = cluster.masters();
+
+            cluster.migrateSlot(slot, target);
+
+            assertThat(cluster.masters()).isEqualTo(masters);
+            assertThat(cluster.masterFor(keys.get(0))).isSameAs(target);
+            assertThat(target.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(50L);
+            assertThat(source.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(0L);
+            for (String key : keys) {
+                assertThat(target.command("GET", key)).isEqualTo("v-" + key);
+                for (RedisServer other : List.of(source, bystander)) {
+                    assertThatThrownBy(() -> other.command("GET", key))
+                            .isInstanceOf(RespClient.ErrorReply.class)
+                            .hasMessage("MOVED " + slot + " 127.0.0.1:" + target.port());
+                }
+            }
+            for (String key : others) {
+                assertThat(cluster.masterFor(key).command("GET", key)).isEqualTo("o-" + key);
+            }
+            assertNoOpenSlots(cluster);
+            cluster.awaitHealthy(Duration.ofSeconds(5));
+
+            // Migrating to the owner changes nothing; migrating back restores the first owner.
+            cluster.migrateSlot(slot, target);
+            assertThat(target.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(50L);
+            cluster.migrateSlot(slot, source);
+            assertThat(cluster.masterFor(keys.get(0))).isSameAs(source);
+            assertThat(source.command("MGET", keys.get(0), keys.get(49)))
+                    .isEqualTo(List.of("v-" + keys.get(0), "v-" + keys.get(49)));
+            assertThatThrownBy(() -> target.command("GET", keys.get(0)))
+                    .hasMessage("MOVED " + slot + " 127.0.0.1:" + source.port());
+            assertNoOpenSlots(cluster);
+        }
+    }
+
+    @Test
+    void halfwayThroughAMigrationTheSourceAnswersAskAndTryagain() throws IOException {
+        try (RedisCluster cluster = RedisCluster.start(2, Persistence.IN_MEMORY)) {
+            List<String> keys = taggedKeys("m", 50);
+            int slot = RedisCluster.slot(keys.get(0));
+            RedisServer source = cluster.masterFor(keys.get(0));
+            RedisServer target = otherMaster(cluster, source);
+            keys.forEach(key -> source.command("SET", key, "v-" + key));
+            String ask = "ASK " + slot + " 127.0.0.1:" + target.port();
+
+            RedisCluster.Migration migration = cluster.startMigration(slot, target);
+            assertThat(migration.source()).isSameAs(source);
+            assertThat(migration.target()).isSameAs(target);
+            assertThat(migration.moveKeys(20)).isEqualTo(20);
+            assertThat(source.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(30L);
+            assertThat(target.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(20L);
+
+            // The source still owns the slot: it serves the keys it holds and sends clients asking for the others.
+            List<String> moved = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            for (String key : keys) {
+                try {
+                    assertThat(source.command("GET", key)).isEqualTo("v-" + key);
+                    kept.add(key);
+                } catch (RespClient.ErrorReply e) {
+                    assertThat(e).hasMessage(ask);
+                    moved.add(key);
+                }
+            }
+            assertThat(moved).hasSize(20);
+            assertThat(kept).hasSize(30);
+            assertThat(cluster.masterFor(keys.get(0))).isSameAs(source);
+            assertThatThrownBy(() -> source.command("MGET", moved.get(0), kept.get(0)))
+                    .isInstanceOf(RespClient.ErrorReply.class)
+                    .hasMessageStartingWith("TRYAGAIN");
+            assertThatThrownBy(() -> source.command("EXISTS", kept.get(0), moved.get(0)))
+                    .hasMessageStartingWith("TRYAGAIN");
+            // All keys missing: ASK, also for a write of a new key.
+            assertThatThrownBy(() -> source.command("MGET", moved.get(0), moved.get(1)))
+                    .hasMessage(ask);
+            assertThatThrownBy(() -> source.command("SET", "{m}new", "x")).hasMessage(ask);
+            // The importing target serves a moved key only after ASKING, on the same connection.
+            assertThatThrownBy(() -> target.command("GET", moved.get(0)))
+                    .hasMessage("MOVED " + slot + " 127.0.0.1:" + source.port());
+            try (RespClient client =
+                    new RespClient(RedisServer.HOST, target.port(), Duration.ofSeconds(5), Duration.ofSeconds(5))) {
+                assertThat(client.command("ASKING")).isEqualTo("OK");
+                assertThat(client.command("GET", moved.get(0))).isEqualTo("v-" + moved.get(0));
+            }
+            assertThatThrownBy(() -> cluster.startMigration(slot, target))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already being migrated");
+
+            migration.finish();
+
+            assertThat(cluster.masterFor(keys.get(0))).isSameAs(target);
+            assertThat(target.command("CLUSTER", "COUNTKEYSINSLOT", Integer.toString(slot)))
+                    .isEqualTo(50L);
+            for (String key : keys) {
+                assertThat(target.command("GET", key)).isEqualTo("v-" + key);
+                assertThatThrownBy(() -> source.command("GET", key))
+                        .hasMessage("MOVED " + slot + " 127.0.0.1:" + target.port());
+            }
+            assertThat(migration.moveKeys(10)).isZero();
+            migration.finish(); // idempotent
+            assertNoOpenSlots(cluster);
+            cluster.awaitHealthy(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void migrationRefusesABadSlotOrAForeignTargetAndDoesNothingForTheOwner() {
+        try (RedisCluster cluster = RedisCluster.start(2, Persistence.IN_MEMORY)) {
+            RedisServer first = cluster.masters().get(0);
+            for (int slot : new int[] {-1, RedisCluster.SLOTS}) {
+                assertThatThrownBy(() -> cluster.migrateSlot(slot, first))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("0 to 16383");
+            }
+            RedisServer stranger = RedisServer.builder().build();
+            assertThatThrownBy(() -> cluster.migrateSlot(0, stranger))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not a master");
+
+            String key = keyOwnedBy(cluster, first);
+            RedisCluster.Migration noOp = cluster.startMigration(RedisCluster.slot(key), first);
+            assertThat(noOp.source()).isSameAs(first);
+            assertThat(noOp.moveKeys(10)).isZero();
+            noOp.finish();
+            cluster.migrateSlot(RedisCluster.slot(key), first);
+            assertThat(cluster.masterFor(key)).isSameAs(first);
+            assertNoOpenSlots(cluster);
+        }
+    }
+
+    @Test
     void closeStopsEveryMasterByPidAndDeletesTheirData() {
         RedisCluster cluster = RedisCluster.start(3, Persistence.IN_MEMORY);
         List<Long> pids = cluster.masters().stream().map(RedisServer::pid).toList();
@@ -99,6 +254,25 @@ class RedisClusterTest {
     void aServerNotInClusterModeHasNoBusPort() {
         try (RedisServer server = RedisServer.start(Persistence.IN_MEMORY)) {
             assertThatThrownBy(server::clusterBusPort).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    private static List<String> taggedKeys(String tag, int count) {
+        return IntStream.rangeClosed(1, count)
+                .mapToObj(i -> "{" + tag + "}k" + i)
+                .toList();
+    }
+
+    private static RedisServer otherMaster(RedisCluster cluster, RedisServer master) {
+        return cluster.masters().stream().filter(m -> m != master).findFirst().orElseThrow();
+    }
+
+    /** No master lists a slot as migrating ({@code [slot->-id]}) or importing ({@code [slot-<-id]}). */
+    private static void assertNoOpenSlots(RedisCluster cluster) {
+        for (RedisServer node : cluster.masters()) {
+            assertThat((String) node.command("CLUSTER", "NODES"))
+                    .as(node.toString())
+                    .doesNotContain("[");
         }
     }
 
