@@ -8,7 +8,8 @@ import java.util.Objects;
  * What a successful commit did.
  *
  * @param transactionId the id of the attempt that committed
- * @param shards the shards the commit touched (participant names), sorted
+ * @param shards the participants the commit touched (their names, sorted; a Redis Cluster participant once, however
+ *     many of its slots, which are its shards, the commit touched)
  * @param protocol one-phase, two-phase, or none
  * @param attempts how many attempts were made, the committed one included (1 without retries)
  * @param prepare time spent preparing every shard ({@link Duration#ZERO} for one-phase)

@@ -78,7 +78,8 @@ public final class RuntimeOptions {
     }
 
     private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Pattern URI_SCHEME = Pattern.compile("(redis|rediss|redis-socket|redis-sentinel)://.+");
+    private static final Pattern URI_SCHEME =
+            Pattern.compile("(redis|rediss|redis-socket|redis-sentinel|redis-cluster|rediss-cluster)://.+");
 
     private final Map<String, String> participants;
     private final Duration prepareTimeout;
@@ -316,7 +317,9 @@ public final class RuntimeOptions {
          *
          * @param name 1 to 64 characters of {@code [A-Za-z0-9_.-]}, unique
          * @param redisUri a Redis URI in Lettuce syntax: {@code redis://[[user:]password@]host[:port][/db]},
-         *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}
+         *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}; or a Redis
+         *     Cluster: {@code redis-cluster://[[user:]password@]host[:port][,host[:port]...]} (seed nodes, any of the
+         *     cluster's masters; {@code rediss-cluster://} for TLS; no database number)
          * @return this builder
          */
         public Builder participant(String name, String redisUri) {
@@ -329,7 +332,8 @@ public final class RuntimeOptions {
             }
             if (redisUri == null || !URI_SCHEME.matcher(redisUri).matches()) {
                 throw new IllegalArgumentException("participant '" + name
-                        + "' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI, was "
+                        + "' needs a redis://, rediss://, redis-socket://, redis-sentinel://, redis-cluster:// or"
+                        + " rediss-cluster:// URI, was "
                         + quote(redactPassword(redisUri)));
             }
             // One database under two names would look like one transaction preparing twice on the same shard: the
@@ -486,7 +490,8 @@ public final class RuntimeOptions {
          * How many connections the runtime keeps to each participant, each made on first use. Commands take them in
          * turn. Each connection's replies are handled by one I/O thread and answered in batches, so with one
          * connection the client and the server take turns; two let them overlap, which suits a machine with two
-         * cores or more (the load benchmark: +60% one-phase throughput from 1 to 2).
+         * cores or more (the load benchmark: +60% one-phase throughput from 1 to 2). A Redis Cluster participant has
+         * one cluster connection whatever this says: it keeps a connection to each master itself.
          *
          * @param connections 1 to 64
          * @return this builder

@@ -308,20 +308,29 @@ class RuntimeOptionsTest {
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = {"127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "REDIS://h:1", " redis://h:1"})
+    @ValueSource(
+            strings = {
+                "127.0.0.1:6379",
+                "http://127.0.0.1:6379",
+                "redis://",
+                "REDIS://h:1",
+                " redis://h:1",
+                "redis-cluster://"
+            })
     void badUriIsRefusedNamingParticipantAndUri(String uri) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
-                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI,"
-                        + " was " + (uri == null ? "null" : "'" + uri + "'"));
+                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket://, redis-sentinel://,"
+                        + " redis-cluster:// or rediss-cluster:// URI, was "
+                        + (uri == null ? "null" : "'" + uri + "'"));
     }
 
     @Test
     void badUriSchemeIsRefusedWithThePasswordRedacted() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().participant("a", "reddis://alice:s3cr3t@host:6379/0"))
-                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket:// or redis-sentinel:// URI,"
-                        + " was 'reddis://alice:***@host:6379/0'");
+                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket://, redis-sentinel://,"
+                        + " redis-cluster:// or rediss-cluster:// URI, was 'reddis://alice:***@host:6379/0'");
     }
 
     /** Lettuce syntax allows a password without a user ({@code redis://password@host}): it must not leak either. */

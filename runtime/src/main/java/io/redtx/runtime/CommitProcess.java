@@ -15,6 +15,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
 import reactor.core.Disposable;
@@ -41,15 +43,19 @@ final class CommitProcess {
 
     /** The keys of one shard and their encoded specs. */
     static final class ShardPlan {
-        final Participant participant;
+        final Shard shard;
         final List<KeyEntry> entries;
+        /** The transaction's intent key and the shard's index key. */
+        final String[] txKeys;
+
         final String[] pairKeys;
         final List<String> specs = new ArrayList<>();
         final boolean writes;
 
-        ShardPlan(Participant participant, List<KeyEntry> entries) {
-            this.participant = participant;
+        ShardPlan(Shard shard, List<KeyEntry> entries, String id) {
+            this.shard = shard;
             this.entries = entries;
+            this.txKeys = shard.txKeys(id);
             this.pairKeys = new String[entries.size() * 2];
             boolean w = false;
             for (int i = 0; i < entries.size(); i++) {
@@ -62,8 +68,14 @@ final class CommitProcess {
             this.writes = w;
         }
 
+        /** @return the shard's name, as records hold it */
         String name() {
-            return participant.name();
+            return shard.name;
+        }
+
+        /** @return the participant's name, as errors report it */
+        String participant() {
+            return shard.participant.name();
         }
     }
 
@@ -73,9 +85,10 @@ final class CommitProcess {
     private final List<ShardPlan> shards;
     private final ShardPlan primary;
     private final boolean readOnly;
-    private final String[] txKeys;
-    /** The shards' participant names, in order (reported in the result; the record lists them). */
+    /** The shards' names, in order (the record lists them). */
     private final List<String> shardNames;
+    /** The participants' names, sorted (reported in the result: a Cluster once, however many of its slots). */
+    private final List<String> participantNames;
 
     private long prepareNanos;
     private long commitNanos;
@@ -87,24 +100,26 @@ final class CommitProcess {
         this.tx = tx;
         this.ctx = tx.ctx;
         this.id = tx.id();
-        Map<Participant, List<KeyEntry>> byShard = new LinkedHashMap<>();
+        Map<Shard, List<KeyEntry>> byShard = new LinkedHashMap<>();
         boolean anyWrite = false;
         for (KeyEntry e : entries) {
-            byShard.computeIfAbsent(e.participant, p -> new ArrayList<>()).add(e);
+            byShard.computeIfAbsent(e.shard, p -> new ArrayList<>()).add(e);
             anyWrite |= e.writes();
         }
         List<ShardPlan> plans = new ArrayList<>(byShard.size());
-        byShard.forEach((p, es) -> plans.add(new ShardPlan(p, es)));
+        byShard.forEach((shard, es) -> plans.add(new ShardPlan(shard, es, id)));
         plans.sort(Comparator.comparing(ShardPlan::name));
         this.shards = plans;
         String[] names = new String[plans.size()];
+        Set<String> participants = new TreeSet<>();
         for (int i = 0; i < names.length; i++) {
             names[i] = plans.get(i).name();
+            participants.add(plans.get(i).participant());
         }
         this.shardNames = List.of(names);
+        this.participantNames = List.copyOf(participants);
         this.readOnly = !anyWrite;
         this.primary = choosePrimary(plans, id, readOnly);
-        this.txKeys = new String[] {ctx.keys.txKey(id), ctx.keys.indexKey()};
     }
 
     /**
@@ -141,19 +156,20 @@ final class CommitProcess {
             args[i + 1] = s.specs.get(i);
         }
         Duration timeout = ctx.options.commitTimeout();
-        return timed(Phase.ONE_PHASE, s.participant.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))
+        return timed(Phase.ONE_PHASE, s.shard.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))
                 .onErrorMap(e -> {
                     if (e instanceof Error) {
                         return e;
                     }
                     if (Errors.notSent(e) || Errors.serverRefused(e)) {
                         tx.state.set(DefaultTransaction.ROLLED_BACK);
-                        return Errors.map(e, id, s.name(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
+                        return Errors.map(e, id, s.participant(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
                     }
                     // Sent, but no reply: the script may or may not have run.
                     return new TransactionOutcomeUnknownException(
                             id,
-                            "no reply from participant '" + s.name() + "' to the one-phase commit within " + timeout
+                            "no reply from participant '" + s.participant() + "' to the one-phase commit within "
+                                    + timeout
                                     + " (" + e + ")",
                             e);
                 })
@@ -243,8 +259,8 @@ final class CommitProcess {
                 .filter(k -> busy.compareAndSet(k, 0, 1))
                 .flatMap(
                         k -> shards.get(k)
-                                .participant
-                                .eval(LuaScript.EXTEND, timeout, txKeys, id, ctx.leaseMillis)
+                                .shard
+                                .eval(LuaScript.EXTEND, timeout, shards.get(k).txKeys, id, ctx.leaseMillis)
                                 .onErrorResume(e -> {
                                     if (log.isDebugEnabled()) {
                                         log.debug(
@@ -281,8 +297,8 @@ final class CommitProcess {
 
     private Mono<Void> prepare(ShardPlan s, String shardNames) {
         String[] keys = new String[s.pairKeys.length + 2];
-        keys[0] = txKeys[0];
-        keys[1] = txKeys[1];
+        keys[0] = s.txKeys[0];
+        keys[1] = s.txKeys[1];
         System.arraycopy(s.pairKeys, 0, keys, 2, s.pairKeys.length);
         String[] args = new String[s.specs.size() + 5];
         args[0] = id;
@@ -294,9 +310,9 @@ final class CommitProcess {
             args[i + 5] = s.specs.get(i);
         }
         Duration timeout = ctx.options.prepareTimeout();
-        return s.participant
+        return s.shard
                 .eval(LuaScript.PREPARE, timeout, keys, args)
-                .onErrorMap(e -> Errors.map(e, id, s.name(), TransactionPhase.PREPARE, timeout))
+                .onErrorMap(e -> Errors.map(e, id, s.participant(), TransactionPhase.PREPARE, timeout))
                 .flatMap(reply -> "OK".equals(reply.get(0)) ? Mono.empty() : refused(s, reply));
     }
 
@@ -325,11 +341,11 @@ final class CommitProcess {
     }
 
     private Mono<Void> abortShard(ShardPlan s, boolean keepTombstone) {
-        return s.participant
+        return s.shard
                 .eval(
                         LuaScript.ABORT,
                         ctx.options.commitTimeout(),
-                        txKeys,
+                        s.txKeys,
                         id,
                         ctx.retentionMillis,
                         keepTombstone ? "1" : "0")
@@ -364,8 +380,8 @@ final class CommitProcess {
         Duration timeout = ctx.options.commitTimeout();
         return timed(
                 Phase.COMMIT_POINT,
-                primary.participant
-                        .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+                primary.shard
+                        .eval(LuaScript.COMMIT, timeout, primary.txKeys, id, ctx.retentionMillis)
                         .map(reply -> (String) reply.get(0))
                         .onErrorResume(e -> settleThroughPrimary(e, timeout)));
     }
@@ -379,8 +395,8 @@ final class CommitProcess {
         return abortAll()
                 .then(Mono.error(new TransactionConflictException(
                         id,
-                        primary.name(),
-                        txKeys[0],
+                        primary.participant(),
+                        primary.txKeys[0],
                         TransactionConflictException.Reason.ALREADY_SETTLED,
                         "the record was " + ("A".equals(state) ? "ABORTED" : "missing") + " at the commit point")));
     }
@@ -391,19 +407,19 @@ final class CommitProcess {
      * primary cannot answer, the outcome is unknown.
      */
     private Mono<String> settleThroughPrimary(Throwable cause, Duration timeout) {
-        return primary.participant
-                .eval(LuaScript.ABORT, timeout, txKeys, id, ctx.retentionMillis, "1")
+        return primary.shard
+                .eval(LuaScript.ABORT, timeout, primary.txKeys, id, ctx.retentionMillis, "1")
                 .retryWhen(Retry.fixedDelay(2, Duration.ofMillis(50)))
                 .map(reply -> (String) reply.get(0))
                 .onErrorMap(e -> new TransactionOutcomeUnknownException(
                         id,
-                        "the commit point on '" + primary.name() + "' got no reply within " + timeout
+                        "the commit point on '" + primary.participant() + "' got no reply within " + timeout
                                 + " and the record could not be read (" + cause + ")",
                         cause))
                 .flatMap(state -> "A".equals(state)
                         ? abortAllAfterSettle()
-                                .then(Mono.error(
-                                        Errors.map(cause, id, primary.name(), TransactionPhase.COMMIT_POINT, timeout)))
+                                .then(Mono.error(Errors.map(
+                                        cause, id, primary.participant(), TransactionPhase.COMMIT_POINT, timeout)))
                         : Mono.just(state));
     }
 
@@ -422,15 +438,15 @@ final class CommitProcess {
                                 .all(settled -> settled))
                 .map(allSettled -> {
                     if (allSettled) {
-                        ctx.forgets(primary.participant).add(id);
+                        ctx.forgets(primary.shard.participant).add(primary.shard, id);
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);
                 });
     }
 
     private Mono<Boolean> rollForward(ShardPlan s, Duration timeout) {
-        return s.participant
-                .eval(LuaScript.COMMIT, timeout, txKeys, id, ctx.retentionMillis)
+        return s.shard
+                .eval(LuaScript.COMMIT, timeout, s.txKeys, id, ctx.retentionMillis)
                 .map(reply -> "C".equals(reply.get(0)))
                 .onErrorResume(e -> {
                     log.warn(
@@ -468,7 +484,7 @@ final class CommitProcess {
     private CommitResult result(CommitProtocol protocol, boolean settled) {
         return new CommitResult(
                 id,
-                shardNames,
+                participantNames,
                 protocol,
                 1,
                 Duration.ofNanos(prepareNanos),
@@ -490,7 +506,7 @@ final class CommitProcess {
         RedtxException error = refusal(s, reply);
         if (error instanceof TransactionConflictException c
                 && c.reason() == TransactionConflictException.Reason.FOREIGN_INTENT) {
-            return ctx.resolver.resolve(s.participant, (String) reply.get(3)).then(Mono.error(error));
+            return ctx.resolver.resolve(s.shard, (String) reply.get(3)).then(Mono.error(error));
         }
         return Mono.error(error);
     }
@@ -504,7 +520,7 @@ final class CommitProcess {
                 String detail = String.valueOf(reply.get(3));
                 return new TransactionConflictException(
                         id,
-                        s.name(),
+                        s.participant(),
                         e.key,
                         TransactionConflictException.Reason.valueOf(String.valueOf(reply.get(2))),
                         detail.isEmpty() ? null : "held by " + detail);
@@ -513,7 +529,7 @@ final class CommitProcess {
                 KeyEntry e = s.entries.get(((Long) reply.get(1)).intValue() - 1);
                 return new ParticipantErrorException(
                         id,
-                        s.name(),
+                        s.participant(),
                         "WRONGTYPE key '" + e.key + "' holds a " + reply.get(2)
                                 + " but the transaction writes hash fields into it",
                         null);
@@ -521,13 +537,13 @@ final class CommitProcess {
             case "SETTLED" -> {
                 return new TransactionConflictException(
                         id,
-                        s.name(),
-                        txKeys[0],
+                        s.participant(),
+                        s.txKeys[0],
                         TransactionConflictException.Reason.ALREADY_SETTLED,
                         "prepare refused: state " + reply.get(1));
             }
             default -> {
-                return new ParticipantErrorException(id, s.name(), "unexpected script reply " + reply, null);
+                return new ParticipantErrorException(id, s.participant(), "unexpected script reply " + reply, null);
             }
         }
     }

@@ -46,8 +46,8 @@ final class DefaultTransaction implements Transaction {
     private final Sinks.One<CommitResult> outcome = Sinks.one();
     /** Reads sent and not yet answered (guarded by {@code this}); see {@link #sentCommandsDone()}. */
     private List<CompletableFuture<?>> sentReads;
-    /** Per participant, the batch of reads not sent yet (see {@link ReadBatch}); guarded by this. */
-    private Map<Participant, ReadBatch> openReads;
+    /** Per shard, the batch of reads not sent yet (see {@link ReadBatch}); guarded by this. */
+    private Map<Shard, ReadBatch> openReads;
 
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
@@ -111,7 +111,7 @@ final class DefaultTransaction implements Transaction {
                                 + ctx.options.maxKeysPerTransaction() + " keys (adding '" + key + "' on '"
                                 + participant.name() + "')");
             }
-            e = new KeyEntry(participant, key, ctx.keys.lockKey(key));
+            e = new KeyEntry(participant.shardOf(key), key, ctx.keys.lockKey(key));
             entries.put(slot, e);
         }
         return e;
@@ -154,12 +154,12 @@ final class DefaultTransaction implements Transaction {
     }
 
     /** @return the batch of reads on {@code p} not sent yet, or null; hold this monitor */
-    ReadBatch openReads(Participant p) {
+    ReadBatch openReads(Shard p) {
         return openReads == null ? null : openReads.get(p);
     }
 
     /** Makes {@code batch} the one later reads on {@code p} join until it is sent; hold this monitor. */
-    void openReads(Participant p, ReadBatch batch) {
+    void openReads(Shard p, ReadBatch batch) {
         if (openReads == null) {
             openReads = new HashMap<>(4);
         }
@@ -167,7 +167,7 @@ final class DefaultTransaction implements Transaction {
     }
 
     /** Closes {@code batch} to later reads, which then open another; hold this monitor. */
-    void closeReads(Participant p, ReadBatch batch) {
+    void closeReads(Shard p, ReadBatch batch) {
         openReads.remove(p, batch);
     }
 

@@ -386,7 +386,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
         return Mono.<List<Object>>create(reply -> {
                     ReadBatch now;
                     synchronized (tx) {
-                        now = ReadBatch.add(tx, participant, e, op, field, reply);
+                        now = ReadBatch.add(tx, e, op, field, reply);
                     }
                     if (now != null) {
                         now.send();
@@ -400,7 +400,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                         // Settle the owner first if its lease expired, so the retry finds the key free.
                         return tx.ctx
                                 .resolver
-                                .resolve(participant, owner)
+                                .resolve(e.shard, owner)
                                 .then(Mono.error(tx.foreignIntent(participant, e.key, owner)));
                     }
                     if ("WRONGTYPE".equals(status)) {

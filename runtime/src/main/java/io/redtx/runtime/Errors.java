@@ -50,7 +50,8 @@ final class Errors {
     /**
      * True for an error reply saying the server cannot run commands yet: it is loading its data after a restart
      * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), or its primary is unreachable
-     * ({@code MASTERDOWN}, {@code TRYAGAIN}, {@code CLUSTERDOWN}). Nothing ran, and a later attempt may succeed.
+     * ({@code MASTERDOWN}, {@code TRYAGAIN}, {@code CLUSTERDOWN}), or a Cluster slot is moving and Lettuce ran out of
+     * redirections ({@code MOVED}, {@code ASK}). Nothing ran, and a later attempt may succeed.
      */
     static boolean notYet(Throwable e) {
         String m = e.getMessage();
@@ -59,7 +60,9 @@ final class Errors {
                         || m.startsWith("BUSY ")
                         || m.startsWith("MASTERDOWN")
                         || m.startsWith("TRYAGAIN")
-                        || m.startsWith("CLUSTERDOWN"));
+                        || m.startsWith("CLUSTERDOWN")
+                        || m.startsWith("MOVED ")
+                        || m.startsWith("ASK "));
     }
 
     /**

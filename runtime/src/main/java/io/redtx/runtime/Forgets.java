@@ -2,7 +2,9 @@ package io.redtx.runtime;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,8 +13,8 @@ import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * Forgets settled COMMITTED records on one primary participant in batches ({@code forget.lua} takes many): a record
- * waits at most {@link #DELAY} or until {@value #MAX_BATCH} are queued. Forgetting is off the critical path (the
+ * Forgets settled COMMITTED records on one participant's primary shards in batches ({@code forget.lua} takes many, of
+ * one shard): a record waits at most {@link #DELAY} or until {@value #MAX_BATCH} are queued. Forgetting is off the critical path (the
  * transaction has already reported its outcome), and one script for every transaction that committed meanwhile
  * costs the primary far less than one each: under load, a 2PC transfer then runs one script per shard per phase and
  * almost nothing else.
@@ -31,21 +33,26 @@ final class Forgets {
 
     private static final Logger log = Loggers.getLogger(Forgets.class);
 
-    private final Participant primary;
+    private final Participant participant;
     private final RuntimeContext ctx;
-    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Record> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean timerSet = new AtomicBoolean();
 
-    Forgets(Participant primary, RuntimeContext ctx) {
-        this.primary = primary;
+    private record Record(Shard primary, String id) {}
+
+    Forgets(Participant participant, RuntimeContext ctx) {
+        this.participant = participant;
         this.ctx = ctx;
     }
 
-    /** Queues the record of {@code id}, whose every shard is settled, to be forgotten. Never blocks. */
-    void add(String id) {
+    /**
+     * Queues the record of {@code id} on {@code primary} (a shard of this participant), whose every shard is settled,
+     * to be forgotten. Never blocks.
+     */
+    void add(Shard primary, String id) {
         ctx.background.started();
-        queue.add(id);
+        queue.add(new Record(primary, id));
         if (queued.incrementAndGet() >= MAX_BATCH) {
             flush();
         } else if (timerSet.compareAndSet(false, true)) {
@@ -59,25 +66,32 @@ final class Forgets {
                                 flush();
                             },
                             // Only once the runtime has closed: the records stay indexed, for recovery.
-                            e -> log.debug("redtx: records to forget on '{}' left to recovery: {}", primary.name(), e));
+                            e -> log.debug(
+                                    "redtx: records to forget on '{}' left to recovery: {}", participant.name(), e));
         }
     }
 
     private void flush() {
-        List<String> ids = new ArrayList<>();
-        for (String id; ids.size() < MAX_BATCH && (id = queue.poll()) != null; ) {
-            ids.add(id);
+        Map<Shard, List<String>> byShard = new LinkedHashMap<>();
+        int n = 0;
+        for (Record r; n < MAX_BATCH && (r = queue.poll()) != null; n++) {
+            byShard.computeIfAbsent(r.primary, s -> new ArrayList<>()).add(r.id);
         }
-        if (ids.isEmpty()) {
+        if (n == 0) {
             return;
         }
-        queued.addAndGet(-ids.size());
+        queued.addAndGet(-n);
+        byShard.forEach(this::forget);
+    }
+
+    /** One script for the records of one shard (a Cluster's are in that shard's slot). */
+    private void forget(Shard primary, List<String> ids) {
         String[] keys = new String[ids.size() + 1];
         String[] args = new String[ids.size() + 1];
-        keys[0] = ctx.keys.indexKey();
+        keys[0] = primary.indexKey;
         args[0] = ctx.retentionMillis;
         for (int i = 0; i < ids.size(); i++) {
-            keys[i + 1] = ctx.keys.txKey(ids.get(i));
+            keys[i + 1] = primary.txKey(ids.get(i));
             args[i + 1] = ids.get(i);
         }
         int n = ids.size();
@@ -89,11 +103,11 @@ final class Forgets {
     }
 
     /** Forgets the record of {@code id} now, alone (recovery settles records one at a time). */
-    static Mono<List<Object>> one(Participant primary, RuntimeContext ctx, String id) {
+    static Mono<List<Object>> one(Shard primary, RuntimeContext ctx, String id) {
         return primary.eval(
                 LuaScript.FORGET,
                 ctx.options.commitTimeout(),
-                new String[] {ctx.keys.indexKey(), ctx.keys.txKey(id)},
+                new String[] {primary.indexKey, primary.txKey(id)},
                 ctx.retentionMillis,
                 id);
     }

@@ -19,7 +19,9 @@ final class KeyEntry {
         HASH
     }
 
-    final Participant participant;
+    /** Where the key lives: its participant, or the Cluster slot of its participant. */
+    final Shard shard;
+
     final String key;
     final String lockKey;
 
@@ -37,8 +39,8 @@ final class KeyEntry {
     boolean hashReplace;
     Map<String, String> hashOverlay; // field -> new value, null value = field deleted
 
-    KeyEntry(Participant participant, String key, String lockKey) {
-        this.participant = participant;
+    KeyEntry(Shard shard, String key, String lockKey) {
+        this.shard = shard;
         this.key = key;
         this.lockKey = lockKey;
     }

@@ -17,14 +17,10 @@ final class Keys {
 
     private final String namespace;
     private final String lockPrefix;
-    private final String txPrefix;
-    private final String indexKey;
 
     Keys(String namespace) {
         this.namespace = namespace;
         this.lockPrefix = namespace + "lk:";
-        this.txPrefix = namespace + "tx:";
-        this.indexKey = namespace + "idx";
     }
 
     String namespace() {
@@ -45,12 +41,45 @@ final class Keys {
         return lockPrefix + "#{" + ClusterSlots.tag(ClusterSlots.slot(userKey)) + "}" + userKey;
     }
 
-    String txKey(String transactionId) {
-        return txPrefix + transactionId;
+    /**
+     * @param slot a Cluster slot, or -1 for a standalone or Sentinel participant (one shard, no slot)
+     * @return what a transaction id is appended to, for the key of its record or intent on that shard: {@code tx:}, or
+     *     {@code tx:{<slot tag>}} in the slot
+     */
+    String txPrefix(int slot) {
+        return namespace + "tx:" + slotTag(slot);
     }
 
-    String indexKey() {
-        return indexKey;
+    /** @return the key of a shard's intent index (see {@link #txPrefix}): {@code idx}, or {@code idx:{<slot tag>}} */
+    String indexKey(int slot) {
+        return namespace + (slot < 0 ? "idx" : "idx:" + slotTag(slot));
+    }
+
+    /**
+     * A SCAN pattern for the keys of {@link #txPrefix} or {@link #indexKey} in every slot of a Cluster.
+     *
+     * @param kind {@code "tx:"} or {@code "idx:"}
+     * @param suffix what follows the slot tag: a transaction id, or nothing
+     */
+    String slotKeyPattern(String kind, String suffix) {
+        return glob(namespace + kind) + "{*}" + glob(suffix);
+    }
+
+    private static String slotTag(int slot) {
+        return slot < 0 ? "" : "{" + ClusterSlots.tag(slot) + "}";
+    }
+
+    /** Escapes the characters SCAN's MATCH gives a meaning. */
+    private static String glob(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     /** Whether Redis Cluster hashes only a tag of the key (a tag is shorter than its key, braces excluded). */

@@ -1,38 +1,52 @@
 package io.redtx.runtime;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanStream;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * One named Redis deployment (standalone or Sentinel-managed: one shard) and its shared, multiplexed Lettuce
- * connections ({@code connectionsPerParticipant}), which commands take in turn. Nothing needs one transaction's
- * commands on one connection: each step waits for the reply of the step it depends on, and a command that overtakes
- * another of its transaction (an abort sent after a prepare timed out) is what the tombstones already settle.
+ * One named Redis deployment and its shared, multiplexed Lettuce connections ({@code connectionsPerParticipant}), which
+ * commands take in turn. A standalone or Sentinel-managed deployment is one {@link Shard}; a Redis Cluster has one per
+ * hash slot, and its connections are Lettuce's cluster connections, which send each command to the master of its first
+ * key's slot (following MOVED and ASK redirections). Nothing needs one transaction's commands on one connection: each
+ * step waits for the reply of the step it depends on, and a command that overtakes another of its transaction (an abort
+ * sent after a prepare timed out) is what the tombstones already settle.
  */
 final class Participant {
 
     private final String name;
-    private final RedisURI uri;
     private final String[] probeArgs;
     private final boolean requireSyncedWrites;
-    private final RedisClient client;
+    private final Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
+    private final Keys keys;
+    /** The one shard of a standalone or Sentinel participant; null for a Cluster. */
+    private final Shard whole;
+    /** A Cluster's shards by slot, each made on first use; null for a standalone or Sentinel participant. */
+    private final AtomicReferenceArray<Shard> slots;
+
     private final Deadlines deadlines;
     private final Duration connectTimeout;
     /** The connections, each made on first use; commands take them in turn. */
@@ -41,10 +55,15 @@ final class Participant {
     private final AtomicInteger nextLane = new AtomicInteger();
     private volatile boolean closed;
 
+    /**
+     * @param connect makes one connection: a {@link StatefulRedisConnection}, or a
+     *     {@link StatefulRedisClusterConnection} for a Cluster
+     */
     Participant(
             String name,
-            RedisURI uri,
-            RedisClient client,
+            boolean cluster,
+            Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect,
+            Keys keys,
             Deadlines deadlines,
             Duration connectTimeout,
             int connections,
@@ -57,8 +76,10 @@ final class Participant {
         for (int i = 0; i < LuaScript.CALLED_COMMANDS.size(); i++) {
             probeArgs[i + 1] = LuaScript.CALLED_COMMANDS.get(i);
         }
-        this.uri = uri;
-        this.client = client;
+        this.connect = connect;
+        this.keys = keys;
+        this.whole = cluster ? null : new Shard(this, -1, keys);
+        this.slots = cluster ? new AtomicReferenceArray<>(ClusterSlots.SLOTS) : null;
         this.deadlines = deadlines;
         this.connectTimeout = connectTimeout;
         this.lanes = new Lane[connections];
@@ -71,11 +92,50 @@ final class Participant {
         return name;
     }
 
-    RedisURI uri() {
-        return uri;
+    /** @return the shard that holds {@code key} */
+    Shard shardOf(String key) {
+        return whole != null ? whole : shard(ClusterSlots.slot(key));
     }
 
-    private Mono<StatefulRedisConnection<String, String>> checkDurability(StatefulRedisConnection<String, String> c) {
+    /**
+     * @param slot a Cluster slot, or -1
+     * @return the shard of that slot (a Cluster), the whole participant (-1, not a Cluster), or null if there is none
+     */
+    Shard shard(int slot) {
+        if (whole != null) {
+            return slot < 0 ? whole : null;
+        }
+        if (slot < 0 || slot >= ClusterSlots.SLOTS) {
+            return null;
+        }
+        Shard s = slots.get(slot);
+        if (s == null) {
+            slots.compareAndSet(slot, null, new Shard(this, slot, keys));
+            s = slots.get(slot);
+        }
+        return s;
+    }
+
+    /**
+     * The shards that may hold a key of {@code kind} ({@code "tx:"} or {@code "idx:"}, see {@link Keys#slotKeyPattern})
+     * ending in {@code suffix}: a Cluster's are found by a SCAN of every master (each round bounded by
+     * {@code timeout}); a standalone participant has one shard, where the caller looks itself.
+     */
+    Flux<Shard> shardsWithKey(String kind, String suffix, Duration timeout) {
+        if (whole != null) {
+            return Flux.just(whole);
+        }
+        ScanArgs match =
+                ScanArgs.Builder.matches(keys.slotKeyPattern(kind, suffix)).limit(1000);
+        return lanes[0].connection
+                .flatMapMany(
+                        c -> ScanStream.scan(((StatefulRedisClusterConnection<String, String>) c).reactive(), match))
+                .timeout(timeout)
+                .map(key -> shard(ClusterSlots.slot(key)))
+                .distinct();
+    }
+
+    private Mono<StatefulConnection<String, String>> checkDurability(StatefulConnection<String, String> c) {
         if (!requireSyncedWrites) {
             return Mono.just(c);
         }
@@ -96,7 +156,26 @@ final class Participant {
         return lanes[0].connection.flatMap(this::durability).onErrorResume(e -> Mono.just(unknown(e)));
     }
 
-    private Mono<ParticipantDurability> durability(StatefulRedisConnection<String, String> c) {
+    /** A standalone server's settings, or a Cluster's weakest master's (every master must answer). */
+    private Mono<ParticipantDurability> durability(StatefulConnection<String, String> c) {
+        if (!(c instanceof StatefulRedisClusterConnection<String, String> cluster)) {
+            return durabilityOf((StatefulRedisConnection<String, String>) c);
+        }
+        List<RedisClusterNode> masters = cluster.getPartitions().stream()
+                .filter(n -> n.is(RedisClusterNode.NodeFlag.UPSTREAM))
+                .toList();
+        return Flux.fromIterable(masters)
+                .flatMap(n -> Mono.fromCompletionStage(() -> cluster.getConnectionAsync(n.getNodeId()))
+                        .timeout(connectTimeout)
+                        .flatMap(this::durabilityOf)
+                        .onErrorResume(e -> Mono.just(unknown(e))))
+                .collectList()
+                .map(all -> all.stream()
+                        .max(Comparator.comparing(ParticipantDurability::level))
+                        .orElseGet(() -> unknown(new IllegalStateException("no master in the cluster topology"))));
+    }
+
+    private Mono<ParticipantDurability> durabilityOf(StatefulRedisConnection<String, String> c) {
         return Mono.zip(
                         c.reactive().configGet("appendonly", "appendfsync"),
                         c.reactive().info("replication"))
@@ -127,72 +206,64 @@ final class Participant {
     }
 
     /**
-     * Runs a script by digest; after NOSCRIPT (a restarted or flushed server has an empty script cache) it loads the
-     * script and runs it once more. Every script is idempotent, so the second run is harmless even if the first ran.
-     * {@code timeout} bounds each command once connected (signalled as {@link java.util.concurrent.TimeoutException});
-     * failing to connect is a {@link ParticipantUnavailableException}.
-     */
-    Mono<List<Object>> eval(LuaScript script, Duration timeout, String[] keys, String... args) {
-        return eval(script, timeout, null, keys, args);
-    }
-
-    /**
-     * Like {@link #eval(LuaScript, Duration, String[], String...)}, and hands every command sent to {@code sent}, so
-     * the caller can wait for commands whose subscriber has gone (see {@link DefaultTransaction#sentCommandsDone}).
+     * Runs a script by digest; after NOSCRIPT (a restarted or flushed server has an empty script cache) it sends the
+     * script itself (EVAL, which also caches it there). Every script is idempotent, so the second run is harmless even
+     * if the first ran. On a Cluster the script goes to the master of its first key's slot: every key it declares must
+     * be in that slot. {@code timeout} bounds each command once connected (signalled as
+     * {@link java.util.concurrent.TimeoutException}); failing to connect is a {@link ParticipantUnavailableException}.
+     * {@code sent}, if not null, gets every command sent, so the caller can wait for commands whose subscriber has gone
+     * (see {@link DefaultTransaction#sentCommandsDone}).
      */
     Mono<List<Object>> eval(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
         Lane lane =
                 lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
-        StatefulRedisConnection<String, String> ready = lane.ready;
+        RedisScriptingAsyncCommands<String, String> ready = lane.ready;
         if (ready != null) {
             return run(ready, script, timeout, sent, keys, args); // the usual case: skip the cached connect step
         }
-        return lane.connection.flatMap(c -> run(c, script, timeout, sent, keys, args));
+        return lane.connection.flatMap(c -> run(commands(c), script, timeout, sent, keys, args));
     }
 
     private Mono<List<Object>> run(
-            StatefulRedisConnection<String, String> c,
+            RedisScriptingAsyncCommands<String, String> c,
             LuaScript script,
             Duration timeout,
             Consumer<CompletableFuture<?>> sent,
             String[] keys,
             String[] args) {
-        return evalsha(c, script, timeout, sent, keys, args)
+        return send(() -> c.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args), timeout, sent)
                 .onErrorResume(
                         RedisNoScriptException.class,
-                        e -> Mono.fromFuture(
-                                        () -> deadlines.bound(
-                                                c.async()
-                                                        .scriptLoad(script.body())
-                                                        .toCompletableFuture(),
-                                                timeout),
-                                        true)
-                                .then(evalsha(c, script, timeout, sent, keys, args)));
+                        e -> send(
+                                () -> c.<List<Object>>eval(script.body(), ScriptOutputType.MULTI, keys, args),
+                                timeout,
+                                sent));
     }
 
-    private Mono<List<Object>> evalsha(
-            StatefulRedisConnection<String, String> c,
-            LuaScript script,
-            Duration timeout,
-            Consumer<CompletableFuture<?>> sent,
-            String[] keys,
-            String[] args) {
-        // The async API, not the reactive one: a cancelled subscriber (a timeout, a sibling's failure in a fan-out)
-        // must not cancel a command already handed to the connection. Its reply is still read and dropped; the
-        // scripts are idempotent, and abort/settle logic, not cancellation, decides what a sent command meant.
-        // The time limit is the command's own (see Deadlines), not a Reactor timeout() around it.
+    /**
+     * A command sent at each subscription, bounded by {@code timeout}. The async API, not the reactive
+     * one: a cancelled subscriber (a timeout, a sibling's failure in a fan-out) must not cancel a command already sent.
+     * Its reply is still read and dropped; the scripts are idempotent, and abort/settle logic, not cancellation, decides
+     * what a sent command meant. The time limit is the command's own (see Deadlines), not a Reactor timeout() around it.
+     */
+    private Mono<List<Object>> send(
+            Supplier<CompletionStage<List<Object>>> command, Duration timeout, Consumer<CompletableFuture<?>> sent) {
         return Mono.defer(() -> {
-            CompletableFuture<List<Object>> reply = deadlines.bound(
-                    c.async()
-                            .<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
-                            .toCompletableFuture(),
-                    timeout);
+            CompletableFuture<List<Object>> reply =
+                    deadlines.bound(command.get().toCompletableFuture(), timeout);
             if (sent != null) {
                 sent.accept(reply);
             }
             return Mono.fromFuture(reply, true);
         });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RedisScriptingAsyncCommands<String, String> commands(StatefulConnection<String, String> c) {
+        return c instanceof StatefulRedisClusterConnection<?, ?> cluster
+                ? ((StatefulRedisClusterConnection<String, String>) cluster).async()
+                : ((StatefulRedisConnection<String, String>) c).async();
     }
 
     Mono<Void> close() {
@@ -204,16 +275,17 @@ final class Participant {
      * One multiplexed connection, made on first use; a failed attempt is not cached, so the next use tries again.
      */
     private final class Lane {
-        private final AtomicReference<StatefulRedisConnection<String, String>> open = new AtomicReference<>();
-        /** The connection once adopted (scripts loaded, checks passed), until closed; null before. */
-        private volatile StatefulRedisConnection<String, String> ready;
+        private final AtomicReference<StatefulConnection<String, String>> open = new AtomicReference<>();
+        /** The connection's commands once adopted (scripts loaded, checks passed), until closed; null before. */
+        private volatile RedisScriptingAsyncCommands<String, String> ready;
 
-        private final Mono<StatefulRedisConnection<String, String>> connection;
+        private final Mono<StatefulConnection<String, String>> connection;
 
         Lane() {
             // Bounded on its own: a first connection (handshake, script loading, a cold JVM) must not eat into the
             // timeout of the command that triggered it.
-            this.connection = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
+            this.connection = Mono.defer(
+                            () -> Mono.<StatefulConnection<String, String>>fromCompletionStage(connect.get()))
                     .flatMap(this::adopt)
                     .timeout(connectTimeout)
                     // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission. A
@@ -227,16 +299,24 @@ final class Participant {
                     .cacheInvalidateIf(c -> false);
         }
 
-        /** Keeps a fresh connection unless the runtime closed meanwhile (then it must not leak); preloads scripts. */
-        private Mono<StatefulRedisConnection<String, String>> adopt(StatefulRedisConnection<String, String> c) {
+        /**
+         * Keeps a fresh connection unless the runtime closed meanwhile (then it must not leak); preloads scripts (on
+         * every master of a Cluster).
+         */
+        private Mono<StatefulConnection<String, String>> adopt(StatefulConnection<String, String> c) {
             if (closed || !open.compareAndSet(null, c)) {
                 return Mono.fromCompletionStage(c.closeAsync())
                         .then(Mono.error(new ParticipantUnavailableException(
                                 null, name, new IllegalStateException("runtime closed"))));
             }
+            RedisScriptingAsyncCommands<String, String> commands = commands(c);
             return Flux.fromArray(LuaScript.values())
-                    .concatMap(s -> c.reactive().scriptLoad(s.body()))
-                    .then(evalsha(c, LuaScript.PROBE, connectTimeout, null, new String[0], probeArgs))
+                    .concatMap(s -> Mono.fromCompletionStage(() -> commands.scriptLoad(s.body())))
+                    .then(send(
+                            () -> commands.evalsha(
+                                    LuaScript.PROBE.sha(), ScriptOutputType.MULTI, new String[0], probeArgs),
+                            connectTimeout,
+                            null))
                     .flatMap(missing -> missing.isEmpty()
                             ? checkDurability(c)
                             : Mono.error(new ParticipantErrorException(
@@ -248,7 +328,7 @@ final class Participant {
                     // Scripts not loaded (NOPERM, timeout): do not keep the connection, or every later attempt would
                     // find the slot taken and fail with "runtime closed" while the first connection leaks.
                     .doOnNext(adopted -> {
-                        ready = adopted;
+                        ready = commands;
                         if (open.get() != adopted) {
                             ready = null; // discarded meanwhile (a timeout or cancel raced the last step)
                         }
@@ -257,18 +337,16 @@ final class Participant {
                     .doOnCancel(() -> discard(c));
         }
 
-        private void discard(StatefulRedisConnection<String, String> c) {
+        private void discard(StatefulConnection<String, String> c) {
             if (open.compareAndSet(c, null)) {
-                if (ready == c) {
-                    ready = null;
-                }
+                ready = null;
                 c.closeAsync(); // nothing waits for it: the connection was never handed out
             }
         }
 
         Mono<Void> close() {
             ready = null;
-            StatefulRedisConnection<String, String> c = open.getAndSet(null);
+            StatefulConnection<String, String> c = open.getAndSet(null);
             return c == null ? Mono.empty() : Mono.fromCompletionStage(c.closeAsync());
         }
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import reactor.core.publisher.MonoSink;
 
 /**
- * The reads one transaction issues together on one participant, sent as one {@code read.lua} call: the two balances of
+ * The reads one transaction issues together on one shard, sent as one {@code read.lua} call: the two balances of
  * a transfer, or the hundred of an audit, cost one script instead of one each.
  *
  * <p>"Together" means within one task of a Netty event loop, which is where reads start once a transaction runs (the
@@ -20,34 +20,29 @@ import reactor.core.publisher.MonoSink;
 final class ReadBatch {
 
     private final DefaultTransaction tx;
-    private final Participant participant;
+    private final Shard shard;
     private final List<String> keys = new ArrayList<>(4);
     private final List<String> args = new ArrayList<>(5);
     private final List<MonoSink<List<Object>>> replies = new ArrayList<>(2);
 
-    private ReadBatch(DefaultTransaction tx, Participant participant) {
+    private ReadBatch(DefaultTransaction tx, Shard shard) {
         this.tx = tx;
-        this.participant = participant;
+        this.shard = shard;
         args.add(tx.id());
     }
 
     /**
-     * Adds a read to the open batch of {@code participant}, opening one if none is; the batch leaves at the end of the
+     * Adds a read to the open batch of its key's shard, opening one if none is; the batch leaves at the end of the
      * current event-loop task, or now off an event loop. Must hold the transaction's monitor.
      *
      * @return the batch to send now (the caller sends it once it released the monitor), or null
      */
-    static ReadBatch add(
-            DefaultTransaction tx,
-            Participant participant,
-            KeyEntry e,
-            String op,
-            String field,
-            MonoSink<List<Object>> reply) {
-        ReadBatch batch = tx.openReads(participant);
+    static ReadBatch add(DefaultTransaction tx, KeyEntry e, String op, String field, MonoSink<List<Object>> reply) {
+        Shard shard = e.shard;
+        ReadBatch batch = tx.openReads(shard);
         boolean opened = batch == null;
         if (opened) {
-            batch = new ReadBatch(tx, participant);
+            batch = new ReadBatch(tx, shard);
         }
         batch.keys.add(e.key);
         batch.keys.add(e.lockKey);
@@ -65,22 +60,21 @@ final class ReadBatch {
         try {
             loop.execute(() -> {
                 synchronized (tx) {
-                    tx.closeReads(participant, deferred);
+                    tx.closeReads(shard, deferred);
                 }
                 deferred.send();
             });
         } catch (RejectedExecutionException shuttingDown) {
             return batch; // the loop takes no more tasks: send it now, alone
         }
-        tx.openReads(participant, batch);
+        tx.openReads(shard, batch);
         return null;
     }
 
     /** Sends the batch (closed to new reads) and hands each read its own entry of the reply. */
     void send() {
         Duration timeout = tx.ctx.options.readTimeout();
-        participant
-                .eval(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
+        shard.eval(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
                 .subscribe(
                         reply -> {
                             for (int i = 0; i < replies.size(); i++) {

@@ -5,6 +5,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandEncoder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -30,17 +35,22 @@ import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.metrics.AbortCause;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -74,6 +84,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final Deadlines deadlines;
     private final ClientResources resources;
     private final RedisClient client;
+    /** One per Cluster participant, sharing {@link #resources}. */
+    private final List<RedisClusterClient> clusterClients;
+
     private final RuntimeContext ctx;
     private final RetrySchedule retrySchedule;
     private final Retry retry; // null: no retry
@@ -96,7 +109,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // Likewise the table of slot tags (a few ms, once per JVM), which a lock key may need.
         ClusterSlots.tag(0);
         // Parse every URI before making client resources: a bad one must not leave them behind, never shut down.
-        Map<String, RedisURI> uris = new LinkedHashMap<>();
+        Map<String, List<RedisURI>> uris = new LinkedHashMap<>();
         options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri)));
         this.deadlines = new Deadlines();
         this.resources = ClientResources.builder()
@@ -107,7 +120,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .nettyCustomizer(new CoalescedFlushes())
                 .build();
         this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions clientOptions = ClientOptions.builder()
                 .autoReconnect(true)
                 // Fail fast while disconnected instead of buffering without bound: before the commit point a
                 // rejected command is known not to have run, so it is a clean ParticipantUnavailableException.
@@ -125,20 +138,51 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         .connectTimeout(options.connectTimeout())
                         .keepAlive(true)
                         .build())
-                .build());
+                .build();
+        client.setOptions(clientOptions);
+        Keys keys = new Keys(options.namespace());
         Map<String, Participant> participants = new LinkedHashMap<>();
-        uris.forEach((name, uri) -> participants.put(
-                name,
-                new Participant(
-                        name,
-                        uri,
-                        client,
-                        deadlines,
-                        options.connectTimeout(),
-                        options.connectionsPerParticipant(),
-                        options.namespace() + "probe",
-                        options.requireSyncedWrites())));
-        this.ctx = new RuntimeContext(options, participants, hooks, deadlines);
+        List<RedisClusterClient> clusters = new ArrayList<>();
+        uris.forEach((name, seeds) -> {
+            boolean cluster = isCluster(options.participants().get(name));
+            Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
+            if (cluster) {
+                RedisClusterClient c = RedisClusterClient.create(resources, seeds);
+                c.setOptions(ClusterClientOptions.builder(clientOptions)
+                        // Follow a resharding or failover: refresh the slot map on MOVED and ASK redirections and on
+                        // persistent reconnects, and check it now and then.
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                .enableAdaptiveRefreshTrigger(
+                                        ClusterTopologyRefreshOptions.RefreshTrigger.MOVED_REDIRECT,
+                                        ClusterTopologyRefreshOptions.RefreshTrigger.ASK_REDIRECT)
+                                .enablePeriodicRefresh(Duration.ofSeconds(30))
+                                .build())
+                        .build());
+                clusters.add(c);
+                AtomicReference<CompletableFuture<Void>> topology = new AtomicReference<>();
+                connect = () -> topology(c, topology).thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
+            } else {
+                RedisURI uri = seeds.get(0);
+                connect = () -> client.connectAsync(StringCodec.UTF8, uri);
+            }
+            participants.put(
+                    name,
+                    new Participant(
+                            name,
+                            cluster,
+                            connect,
+                            keys,
+                            deadlines,
+                            options.connectTimeout(),
+                            // A cluster connection already keeps one connection per master. Two of them on one
+                            // client were seen to leave a node connection that never reconnected after that master
+                            // restarted (ClusterParticipantTest's killed master): one, then.
+                            cluster ? 1 : options.connectionsPerParticipant(),
+                            options.namespace() + "probe",
+                            options.requireSyncedWrites()));
+        });
+        this.clusterClients = List.copyOf(clusters);
+        this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
         this.retrySchedule = new RetrySchedule(options.retryPolicy(), System::nanoTime);
         this.retry = retrySchedule.retry();
         this.admission = new Admission(options, ctx.telemetry);
@@ -164,9 +208,55 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return new RedisTransactionRuntime(options, hooks);
     }
 
-    private static RedisURI parse(String name, String uri) {
+    /**
+     * Loads a Cluster's slot map once, before its first connection: Lettuce's {@code connectAsync} needs it and would
+     * otherwise load it blocking. A failed load is not kept, so the next connection attempt loads again.
+     */
+    private static CompletionStage<Void> topology(
+            RedisClusterClient c, AtomicReference<CompletableFuture<Void>> loaded) {
+        CompletableFuture<Void> current = loaded.get();
+        if (current != null && !current.isCompletedExceptionally()) {
+            return current;
+        }
+        CompletableFuture<Void> fresh = new CompletableFuture<>();
+        if (loaded.compareAndSet(current, fresh)) {
+            c.refreshPartitionsAsync().whenComplete((ok, e) -> {
+                if (e != null) {
+                    fresh.completeExceptionally(e);
+                } else {
+                    fresh.complete(null);
+                }
+            });
+        }
+        return loaded.get();
+    }
+
+    private static boolean isCluster(String uri) {
+        return uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://");
+    }
+
+    /**
+     * @return the participant's URI, or a Cluster's seed nodes ({@code redis[s]-cluster://[userinfo@]h1[:p1],h2...}:
+     *     the user info applies to every seed)
+     */
+    private static List<RedisURI> parse(String name, String uri) {
         try {
-            return RedisURI.create(uri);
+            if (!isCluster(uri)) {
+                return List.of(RedisURI.create(uri));
+            }
+            String scheme = uri.startsWith("rediss") ? "rediss://" : "redis://";
+            String rest = uri.substring(uri.indexOf("://") + 3);
+            int at = rest.lastIndexOf('@');
+            String userInfo = at < 0 ? "" : rest.substring(0, at + 1);
+            List<RedisURI> seeds = new ArrayList<>();
+            for (String host : rest.substring(at + 1).split(",", -1)) {
+                RedisURI seed = RedisURI.create(scheme + userInfo + host);
+                if (seed.getDatabase() != 0) {
+                    throw new IllegalArgumentException("a Redis Cluster has no database " + seed.getDatabase());
+                }
+                seeds.add(seed);
+            }
+            return seeds;
         } catch (RuntimeException e) {
             // Lettuce's message may quote the whole URI, password included: leave the URI and the cause out.
             String reason = String.valueOf(e.getMessage()).replace(uri, "<uri>");
@@ -375,12 +465,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             if (transactionId == null || transactionId.isEmpty()) {
                 return Mono.error(new RedtxArgumentException(null, "transactionId must not be null or empty"));
             }
-            String[] key = {ctx.keys.txKey(transactionId)};
-            // The primary's record decides; without one, a tombstone anywhere means aborted.
+            // The primary's record decides; without one, a tombstone anywhere means aborted. A Cluster's keys of the
+            // transaction are found by a scan of its masters.
+            Duration timeout = options.readTimeout();
             return Flux.fromIterable(ctx.participants.values())
-                    .flatMap(p -> p.eval(LuaScript.INSPECT, options.readTimeout(), key)
-                            .onErrorMap(e -> Errors.map(
-                                    e, transactionId, p.name(), TransactionPhase.READ, options.readTimeout())))
+                    .flatMap(p -> p.shardsWithKey("tx:", transactionId, timeout)
+                            .flatMap(s -> s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)}))
+                            .onErrorMap(e -> Errors.map(e, transactionId, p.name(), TransactionPhase.READ, timeout)))
                     .collectList()
                     .map(states -> {
                         for (var s : states) {
@@ -475,6 +566,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .flatMap(Participant::close)
                 .then(admission.close())
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                .then(Flux.fromIterable(clusterClients)
+                        .flatMap(c -> Mono.fromCompletionStage(() -> c.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                        .then())
                 // Shutting the event loops down queues a task on each under a lock; the previous step completes on one
                 // of those loops, so hand over to a thread that may wait for a contended lock (BlockHound caught it).
                 .then(Mono.<Void>create(sink ->

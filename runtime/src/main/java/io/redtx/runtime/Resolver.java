@@ -27,14 +27,15 @@ final class Resolver {
     }
 
     /**
-     * One recovery pass over every participant's intent index (at most {@value #BATCH} expired intents each). Every
-     * index is read before anything is resolved, so that the report counts each intent found, even one that the
-     * resolution of another shard's intent (through a shared primary) settled first.
+     * One recovery pass over every shard's intent index (at most {@value #BATCH} expired intents each): a Cluster's
+     * are found on every master. Every index is read before anything is resolved, so that the report counts each
+     * intent found, even one that the resolution of another shard's intent (through a shared primary) settled first.
      */
     Mono<RecoveryReport> recoverAll() {
         int n = ctx.participants.size();
         return Flux.fromIterable(ctx.participants.values())
-                .flatMap(p -> expired(p).map(owners -> Map.entry(p, owners)), n)
+                .flatMap(this::indexedShards, n)
+                .flatMap(shard -> expired(shard).map(owners -> Map.entry(shard, owners)), n)
                 .collectList()
                 .flatMapMany(Flux::fromIterable)
                 .flatMap(found -> resolveAll(found.getKey(), found.getValue()), n)
@@ -42,20 +43,28 @@ final class Resolver {
                 .doOnNext(ctx.telemetry::recovered);
     }
 
-    /** The owners of the expired intents of one participant; none if it cannot be read now. */
-    private Mono<List<Object>> expired(Participant p) {
-        return p.eval(
+    /** The shards of {@code p} with an intent index; none if they cannot be listed now. */
+    private Flux<Shard> indexedShards(Participant p) {
+        return p.shardsWithKey("idx:", "", ctx.options.commitTimeout()).onErrorResume(e -> {
+            log.warn("redtx: recovery could not list the intent indexes of '{}': {}", p.name(), e.toString());
+            return Flux.empty();
+        });
+    }
+
+    /** The owners of the expired intents of one shard; none if it cannot be read now. */
+    private Mono<List<Object>> expired(Shard shard) {
+        return shard.eval(
                         LuaScript.EXPIRED,
                         ctx.options.commitTimeout(),
-                        new String[] {ctx.keys.indexKey()},
+                        new String[] {shard.indexKey},
                         Integer.toString(BATCH))
                 .onErrorResume(e -> {
-                    log.warn("redtx: recovery could not read the intents of '{}': {}", p.name(), e.toString());
+                    log.warn("redtx: recovery could not read the intents of '{}': {}", shard.name, e.toString());
                     return Mono.just(List.of());
                 });
     }
 
-    private Mono<RecoveryReport> resolveAll(Participant p, List<Object> owners) {
+    private Mono<RecoveryReport> resolveAll(Shard p, List<Object> owners) {
         return Flux.fromIterable(owners)
                 .concatMap(owner -> resolve(p, (String) owner))
                 .reduce(
@@ -76,14 +85,13 @@ final class Resolver {
     }
 
     /**
-     * @param where the participant holding the intent
+     * @param where the shard holding the intent
      * @param owner the id of the transaction owning it
      * @return what became of it; never an error
      */
-    Mono<Outcome> resolve(Participant where, String owner) {
-        String[] ownerKeys = {ctx.keys.txKey(owner), ctx.keys.indexKey()};
+    Mono<Outcome> resolve(Shard where, String owner) {
         var timeout = ctx.options.commitTimeout();
-        return where.eval(LuaScript.INSPECT, timeout, new String[] {ownerKeys[0]})
+        return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
                 .flatMap(intent -> {
                     // Settled meanwhile (by its coordinator or another resolver): say how.
                     if ("A".equals(intent.get(0))) {
@@ -94,13 +102,13 @@ final class Resolver {
                     }
                     boolean expired = "1".equals(intent.get(1));
                     if (expired && "C".equals(intent.get(0)) && "1".equals(intent.get(3))) {
-                        return finishCommitted(where, ownerKeys, owner, (String) intent.get(4));
+                        return finishCommitted(where, owner, (String) intent.get(4));
                     }
                     if (!expired || !"P".equals(intent.get(0))) {
                         return Mono.just(Outcome.LEFT);
                     }
                     String primaryName = (String) intent.get(2);
-                    Participant primary = primaryName.isEmpty() ? where : ctx.participants.get(primaryName);
+                    Shard primary = primaryName.isEmpty() ? where : ctx.shard(primaryName);
                     if (primary == null) {
                         log.warn(
                                 "redtx: cannot resolve {}: its primary '{}' is not a participant here",
@@ -108,12 +116,19 @@ final class Resolver {
                                 primaryName);
                         return Mono.just(Outcome.LEFT);
                     }
-                    return primary.eval(LuaScript.ABORT, timeout, ownerKeys, owner, ctx.retentionMillis, "1", "1")
+                    return primary.eval(
+                                    LuaScript.ABORT,
+                                    timeout,
+                                    primary.txKeys(owner),
+                                    owner,
+                                    ctx.retentionMillis,
+                                    "1",
+                                    "1")
                             .map(decision -> (String) decision.get(0))
-                            .flatMap(decision -> settle(where, primary, ownerKeys, owner, decision));
+                            .flatMap(decision -> settle(where, primary, owner, decision));
                 })
                 .onErrorResume(e -> {
-                    log.warn("redtx: could not resolve {} on '{}' now: {}", owner, where.name(), e.toString());
+                    log.warn("redtx: could not resolve {} on '{}' now: {}", owner, where.name, e.toString());
                     return Mono.just(Outcome.LEFT);
                 });
     }
@@ -123,23 +138,23 @@ final class Resolver {
      * and forgetting it. Roll every secondary forward (idempotent: settled ones answer C, or NONE once their marker
      * expired), then let the record expire. If a secondary cannot be reached, the record stays for the next pass.
      */
-    private Mono<Outcome> finishCommitted(Participant primary, String[] ownerKeys, String owner, String shards) {
+    private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards) {
         var timeout = ctx.options.commitTimeout();
         return Flux.fromArray(shards.split(","))
-                .filter(name -> !name.isEmpty() && !name.equals(primary.name()))
+                .filter(name -> !name.isEmpty() && !name.equals(primary.name))
                 .concatMap(name -> {
-                    Participant p = ctx.participants.get(name);
-                    return p == null
-                            ? Mono.error(new IllegalStateException("participant '" + name + "' is unknown here"))
-                            : p.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
+                    Shard s = ctx.shard(name);
+                    return s == null
+                            ? Mono.error(new IllegalStateException("shard '" + name + "' is unknown here"))
+                            : s.eval(LuaScript.COMMIT, timeout, s.txKeys(owner), owner, ctx.retentionMillis);
                 })
                 .then(Forgets.one(primary, ctx, owner))
                 .thenReturn(Outcome.ROLLED_FORWARD);
     }
 
-    private Mono<Outcome> settle(
-            Participant where, Participant primary, String[] ownerKeys, String owner, String decision) {
+    private Mono<Outcome> settle(Shard where, Shard primary, String owner, String decision) {
         var timeout = ctx.options.commitTimeout();
+        String[] ownerKeys = where.txKeys(owner);
         Mono<List<Object>> step;
         switch (decision) {
             case "C" -> step = where.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
@@ -154,7 +169,7 @@ final class Resolver {
         return step.doOnNext(ignored -> log.info(
                         "redtx: resolved expired intent of {} on '{}': {}",
                         owner,
-                        where.name(),
+                        where.name,
                         "C".equals(decision) ? "rolled forward" : "rolled back"))
                 .thenReturn("C".equals(decision) ? Outcome.ROLLED_FORWARD : Outcome.ROLLED_BACK);
     }

@@ -26,13 +26,17 @@ final class RuntimeContext {
     private final Map<Participant, Forgets> forgets;
 
     RuntimeContext(
-            RuntimeOptions options, Map<String, Participant> participants, ProtocolHooks hooks, Deadlines deadlines) {
+            RuntimeOptions options,
+            Keys keys,
+            Map<String, Participant> participants,
+            ProtocolHooks hooks,
+            Deadlines deadlines) {
         this.hooks = hooks;
         this.deadlines = deadlines;
         this.telemetry = new Telemetry(options.metrics(), options.observer());
         this.resolver = new Resolver(this);
         this.options = options;
-        this.keys = new Keys(options.namespace());
+        this.keys = keys;
         this.participants = Map.copyOf(participants);
         this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
         this.retentionMillis = Long.toString(options.recordRetention().toMillis());
@@ -44,6 +48,26 @@ final class RuntimeContext {
     /** @return the batches of records to forget on {@code primary} */
     Forgets forgets(Participant primary) {
         return forgets.get(primary);
+    }
+
+    /**
+     * @param name a shard's name as records hold it ({@link Shard#name})
+     * @return that shard, or null if no participant here has it
+     */
+    Shard shard(String name) {
+        int at = name.indexOf('@');
+        Participant p = participants.get(at < 0 ? name : name.substring(0, at));
+        if (p == null) {
+            return null;
+        }
+        if (at < 0) {
+            return p.shard(-1);
+        }
+        try {
+            return p.shard(Integer.parseInt(name.substring(at + 1)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     Participant participant(String txId, String name) {

@@ -29,6 +29,20 @@ class ErrorsTest {
                 .isInstanceOf(ParticipantUnavailableException.class);
     }
 
+    /** What a Redis Cluster answers while a master is down or a slot moves (RedisClusterTest saw each reply). */
+    @Test
+    void aClusterInFluxIsUnavailableNotAnError() {
+        assertThat(map(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+        assertThat(map(new RedisCommandExecutionException("TRYAGAIN Multiple keys request during rehashing of slot")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+        // Lettuce follows redirections; one still signalled means it gave up after maxRedirects while slots moved.
+        assertThat(map(new RedisCommandExecutionException("MOVED 3999 127.0.0.1:6381")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+        assertThat(map(new RedisCommandExecutionException("ASK 3999 127.0.0.1:6381")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+    }
+
     @Test
     void otherErrorRepliesAreTheParticipantsAnswer() {
         assertThat(map(new RedisCommandExecutionException("NOPERM this user has no permissions")))

@@ -20,7 +20,9 @@ if state == 'P' and ARGV[4] == '1' and server_time_ms() < tonumber(redis.call('H
   return {'LIVE'}
 end
 if state == 'P' then
-  for _, lk in ipairs(cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))) do
+  local locks = cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))
+  check_local(locks)
+  for _, lk in ipairs(locks) do
     redis.call('HDEL', lk, txid)
   end
   redis.call('HDEL', txKey, 'ops', 'locks')

@@ -11,10 +11,20 @@ local state = redis.call('HGET', txKey, 'st')
 if state ~= 'P' then
   return {state or 'NONE'}
 end
-for _, entry in ipairs(cmsgpack.unpack(redis.call('HGET', txKey, 'ops'))) do
+local ops = cmsgpack.unpack(redis.call('HGET', txKey, 'ops'))
+local locks = cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))
+local touched = {}
+for i, lk in ipairs(locks) do
+  touched[i] = lk
+end
+for _, entry in ipairs(ops) do
+  touched[#touched + 1] = entry[1]
+end
+check_local(touched)
+for _, entry in ipairs(ops) do
   apply_op(entry[1], entry, 2)
 end
-for _, lk in ipairs(cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))) do
+for _, lk in ipairs(locks) do
   redis.call('HDEL', lk, txid)
 end
 redis.call('HDEL', txKey, 'ops', 'locks')

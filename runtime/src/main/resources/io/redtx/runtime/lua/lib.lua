@@ -120,6 +120,16 @@ local function apply_op(k, ops, p)
   end
 end
 
+-- Reads (EXISTS) every key of a stored intent that a script is about to write without having declared it. On a Redis
+-- Cluster whose slot is being resharded, a key already moved fails that read (ASK or TRYAGAIN) before the script's
+-- first write, so the script does nothing rather than part of its work; a later attempt, after the move, does it all.
+-- Elsewhere it is a cheap read.
+local function check_local(keys)
+  for i = 1, #keys, 500 do
+    redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys)))
+  end
+end
+
 local function server_time_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -1,0 +1,62 @@
+package io.redtx.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import reactor.core.publisher.Mono;
+
+/**
+ * What one script changes atomically (DESIGN §1): a standalone or Sentinel participant as a whole, or one hash slot of
+ * a Redis Cluster participant. Redis refuses a script whose declared keys span two slots, even on one node and even
+ * with {@code allow-cross-slot-keys}, so a Cluster's unit is the slot: its user keys, their lock keys, and the
+ * transaction's intent and index keys (tagged with the slot) all hash there, move together when the slot is resharded,
+ * and are all declared.
+ *
+ * <p>The name written in records (the primary, the list of shards) is the participant's name, or {@code name@slot}
+ * ('@' is not allowed in participant names).
+ */
+final class Shard {
+
+    final Participant participant;
+    /** The Cluster slot, or -1 for the whole (standalone or Sentinel) participant. */
+    final int slot;
+
+    final String name;
+    final String indexKey;
+    private final String txPrefix;
+
+    Shard(Participant participant, int slot, Keys keys) {
+        this.participant = participant;
+        this.slot = slot;
+        this.name = slot < 0 ? participant.name() : participant.name() + "@" + slot;
+        this.indexKey = keys.indexKey(slot);
+        this.txPrefix = keys.txPrefix(slot);
+    }
+
+    /** @return the key of the intent (and, on the primary, the record) of transaction {@code id} on this shard */
+    String txKey(String id) {
+        return txPrefix + id;
+    }
+
+    /** @return {@link #txKey} and {@link #indexKey}, the first keys of most scripts */
+    String[] txKeys(String id) {
+        return new String[] {txKey(id), indexKey};
+    }
+
+    /** Runs a script whose declared keys are all this shard's (see {@link Participant#eval}). */
+    Mono<List<Object>> eval(LuaScript script, Duration timeout, String[] keys, String... args) {
+        return participant.eval(script, timeout, null, keys, args);
+    }
+
+    /** Like {@link #eval(LuaScript, Duration, String[], String...)}, handing every command sent to {@code sent}. */
+    Mono<List<Object>> eval(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
+        return participant.eval(script, timeout, sent, keys, args);
+    }
+
+    @Override
+    public String toString() {
+        return "Shard{" + name + "}";
+    }
+}

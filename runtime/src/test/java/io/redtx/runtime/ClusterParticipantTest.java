@@ -1,0 +1,449 @@
+package io.redtx.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.redtx.api.CommitProtocol;
+import io.redtx.api.RedtxException;
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionResult;
+import io.redtx.api.TransactionStatus;
+import io.redtx.test.redis.IntentCount;
+import io.redtx.test.redis.Persistence;
+import io.redtx.test.redis.RedisCluster;
+import io.redtx.test.redis.RedisServer;
+import io.redtx.test.redis.RedisTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * A Redis Cluster participant ("c": 3 masters with AOF {@code appendfsync always}, formed for this class) alone and
+ * beside a standalone one ("s"): the bank invariant, where redtx's own keys land, recovery, a killed master.
+ */
+@RedisTest
+class ClusterParticipantTest {
+
+    private static final long OPENING = 100;
+    private static final Duration LEASE = Duration.ofMillis(500);
+
+    static RedisCluster cluster;
+    static RedisServer standalone;
+
+    RedisTransactionRuntime runtime;
+
+    /** An account: a key on a participant. */
+    record Account(String participant, String key) {}
+
+    @BeforeAll
+    static void start(RedisServer server) {
+        standalone = server;
+        cluster = RedisCluster.start(3, Persistence.DURABLE);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() {
+        cluster.masters().forEach(RedisServer::flushAll);
+        standalone.flushAll();
+    }
+
+    @AfterEach
+    void closeRuntime() {
+        if (runtime != null) {
+            runtime.closeGracefully().block(Duration.ofSeconds(30));
+            runtime = null;
+        }
+    }
+
+    static String clusterUri() {
+        return "redis-cluster://"
+                + cluster.masters().stream()
+                        .map(m -> RedisServer.HOST + ":" + m.port())
+                        .collect(Collectors.joining(","));
+    }
+
+    static RuntimeOptions.Builder options() {
+        return RuntimeOptions.builder()
+                .participant("c", clusterUri())
+                .participant("s", standalone.uri())
+                .leaseDuration(LEASE)
+                .retryPolicy(RetryPolicy.builder()
+                        .maxAttempts(100)
+                        .minBackoff(Duration.ofMillis(1))
+                        .maxBackoff(Duration.ofMillis(20))
+                        .build());
+    }
+
+    RedisTransactionRuntime runtime() {
+        runtime = RedisTransactionRuntime.create(options().build(), ProtocolHooks.NONE);
+        return runtime;
+    }
+
+    static List<Account> accounts(String participant, int n) {
+        return IntStream.range(0, n)
+                .mapToObj(i -> new Account(participant, "acct:" + participant + i))
+                .toList();
+    }
+
+    static Mono<Void> open(RedisTransactionRuntime rt, List<Account> accounts) {
+        return rt.inTransaction(tx -> Flux.fromIterable(accounts)
+                .flatMap(a -> tx.on(a.participant()).set(a.key(), Long.toString(OPENING)))
+                .then());
+    }
+
+    static Mono<TransactionResult<Long>> transfer(RedisTransactionRuntime rt, Account from, Account to, long amount) {
+        return rt.inTransactionWithResult(tx -> Mono.zip(
+                        tx.on(from.participant()).decrBy(from.key(), amount),
+                        tx.on(to.participant()).incrBy(to.key(), amount))
+                .map(balances -> balances.getT1()));
+    }
+
+    static Mono<Long> audit(RedisTransactionRuntime rt, List<Account> accounts) {
+        return rt.inTransaction(tx -> Flux.fromIterable(accounts)
+                .flatMap(a -> tx.on(a.participant()).get(a.key()))
+                .map(Long::parseLong)
+                .reduce(0L, Long::sum));
+    }
+
+    /**
+     * {@code transfers} random transfers, 16 at a time, with an audit after every tenth; every audit must see the
+     * opening total.
+     *
+     * @return the results of the transfers
+     */
+    static List<TransactionResult<Long>> bank(RedisTransactionRuntime rt, List<Account> accounts, int transfers) {
+        long total = OPENING * accounts.size();
+        List<Long> audits = new CopyOnWriteArrayList<>();
+        List<TransactionResult<Long>> results = Flux.range(0, transfers)
+                .flatMap(
+                        i -> {
+                            Account from = accounts.get((i * 7) % accounts.size());
+                            Account to = accounts.get((i * 13 + 5) % accounts.size());
+                            Mono<TransactionResult<Long>> t =
+                                    from.equals(to) ? Mono.empty() : transfer(rt, from, to, 1 + i % 9);
+                            return i % 10 == 0
+                                    ? t.flatMap(r -> audit(rt, accounts)
+                                            .doOnNext(audits::add)
+                                            .thenReturn(r))
+                                    : t;
+                        },
+                        16)
+                .collectList()
+                .block(Duration.ofSeconds(120));
+        assertThat(audits).isNotEmpty().allSatisfy(sum -> assertThat(sum).isEqualTo(total));
+        assertThat(audit(rt, accounts).block(Duration.ofSeconds(10))).isEqualTo(total);
+        return results;
+    }
+
+    void assertNoIntents() {
+        ThreeParticipantsTestBase.awaitTrue(() -> runtime.backgroundTasks() == 0);
+        assertThat(IntentCount.on("redtx:", cluster)).isEqualTo(IntentCount.NONE);
+        assertThat(IntentCount.on("redtx:", List.of(standalone))).isEqualTo(IntentCount.NONE);
+    }
+
+    @Test
+    void transfersBetweenSlotsOfTheClusterKeepTheTotal() {
+        RedisTransactionRuntime rt = runtime();
+        List<Account> accounts = accounts("c", 24);
+        assertThat(accounts.stream().map(a -> cluster.masterFor(a.key())).distinct())
+                .as("the accounts are on every master")
+                .hasSize(3);
+        open(rt, accounts).block(Duration.ofSeconds(10));
+
+        List<TransactionResult<Long>> results = bank(rt, accounts, 300);
+
+        assertThat(results).hasSizeGreaterThan(250).allSatisfy(r -> {
+            assertThat(r.commit().shards()).containsExactly("c");
+            assertThat(r.commit().protocol()).isEqualTo(CommitProtocol.TWO_PHASE);
+        });
+        for (Account a : accounts) {
+            assertThat(cluster.masterFor(a.key()).command("GET", a.key()))
+                    .as("%s is on the master of its slot", a)
+                    .isNotNull();
+        }
+        assertNoIntents();
+    }
+
+    @Test
+    void keysOfOneSlotCommitInOnePhase() {
+        RedisTransactionRuntime rt = runtime();
+        List<Account> sameSlot = List.of(new Account("c", "{alice}:checking"), new Account("c", "{alice}:savings"));
+        open(rt, sameSlot).block(Duration.ofSeconds(10));
+
+        TransactionResult<Long> r =
+                transfer(rt, sameSlot.get(0), sameSlot.get(1), 30).block(Duration.ofSeconds(10));
+
+        assertThat(r.commit().protocol()).isEqualTo(CommitProtocol.ONE_PHASE);
+        assertThat(r.value()).isEqualTo(70);
+        assertThat(cluster.masterFor("{alice}:savings").command("GET", "{alice}:savings"))
+                .isEqualTo("130");
+        assertNoIntents();
+    }
+
+    @Test
+    void transfersBetweenTheClusterAndAStandaloneServerKeepTheTotal() {
+        RedisTransactionRuntime rt = runtime();
+        List<Account> accounts = new ArrayList<>(accounts("c", 12));
+        accounts.addAll(accounts("s", 12));
+        Collections.shuffle(accounts, new java.util.Random(8));
+        open(rt, accounts).block(Duration.ofSeconds(10));
+
+        List<TransactionResult<Long>> results = bank(rt, accounts, 300);
+
+        assertThat(results)
+                .as("some transfers span both deployments")
+                .anySatisfy(r -> assertThat(r.commit().shards()).containsExactly("c", "s"));
+        assertNoIntents();
+    }
+
+    /**
+     * A coordinator that dies after preparing leaves intents: on the cluster each sits in its key's slot, on the master
+     * that serves it (lock, transaction key, index), the standalone server holds its own; recovery rolls them back
+     * after the lease, and the status lookup finds the record on the cluster.
+     */
+    @Test
+    void aDeadCoordinatorsIntentsSitInTheirKeysSlotsAndRecoveryRollsThemBack() {
+        List<String> clusterKeys = List.of("x", "y", "z");
+        String id = crashAt(ProtocolHooks.Step.AFTER_PREPARE, clusterKeys);
+
+        Map<RedisServer, Set<Long>> slotsOf = new ConcurrentHashMap<>();
+        for (String key : clusterKeys) {
+            slotsOf.computeIfAbsent(cluster.masterFor(key), m -> new TreeSet<>())
+                    .add((long) RedisCluster.slot(key));
+        }
+        int internal = 0;
+        for (RedisServer master : cluster.masters()) {
+            for (Object key : (List<?>) master.command("KEYS", "redtx:*")) {
+                internal++;
+                assertThat(master.command("CLUSTER", "KEYSLOT", (String) key))
+                        .as("%s on %s", key, master)
+                        .isIn(slotsOf.getOrDefault(master, Set.of()).toArray());
+            }
+        }
+        assertThat(internal).as("3 locks, 3 intent keys, 3 indexes").isEqualTo(9);
+
+        RedisTransactionRuntime rt = runtime();
+        assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(TransactionStatus.IN_DOUBT);
+        sleep(LEASE.toMillis() + 100);
+        StepVerifier.create(rt.recover())
+                .assertNext(report -> assertThat(report.rolledBack()).isEqualTo(4))
+                .verifyComplete();
+        assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(TransactionStatus.ABORTED);
+        for (String key : clusterKeys) {
+            assertThat(cluster.masterFor(key).command("GET", key)).isNull();
+        }
+        assertNoIntents();
+    }
+
+    @Test
+    void aDeadCoordinatorsCommitIsRolledForwardOnEverySlot() {
+        List<String> clusterKeys = List.of("x", "y", "z");
+        String id = crashAt(ProtocolHooks.Step.AFTER_COMMIT_POINT, clusterKeys);
+
+        RedisTransactionRuntime rt = runtime();
+        assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(TransactionStatus.COMMITTED);
+        sleep(LEASE.toMillis() + 100);
+        StepVerifier.create(rt.recover())
+                .assertNext(report -> assertThat(report.rolledForward()).isPositive())
+                .verifyComplete();
+        for (String key : clusterKeys) {
+            assertThat(cluster.masterFor(key).command("GET", key)).isEqualTo("v-" + key);
+        }
+        assertThat(standalone.command("GET", "w")).isEqualTo("v-w");
+        assertNoIntents();
+    }
+
+    /**
+     * Reduced fault run: transfers between the cluster and the standalone server while one cluster master is killed
+     * ({@code kill -9}) and restarted from its AOF. Transfers may fail meanwhile (the cluster is down), but only with
+     * redtx's errors; afterwards recovery leaves no intent and the total never changed.
+     */
+    @Test
+    void aKilledClusterMasterComesBackFromItsAofAndTheTotalHolds() throws Exception {
+        RedisTransactionRuntime rt = runtime();
+        List<Account> accounts = new ArrayList<>(accounts("c", 12));
+        accounts.addAll(accounts("s", 4));
+        open(rt, accounts).block(Duration.ofSeconds(10));
+        long total = OPENING * accounts.size();
+
+        Load load = Load.start(rt, accounts);
+
+        RedisServer victim = cluster.masterFor(accounts.get(0).key());
+        sleep(1000);
+        long before = load.committed.get();
+        victim.kill();
+        sleep(1500);
+        victim.restart();
+        cluster.awaitHealthy(Duration.ofSeconds(30));
+        sleep(1500);
+        load.stop();
+
+        assertThat(before).as("transfers before the kill").isPositive();
+        assertThat(load.committed.get()).as("transfers after the restart").isGreaterThan(before);
+        load.assertHeld(total);
+        recoverUntilNoIntents(rt);
+        assertThat(audit(rt, accounts).block(Duration.ofSeconds(10))).isEqualTo(total);
+    }
+
+    /**
+     * Resharding under load: the slots of four accounts move to another master and back while transfers run. Scripts
+     * that meet a slot half moved are refused whole (ASK, TRYAGAIN) and retried; none is half applied.
+     */
+    @Test
+    void slotsMovingBetweenMastersUnderLoadKeepTheTotal() throws Exception {
+        RedisTransactionRuntime rt = runtime();
+        List<Account> accounts = accounts("c", 12);
+        open(rt, accounts).block(Duration.ofSeconds(10));
+        long total = OPENING * accounts.size();
+        Load load = Load.start(rt, accounts);
+
+        sleep(300);
+        for (int round = 0; round < 2; round++) {
+            for (Account a : accounts.subList(0, 4)) {
+                int slot = RedisCluster.slot(a.key());
+                RedisServer owner = cluster.masterFor(a.key());
+                RedisServer next = cluster.masters().get((cluster.masters().indexOf(owner) + 1) % 3);
+                cluster.migrateSlot(slot, next);
+                assertThat(cluster.masterFor(a.key())).isSameAs(next);
+                sleep(100);
+            }
+        }
+        long moved = load.committed.get();
+        sleep(500);
+        load.stop();
+
+        assertThat(load.committed.get()).as("transfers after the moves").isGreaterThan(moved);
+        load.assertHeld(total);
+        recoverUntilNoIntents(rt);
+        for (Account a : accounts) {
+            assertThat(cluster.masterFor(a.key()).command("GET", a.key())).isNotNull();
+        }
+        assertThat(audit(rt, accounts).block(Duration.ofSeconds(10))).isEqualTo(total);
+    }
+
+    /** Transfers and audits (one in ten), 8 at a time, until stopped; only redtx's errors are allowed. */
+    static final class Load {
+        final AtomicBoolean stopped = new AtomicBoolean();
+        final AtomicLong committed = new AtomicLong();
+        final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        final List<Long> audits = new CopyOnWriteArrayList<>();
+        private CompletableFuture<Void> done;
+
+        static Load start(RedisTransactionRuntime rt, List<Account> accounts) {
+            Load load = new Load();
+            load.done = Flux.range(0, 1_000_000)
+                    .takeWhile(i -> !load.stopped.get())
+                    .flatMap(
+                            i -> {
+                                Account from = accounts.get((i * 7) % accounts.size());
+                                Account to = accounts.get((i * 11 + 3) % accounts.size());
+                                Mono<Object> step = i % 10 == 0
+                                        ? audit(rt, accounts)
+                                                .doOnNext(load.audits::add)
+                                                .cast(Object.class)
+                                        : transfer(rt, from, to, 1 + i % 5)
+                                                .doOnNext(r -> load.committed.incrementAndGet())
+                                                .cast(Object.class);
+                                return step.onErrorResume(e -> {
+                                    if (!(e instanceof RedtxException)) {
+                                        load.unexpected.add(e);
+                                    }
+                                    return Mono.empty();
+                                });
+                            },
+                            8)
+                    .then()
+                    .toFuture();
+            return load;
+        }
+
+        void stop() throws Exception {
+            stopped.set(true);
+            done.get(60, TimeUnit.SECONDS);
+        }
+
+        void assertHeld(long total) {
+            assertThat(unexpected).isEmpty();
+            assertThat(audits).isNotEmpty().allSatisfy(sum -> assertThat(sum).isEqualTo(total));
+        }
+    }
+
+    /** Recovery passes (each after a lease) until nothing is left, for at most 20 s. */
+    void recoverUntilNoIntents(RedisTransactionRuntime rt) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(IntentCount.on("redtx:", cluster).none()
+                        && IntentCount.on("redtx:", List.of(standalone)).none())
+                && System.nanoTime() < deadline) {
+            sleep(LEASE.toMillis());
+            rt.recover().block(Duration.ofSeconds(10));
+        }
+        assertNoIntents();
+    }
+
+    /**
+     * Runs a transaction that sets {@code v-<key>} on each cluster key and {@code w} on the standalone server, whose
+     * coordinator dies at {@code step}.
+     *
+     * @return its id
+     */
+    private static String crashAt(ProtocolHooks.Step step, List<String> clusterKeys) {
+        AtomicReference<String> dead = new AtomicReference<>();
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
+                options().retryPolicy(RetryPolicy.none()).build(), at -> {
+                    if (at.step() != step) {
+                        return Mono.empty();
+                    }
+                    dead.set(at.transactionId());
+                    return Mono.error(new IllegalStateException("coordinator died"));
+                });
+        try {
+            StepVerifier.create(dying.inTransaction(t -> Flux.fromIterable(clusterKeys)
+                            .concatMap(k -> t.on("c").set(k, "v-" + k))
+                            .then(t.on("s").set("w", "v-w"))))
+                    .expectErrorSatisfies(e -> assertThat(e)
+                            .isInstanceOf(ProtocolHooks.Halted.class)
+                            .hasRootCauseMessage("coordinator died"))
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            dying.close();
+        }
+        return dead.get();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
