@@ -234,6 +234,9 @@ class RedtxAssertionsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("participant 'a' has an invalid Redis URI")
                 .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> RedtxAssertions.noIntentsLeft(Map.of("c", "redis-cluster://127.0.0.1:1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("participant 'c' is a Redis Cluster, which these assertions do not check yet");
     }
 
     private static long lettuceThreads() {
