@@ -41,13 +41,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -149,8 +147,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             if (cluster) {
                 RedisClusterClient c = RedisClusterClient.create(resources, seeds);
                 c.setOptions(ClusterClientOptions.builder(clientOptions)
-                        // Follow a resharding or failover: refresh the slot map on MOVED and ASK redirections and on
-                        // persistent reconnects, and check it now and then.
+                        // Follow a resharding or failover: refresh the slot map on MOVED and ASK redirections, and
+                        // check it now and then.
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                 .enableAdaptiveRefreshTrigger(
                                         ClusterTopologyRefreshOptions.RefreshTrigger.MOVED_REDIRECT,
@@ -159,8 +157,10 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                 .build())
                         .build());
                 clusters.add(c);
-                AtomicReference<CompletableFuture<Void>> topology = new AtomicReference<>();
-                connect = () -> topology(c, topology).thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
+                // Lettuce's connectAsync needs the slot map and would otherwise load it blocking; the participant's
+                // one connection is made once (a failed attempt is retried by the next use), so loading it before
+                // each attempt costs one CLUSTER NODES round per connection made.
+                connect = () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
             } else {
                 RedisURI uri = seeds.get(0);
                 connect = () -> client.connectAsync(StringCodec.UTF8, uri);
@@ -206,29 +206,6 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     /** For tests: a runtime whose multi-shard commits stop at {@code hooks}. */
     static RedisTransactionRuntime create(RuntimeOptions options, ProtocolHooks hooks) {
         return new RedisTransactionRuntime(options, hooks);
-    }
-
-    /**
-     * Loads a Cluster's slot map once, before its first connection: Lettuce's {@code connectAsync} needs it and would
-     * otherwise load it blocking. A failed load is not kept, so the next connection attempt loads again.
-     */
-    private static CompletionStage<Void> topology(
-            RedisClusterClient c, AtomicReference<CompletableFuture<Void>> loaded) {
-        CompletableFuture<Void> current = loaded.get();
-        if (current != null && !current.isCompletedExceptionally()) {
-            return current;
-        }
-        CompletableFuture<Void> fresh = new CompletableFuture<>();
-        if (loaded.compareAndSet(current, fresh)) {
-            c.refreshPartitionsAsync().whenComplete((ok, e) -> {
-                if (e != null) {
-                    fresh.completeExceptionally(e);
-                } else {
-                    fresh.complete(null);
-                }
-            });
-        }
-        return loaded.get();
     }
 
     private static boolean isCluster(String uri) {

@@ -21,7 +21,7 @@ if state == 'P' and ARGV[4] == '1' and server_time_ms() < tonumber(redis.call('H
 end
 if state == 'P' then
   local locks = cmsgpack.unpack(redis.call('HGET', txKey, 'locks'))
-  check_local(locks)
+  check_local(txKey, locks)
   for _, lk in ipairs(locks) do
     redis.call('HDEL', lk, txid)
   end

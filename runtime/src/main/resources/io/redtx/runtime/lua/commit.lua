@@ -20,7 +20,7 @@ end
 for _, entry in ipairs(ops) do
   touched[#touched + 1] = entry[1]
 end
-check_local(touched)
+check_local(txKey, touched)
 for _, entry in ipairs(ops) do
   apply_op(entry[1], entry, 2)
 end

@@ -123,8 +123,11 @@ end
 -- Reads (EXISTS) every key of a stored intent that a script is about to write without having declared it. On a Redis
 -- Cluster whose slot is being resharded, a key already moved fails that read (ASK or TRYAGAIN) before the script's
 -- first write, so the script does nothing rather than part of its work; a later attempt, after the move, does it all.
--- Elsewhere it is a cheap read.
-local function check_local(keys)
+-- Only a Cluster shard's intent key carries a slot tag ('{'; the namespace and ids hold none): elsewhere nothing is read.
+local function check_local(txKey, keys)
+  if not string.find(txKey, '{', 1, true) then
+    return
+  end
   for i = 1, #keys, 500 do
     redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys)))
   end
