@@ -302,21 +302,53 @@ public final class RedisCluster implements AutoCloseable {
                     throw new IllegalStateException(this + ": keys still left after " + KEY_MOVE_TIMEOUT.toSeconds()
                             + " s, " + moved + " moved by this call");
                 }
-                List<String> migrate = new ArrayList<>(List.of(
-                        "MIGRATE",
-                        RedisServer.HOST,
-                        Integer.toString(target.port()),
-                        "",
-                        "0",
-                        Long.toString(MIGRATE_TIMEOUT.toMillis()),
-                        "KEYS"));
-                keys.forEach(key -> migrate.add((String) key));
-                // NOKEY: every listed key was deleted or expired meanwhile; nothing moved.
-                if ("OK".equals(source.command(migrate.toArray(String[]::new)))) {
+                List<String> round = new ArrayList<>();
+                keys.forEach(key -> round.add((String) key));
+                if (migrate(round)) {
                     moved += keys.size();
                 }
             }
             return moved;
+        }
+
+        /**
+         * Moves exactly the named keys from the source to the target, in one {@code MIGRATE}, leaving every other key
+         * of the slot where it is: for a test that needs one order of a migration that {@link #moveKeys(int)} (in
+         * {@code GETKEYSINSLOT} order) may not give, such as a record moved before the lock it guards.
+         *
+         * @param keys keys of this slot, at least one
+         * @return whether they moved; false when none of them was on the source ({@code NOKEY})
+         * @throws IllegalArgumentException if no key is given or a key is not in this slot
+         * @throws IllegalStateException after {@link #finish()}
+         * @throws RuntimeException carrying the server's message when {@code MIGRATE} fails
+         */
+        public boolean move(String... keys) {
+            if (keys.length == 0) {
+                throw new IllegalArgumentException("no key to move");
+            }
+            for (String key : keys) {
+                if (slot(key) != slot) {
+                    throw new IllegalArgumentException(key + " is in slot " + slot(key) + ", not " + slot);
+                }
+            }
+            if (finished) {
+                throw new IllegalStateException(this + " is finished");
+            }
+            return migrate(List.of(keys));
+        }
+
+        /** {@code MIGRATE ... KEYS <keys>} on the source; false on {@code NOKEY} (none of them was there). */
+        private boolean migrate(List<String> keys) {
+            List<String> migrate = new ArrayList<>(List.of(
+                    "MIGRATE",
+                    RedisServer.HOST,
+                    Integer.toString(target.port()),
+                    "",
+                    "0",
+                    Long.toString(MIGRATE_TIMEOUT.toMillis()),
+                    "KEYS"));
+            migrate.addAll(keys);
+            return "OK".equals(source.command(migrate.toArray(String[]::new)));
         }
 
         /**
