@@ -120,16 +120,18 @@ local function apply_op(k, ops, p)
   end
 end
 
--- Reads (EXISTS) every key of a stored intent that a script is about to write without having declared it. On a Redis
--- Cluster whose slot is being resharded, a key already moved fails that read (ASK or TRYAGAIN) before the script's
--- first write, so the script does nothing rather than part of its work; a later attempt, after the move, does it all.
+-- Before a script writes keys of a stored intent that it did not declare (locks, staged writes), it reads them with
+-- the intent's own key in multi-key EXISTS commands. On a Redis Cluster slot being resharded Redis refuses such a
+-- command unless all its keys are on this node, so the script fails before its first write and a later attempt, once
+-- the keys are together, does all of the work. A single-key read would not do: the importing node answers it, under
+-- ASKING, for a key still on the source as if the key did not exist, and a lock left there would outlive its intent.
 -- Only a Cluster shard's intent key carries a slot tag ('{'; the namespace and ids hold none): elsewhere nothing is read.
 local function check_local(txKey, keys)
   if not string.find(txKey, '{', 1, true) then
     return
   end
-  for i = 1, #keys, 500 do
-    redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys)))
+  for i = 1, #keys, 499 do
+    redis.call('EXISTS', txKey, unpack(keys, i, math.min(i + 498, #keys)))
   end
 end
 

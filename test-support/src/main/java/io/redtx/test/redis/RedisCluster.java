@@ -1,5 +1,7 @@
 package io.redtx.test.redis;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -335,6 +337,26 @@ public final class RedisCluster implements AutoCloseable {
                 throw new IllegalStateException(this + " is finished");
             }
             return migrate(List.of(keys));
+        }
+
+        /**
+         * Sends one command to the target after {@code ASKING}, on a fresh connection, as a client that follows an
+         * {@code ASK} redirection does. The target then serves keys of the slot that it holds, and answers a
+         * single-key command for a key it does not hold (perhaps still on the source) as if the key did not exist.
+         *
+         * @param command the command name and its arguments
+         * @return the decoded reply, as {@link RedisServer#command(String...)}
+         * @throws UncheckedIOException on connection errors and timeouts
+         * @throws RuntimeException carrying the server's message when Redis answers with an error reply
+         */
+        public Object askTarget(String... command) {
+            try (RespClient client = new RespClient(
+                    RedisServer.HOST, target.port(), RedisServer.COMMAND_TIMEOUT, RedisServer.COMMAND_TIMEOUT)) {
+                client.command("ASKING");
+                return client.command(command);
+            } catch (IOException e) {
+                throw new UncheckedIOException("ASKING " + command[0] + " on " + target + " failed: " + e, e);
+            }
         }
 
         /** {@code MIGRATE ... KEYS <keys>} on the source; false on {@code NOKEY} (none of them was there). */

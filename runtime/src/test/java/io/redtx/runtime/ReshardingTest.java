@@ -1,0 +1,203 @@
+package io.redtx.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.redtx.api.RecoveryReport;
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionStatus;
+import io.redtx.test.redis.IntentCount;
+import io.redtx.test.redis.Persistence;
+import io.redtx.test.redis.RedisCluster;
+import io.redtx.test.redis.RedisServer;
+import io.redtx.test.redis.RedisTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * A Redis Cluster participant ("c", 3 masters) whose slots are resharded while redtx works on them, beside a
+ * standalone participant ("s"): what a half-done migration may and may not do to a transaction's intent and locks.
+ */
+@RedisTest
+class ReshardingTest {
+
+    private static final Duration LEASE = Duration.ofMillis(300);
+    private static final String NS = "redtx:";
+    private static final Keys KEYS = new Keys(NS);
+
+    static RedisCluster cluster;
+    static RedisServer standalone;
+
+    RedisTransactionRuntime runtime;
+    /** A migration a test started, finished after it whatever happened. */
+    RedisCluster.Migration migration;
+
+    @BeforeAll
+    static void start(RedisServer server) {
+        standalone = server;
+        cluster = RedisCluster.start(3, Persistence.IN_MEMORY);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() {
+        cluster.masters().forEach(RedisServer::flushAll);
+        standalone.flushAll();
+    }
+
+    @AfterEach
+    void closeRuntime() {
+        if (migration != null) {
+            migration.finish();
+            migration = null;
+        }
+        if (runtime != null) {
+            runtime.closeGracefully().block(Duration.ofSeconds(30));
+            runtime = null;
+        }
+    }
+
+    static RuntimeOptions.Builder options() {
+        return RuntimeOptions.builder()
+                .participant(
+                        "c",
+                        "redis-cluster://"
+                                + cluster.masters().stream()
+                                        .map(m -> RedisServer.HOST + ":" + m.port())
+                                        .collect(Collectors.joining(",")))
+                .participant("s", standalone.uri())
+                .leaseDuration(LEASE)
+                // Passes run when a test says so.
+                .recoveryInterval(Duration.ZERO)
+                .commitTimeout(Duration.ofMillis(500));
+    }
+
+    RedisTransactionRuntime runtime() {
+        runtime = RedisTransactionRuntime.create(options().build(), ProtocolHooks.NONE);
+        return runtime;
+    }
+
+    /**
+     * The intent of a dead coordinator on slot {@code x} holds exactly one lock. The migration has moved the intent
+     * and the slot's index to the target, not the lock. A recovery pass then runs on the target (its declared keys
+     * are there) and must not report the intent rolled back while its lock stays on the source: once the migration
+     * carried the lock over, nobody would remove it.
+     */
+    @Test
+    void anAbortOnTheImportingMasterNeverLeavesItsLockOnTheSource() {
+        String id = crashAt(
+                ProtocolHooks.Step.AFTER_PREPARE,
+                tx -> tx.on("c").set("x", "new").then(tx.on("s").set("w", "new")));
+        assertSettledOnlyWithItsLock(id, "x", TransactionStatus.ABORTED);
+        assertThat(standalone.command("GET", "w")).isNull();
+    }
+
+    /**
+     * The same hole on the way forward: the cluster slot only holds a read lock (the transaction read {@code x} and
+     * wrote elsewhere), and the coordinator died after its commit point. Rolling that intent forward on the importing
+     * master must not leave the read lock on the source.
+     */
+    @Test
+    void aRollForwardOnTheImportingMasterNeverLeavesItsLockOnTheSource() {
+        cluster.masterFor("x").command("SET", "x", "seen");
+        String id = crashAt(
+                ProtocolHooks.Step.AFTER_COMMIT_POINT,
+                tx -> tx.on("c").get("x").flatMap(seen -> tx.on("s").set("w", seen)));
+        assertSettledOnlyWithItsLock(id, "x", TransactionStatus.COMMITTED);
+        assertThat(standalone.command("GET", "w")).isEqualTo("seen");
+    }
+
+    /**
+     * Half-migrates the slot of {@code key} (intent and index moved, lock not) and runs a recovery pass, which must
+     * leave the intent alone; then finishes the migration, and the next pass settles it with no lock left anywhere.
+     */
+    private void assertSettledOnlyWithItsLock(String id, String key, TransactionStatus expected) {
+        int slot = RedisCluster.slot(key);
+        String lockKey = KEYS.lockKey(key);
+        String txKey = KEYS.txPrefix(slot) + id;
+        RedisServer source = cluster.masterFor(key);
+        assertThat(source.command("HGET", lockKey, id))
+                .as("the dead transaction's lock")
+                .isNotNull();
+        RedisServer target = cluster.masters().get((cluster.masters().indexOf(source) + 1) % 3);
+        migration = cluster.startMigration(slot, target);
+        assertThat(migration.move(txKey, KEYS.indexKey(slot))).isTrue();
+        sleep(LEASE.toMillis() + 100);
+
+        RedisTransactionRuntime rt = runtime();
+        RecoveryReport during = rt.recover().block(Duration.ofSeconds(30));
+        System.out.printf("recovery pass during the half migration of slot %d: %s%n", slot, during);
+
+        assertThat(during.left()).as("%s", during).isPositive();
+        assertThat(migration.askTarget("HGET", txKey, "st"))
+                .as("the intent, on the target")
+                .isEqualTo("P");
+        assertThat(source.command("HGET", lockKey, id))
+                .as("its lock, still on the source")
+                .isNotNull();
+
+        migration.finish();
+        RecoveryReport after = rt.recover().block(Duration.ofSeconds(30));
+        System.out.printf("recovery pass after the migration: %s%n", after);
+
+        assertThat(after.left()).as("%s", after).isZero();
+        assertThat(IntentCount.on(NS, cluster)).isEqualTo(IntentCount.NONE);
+        assertThat(IntentCount.on(NS, List.of(standalone))).isEqualTo(IntentCount.NONE);
+        assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(expected);
+        StepVerifier.create(rt.inTransaction(tx -> tx.on("c").set(key, "free"))).verifyComplete();
+        assertThat(target.command("GET", key)).isEqualTo("free");
+    }
+
+    /**
+     * Runs {@code work} in a runtime whose coordinator dies at {@code step}.
+     *
+     * @return the transaction's id
+     */
+    private static String crashAt(ProtocolHooks.Step step, Function<io.redtx.api.Transaction, Publisher<?>> work) {
+        AtomicReference<String> dead = new AtomicReference<>();
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
+                options().retryPolicy(RetryPolicy.none()).build(), at -> {
+                    if (at.step() != step) {
+                        return Mono.empty();
+                    }
+                    dead.set(at.transactionId());
+                    return Mono.error(new IllegalStateException("coordinator died"));
+                });
+        try {
+            StepVerifier.create(dying.inTransaction(work::apply))
+                    .expectErrorSatisfies(e -> assertThat(e)
+                            .isInstanceOf(ProtocolHooks.Halted.class)
+                            .hasRootCauseMessage("coordinator died"))
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            dying.close();
+        }
+        return dead.get();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
