@@ -1,8 +1,10 @@
 package io.redtx.api;
 
 /**
- * A participant could not be reached (connection refused, closed, reset) before the commit point. Nothing of the
- * transaction attempt is applied.
+ * A participant could not serve the transaction before its commit point: it could not be reached (connection refused,
+ * closed, reset), was not ready yet (loading its data after a restart, busy, its cluster down), or a Redis Cluster slot
+ * the transaction needs was being resharded for longer than the step's timeout. Nothing of the transaction attempt is
+ * applied; a later attempt may succeed.
  */
 public final class ParticipantUnavailableException extends RedtxTransientException {
 

@@ -383,7 +383,20 @@ final class CommitProcess {
                 primary.shard
                         .eval(LuaScript.COMMIT, timeout, primary.txKeys, id, ctx.retentionMillis)
                         .map(reply -> (String) reply.get(0))
-                        .onErrorResume(e -> settleThroughPrimary(e, timeout)));
+                        .onErrorResume(e -> Errors.serverRefused(e) && Errors.notYet(e)
+                                ? refusedCommitPoint(e, timeout)
+                                : settleThroughPrimary(e, timeout)));
+    }
+
+    /**
+     * The primary refused the commit point whole (a slot migration that outlasted the commit timeout, a restart): it
+     * did not run, and nobody but this coordinator ever commits a record, so the transaction is not committed and
+     * never will be. Roll it back (what this leaves, recovery settles) and report the refusal.
+     */
+    private Mono<String> refusedCommitPoint(Throwable refusal, Duration timeout) {
+        return abortAllAfterSettle()
+                .then(Mono.error(
+                        Errors.map(refusal, id, primary.participant(), TransactionPhase.COMMIT_POINT, timeout)));
     }
 
     private Mono<CommitResult> afterCommitPoint(String state) {

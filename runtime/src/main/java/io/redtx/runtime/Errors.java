@@ -14,6 +14,12 @@ import reactor.core.Exceptions;
 /** Maps what Lettuce and Reactor signal to redtx's exceptions (in the spirit of Lettuce's ExceptionFactory). */
 final class Errors {
 
+    /** What Redis answers a script's command while the cluster is down (also "... a write command while ..."). */
+    private static final String CLUSTER_DOWN_IN_SCRIPT = "command while the cluster is down";
+
+    /** What Redis answers a script's command for a key that the node does not hold (or must not create) now. */
+    private static final String NON_LOCAL_KEY = "Script attempted to access a non local key";
+
     private Errors() {}
 
     /**
@@ -49,9 +55,9 @@ final class Errors {
 
     /**
      * True for an error reply saying the server cannot run commands yet: it is loading its data after a restart
-     * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), or its primary is unreachable
-     * ({@code MASTERDOWN}, {@code TRYAGAIN}, {@code CLUSTERDOWN}), or a Cluster slot is moving and Lettuce ran out of
-     * redirections ({@code MOVED}, {@code ASK}). Nothing ran, and a later attempt may succeed.
+     * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), its primary or cluster is down
+     * ({@code MASTERDOWN}, {@code CLUSTERDOWN}, or a script told so), or a Cluster slot is being resharded
+     * ({@link #slotMoving}). Nothing was written, and a later attempt may succeed.
      */
     static boolean notYet(Throwable e) {
         String m = e.getMessage();
@@ -59,10 +65,27 @@ final class Errors {
                 && (m.startsWith("LOADING")
                         || m.startsWith("BUSY ")
                         || m.startsWith("MASTERDOWN")
-                        || m.startsWith("TRYAGAIN")
                         || m.startsWith("CLUSTERDOWN")
+                        || m.contains(CLUSTER_DOWN_IN_SCRIPT)
+                        || slotMoving(e));
+    }
+
+    /**
+     * True for an error reply saying that a Redis Cluster slot the command needs is being resharded: {@code TRYAGAIN}
+     * (its keys are split between the two masters), a {@code MOVED} or {@code ASK} left after Lettuce's redirections,
+     * or a script refused because a key it reads is not on the node that runs it (every redtx script reads such keys
+     * before its first write, so it did nothing). The same command succeeds once the keys are together again.
+     */
+    static boolean slotMoving(Throwable e) {
+        if (!(e instanceof RedisCommandExecutionException)) {
+            return false;
+        }
+        String m = e.getMessage();
+        return m != null
+                && (m.startsWith("TRYAGAIN")
                         || m.startsWith("MOVED ")
-                        || m.startsWith("ASK "));
+                        || m.startsWith("ASK ")
+                        || m.contains(NON_LOCAL_KEY));
     }
 
     /**

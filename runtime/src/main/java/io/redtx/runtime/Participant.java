@@ -37,6 +37,12 @@ import reactor.core.publisher.Mono;
  */
 final class Participant {
 
+    /** The first pause before a script refused during a slot migration is sent again (see runWhileSlotMoves). */
+    static final Duration FIRST_MIGRATION_PAUSE = Duration.ofMillis(5);
+
+    /** The longest such pause: a migration that ends is noticed within this much. */
+    static final Duration LONGEST_MIGRATION_PAUSE = Duration.ofMillis(50);
+
     private final String name;
     private final String[] probeArgs;
     private final boolean requireSyncedWrites;
@@ -209,8 +215,10 @@ final class Participant {
      * Runs a script by digest; after NOSCRIPT (a restarted or flushed server has an empty script cache) it sends the
      * script itself (EVAL, which also caches it there). Every script is idempotent, so the second run is harmless even
      * if the first ran. On a Cluster the script goes to the master of its first key's slot: every key it declares must
-     * be in that slot. {@code timeout} bounds each command once connected (signalled as
-     * {@link java.util.concurrent.TimeoutException}); failing to connect is a {@link ParticipantUnavailableException}.
+     * be in that slot, and while that slot is being resharded the script waits for the migration (within
+     * {@code timeout}, see {@link #runWhileSlotMoves}). {@code timeout} bounds the command once connected (signalled
+     * as {@link java.util.concurrent.TimeoutException}); failing to connect is a
+     * {@link ParticipantUnavailableException}.
      * {@code sent}, if not null, gets every command sent, so the caller can wait for commands whose subscriber has gone
      * (see {@link DefaultTransaction#sentCommandsDone}).
      */
@@ -226,6 +234,50 @@ final class Participant {
     }
 
     private Mono<List<Object>> run(
+            RedisScriptingAsyncCommands<String, String> c,
+            LuaScript script,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        if (whole != null) {
+            return runOnce(c, script, timeout, sent, keys, args);
+        }
+        return Mono.defer(
+                () -> runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args));
+    }
+
+    /**
+     * On a Cluster, a script refused because its slot is being resharded ({@link Errors#slotMoving}: Redis refuses a
+     * multi-key command during a migration unless every key is on one node, and the scripts create keys) did nothing,
+     * and runs once the migration has moved the slot's keys. So it is sent again after a short pause, doubling from
+     * {@link #FIRST_MIGRATION_PAUSE} up to {@link #LONGEST_MIGRATION_PAUSE}, until it runs or {@code deadline} (the
+     * command's own time limit, from its first sending) comes; then the last refusal is the error.
+     */
+    private Mono<List<Object>> runWhileSlotMoves(
+            RedisScriptingAsyncCommands<String, String> c,
+            LuaScript script,
+            long deadline,
+            int pauses,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        return runOnce(c, script, left, sent, keys, args).onErrorResume(Errors::slotMoving, refused -> {
+            Duration pause = FIRST_MIGRATION_PAUSE.multipliedBy(1L << Math.min(pauses, 4));
+            if (pause.compareTo(LONGEST_MIGRATION_PAUSE) > 0) {
+                pause = LONGEST_MIGRATION_PAUSE;
+            }
+            if (deadline - System.nanoTime() <= pause.toNanos()) {
+                return Mono.error(refused);
+            }
+            return deadlines
+                    .delay(pause)
+                    .then(Mono.defer(() -> runWhileSlotMoves(c, script, deadline, pauses + 1, sent, keys, args)));
+        });
+    }
+
+    private Mono<List<Object>> runOnce(
             RedisScriptingAsyncCommands<String, String> c,
             LuaScript script,
             Duration timeout,

@@ -41,6 +41,30 @@ class ErrorsTest {
                 .isInstanceOf(ParticipantUnavailableException.class);
         assertThat(map(new RedisCommandExecutionException("ASK 3999 127.0.0.1:6381")))
                 .isInstanceOf(ParticipantUnavailableException.class);
+        // A script's own command refused (Redis 7.0.15's exact words): a key on the other
+        // master of a slot being resharded, or a cluster that went down.
+        assertThat(map(new RedisCommandExecutionException("ERR Script attempted to access a non local key in a cluster"
+                        + " node script: 6846d15f787c19acf8929f915a860cc407212dd4, on @user_script:2.")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+        assertThat(map(new RedisCommandExecutionException(
+                        "ERR Script attempted to execute a write command while the cluster is down and readonly")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+    }
+
+    @Test
+    void onlyAMovingSlotIsWorthWaitingFor() {
+        assertThat(Errors.slotMoving(new RedisCommandExecutionException(
+                        "TRYAGAIN Multiple keys request during" + " rehashing of slot")))
+                .isTrue();
+        assertThat(Errors.slotMoving(new RedisCommandExecutionException("ASK 3999 127.0.0.1:6381")))
+                .isTrue();
+        assertThat(Errors.slotMoving(new RedisCommandExecutionException("ERR Script attempted to access a non local"
+                        + " key in a cluster node script: 6846d15f, on @user_script:2.")))
+                .isTrue();
+        assertThat(Errors.slotMoving(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
+                .as("a master is down: no migration will end it")
+                .isFalse();
+        assertThat(Errors.slotMoving(new IllegalStateException("TRYAGAIN"))).isFalse();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
@@ -13,6 +14,8 @@ import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /**
@@ -125,6 +129,146 @@ class ReshardingTest {
     }
 
     /**
+     * A transfer whose cluster key's slot is half migrated (its value moved, nothing else): Redis refuses the read (a
+     * lock key that does not exist, split from its key) and the prepare (a new intent key) until the migration ends.
+     * The runtime waits for it, and the transfer commits once the slot has moved.
+     */
+    @Test
+    void aTransferOnAMigratingSlotWaitsForTheMigrationAndCommits() throws Exception {
+        RedisTransactionRuntime rt = runtime();
+        rt.inTransaction(tx -> tx.on("c").set("x", "100").then(tx.on("s").set("w", "100")))
+                .block(Duration.ofSeconds(10));
+        migration = cluster.startMigration(RedisCluster.slot("x"), otherMaster("x"));
+        assertThat(migration.move("x")).isTrue();
+
+        long started = System.nanoTime();
+        CompletableFuture<Long> transfer = rt.inTransaction(tx ->
+                        tx.on("c").decrBy("x", 30).flatMap(left -> tx.on("s").incrBy("w", 30)))
+                .toFuture();
+        sleep(300);
+        assertThat(transfer).as("waiting for the migration").isNotDone();
+        migration.finish();
+
+        assertThat(transfer.get(10, TimeUnit.SECONDS)).isEqualTo(130);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        System.out.printf("a transfer over a slot migrating for 300 ms took %d ms%n", tookMs);
+        assertThat(tookMs).isLessThan(300 + 1_000);
+        assertThat(migration.target().command("GET", "x")).isEqualTo("70");
+        assertNoIntents();
+    }
+
+    /**
+     * A migration that outlasts the read timeout: the transaction fails with a retryable unavailability naming the
+     * refusal, not a participant error, and writes nothing.
+     */
+    @Test
+    void aMigrationOutlastingTheTimeoutIsARetryableUnavailability() {
+        runtime = RedisTransactionRuntime.create(
+                options().readTimeout(Duration.ofMillis(300)).build(), ProtocolHooks.NONE);
+        runtime.inTransaction(tx -> tx.on("c").set("x", "100")).block(Duration.ofSeconds(10));
+        migration = cluster.startMigration(RedisCluster.slot("x"), otherMaster("x"));
+        assertThat(migration.move("x")).isTrue();
+
+        StepVerifier.create(runtime.inTransaction(tx -> tx.on("c").incrBy("x", 1)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(ParticipantUnavailableException.class)
+                        .hasMessageContaining("TRYAGAIN"))
+                .verify(Duration.ofSeconds(10));
+        migration.finish();
+        assertThat(migration.target().command("GET", "x")).isEqualTo("100");
+    }
+
+    /**
+     * The commit point itself meets a half-done migration of the primary's slot: the record moved, the lock and the
+     * staged key not. While the migration lasts the commit point is refused and waits; once it ends, the commit point
+     * runs. The coordinator's leases stay alive meanwhile.
+     */
+    @Test
+    void aCommitPointOnAMigratingSlotWaitsForTheMigration() throws Exception {
+        AtomicReference<CompletableFuture<Void>> finishing = new AtomicReference<>();
+        runtime = RedisTransactionRuntime.create(options().build(), halfMigrateThePrimaryAfterPrepare(() -> {
+            finishing.set(CompletableFuture.runAsync(() -> {
+                sleep(300);
+                migration.finish();
+            }));
+        }));
+        standalone.command("SET", "w", "seen");
+
+        StepVerifier.create(commitXAfterReadingW(runtime)).verifyComplete();
+
+        finishing.get().get(10, TimeUnit.SECONDS);
+        assertThat(migration.target().command("GET", "x")).isEqualTo("seen");
+        assertNoIntents();
+    }
+
+    /**
+     * A commit point refused for longer than the commit timeout did not run, and only the coordinator ever commits:
+     * the transaction is not committed and never will be. That is a retryable unavailability, not an unknown outcome;
+     * once the migration ends, recovery rolls back what the refused abort left.
+     */
+    @Test
+    void aCommitPointRefusedPastItsTimeoutIsAnUnavailabilityNotAnUnknownOutcome() {
+        AtomicReference<String> id = new AtomicReference<>();
+        runtime = RedisTransactionRuntime.create(options().build(), halfMigrateThePrimaryAfterPrepare(() -> {}));
+        standalone.command("SET", "w", "seen");
+
+        StepVerifier.create(commitXAfterReadingW(runtime))
+                .expectErrorSatisfies(e -> {
+                    id.set(((io.redtx.api.RedtxException) e).transactionId());
+                    assertThat(e)
+                            .isInstanceOf(ParticipantUnavailableException.class)
+                            .hasMessageContaining("non local key");
+                })
+                .verify(Duration.ofSeconds(10));
+
+        migration.finish();
+        migration = null;
+        sleep(LEASE.toMillis() + 100);
+        RecoveryReport report = runtime.recover().block(Duration.ofSeconds(30));
+        assertThat(report.left()).as("%s", report).isZero();
+        assertThat(runtime.status(id.get()).block(Duration.ofSeconds(10))).isEqualTo(TransactionStatus.ABORTED);
+        assertThat(cluster.masterFor("x").command("GET", "x")).isNull();
+        assertNoIntents();
+    }
+
+    /** Reads {@code w} on the standalone server and writes what it saw to {@code x}: the cluster slot is the primary. */
+    private static Mono<Void> commitXAfterReadingW(RedisTransactionRuntime rt) {
+        return rt.inTransaction(
+                tx -> tx.on("s").get("w").flatMap(seen -> tx.on("c").set("x", seen)));
+    }
+
+    /**
+     * Hooks that, once every prepare answered, start migrating the primary's slot (that of {@code x}) and move its
+     * record and index but not its lock, then run {@code then}; off the event loops, as they block.
+     */
+    private ProtocolHooks halfMigrateThePrimaryAfterPrepare(Runnable then) {
+        return at -> at.step() != ProtocolHooks.Step.AFTER_PREPARE
+                ? Mono.empty()
+                : Mono.<Void>fromRunnable(() -> {
+                            int slot = RedisCluster.slot("x");
+                            migration = cluster.startMigration(slot, otherMaster("x"));
+                            assertThat(migration.move(KEYS.txPrefix(slot) + at.transactionId(), KEYS.indexKey(slot)))
+                                    .isTrue();
+                            then.run();
+                        })
+                        .subscribeOn(Schedulers.boundedElastic());
+    }
+
+    /** Once the runtime's background work (roll-forwards, forgets) is done, nothing is left on any server. */
+    void assertNoIntents() {
+        if (runtime != null) {
+            ThreeParticipantsTestBase.awaitTrue(() -> runtime.backgroundTasks() == 0);
+        }
+        assertThat(IntentCount.on(NS, cluster)).isEqualTo(IntentCount.NONE);
+        assertThat(IntentCount.on(NS, List.of(standalone))).isEqualTo(IntentCount.NONE);
+    }
+
+    private static RedisServer otherMaster(String key) {
+        RedisServer owner = cluster.masterFor(key);
+        return cluster.masters().get((cluster.masters().indexOf(owner) + 1) % 3);
+    }
+
+    /**
      * Half-migrates the slot of {@code key} (intent and index moved, lock not) and runs a recovery pass, which must
      * leave the intent alone; then finishes the migration, and the next pass settles it with no lock left anywhere.
      */
@@ -136,7 +280,7 @@ class ReshardingTest {
         assertThat(source.command("HGET", lockKey, id))
                 .as("the dead transaction's lock")
                 .isNotNull();
-        RedisServer target = cluster.masters().get((cluster.masters().indexOf(source) + 1) % 3);
+        RedisServer target = otherMaster(key);
         migration = cluster.startMigration(slot, target);
         assertThat(migration.move(txKey, KEYS.indexKey(slot))).isTrue();
         sleep(LEASE.toMillis() + 100);
@@ -158,8 +302,7 @@ class ReshardingTest {
         System.out.printf("recovery pass after the migration: %s%n", after);
 
         assertThat(after.left()).as("%s", after).isZero();
-        assertThat(IntentCount.on(NS, cluster)).isEqualTo(IntentCount.NONE);
-        assertThat(IntentCount.on(NS, List.of(standalone))).isEqualTo(IntentCount.NONE);
+        assertNoIntents();
         assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(expected);
         StepVerifier.create(rt.inTransaction(tx -> tx.on("c").set(key, "free"))).verifyComplete();
         assertThat(target.command("GET", key)).isEqualTo("free");
