@@ -30,8 +30,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *   <li>Lettuce's cluster client, which makes a connection to each node on the first command for it, from whichever
  *       thread sends that command: the new connection's command proxies look their method table up under a static
  *       {@code ReentrantLock} ({@code MethodTranslator.of}); the connection provider picks a slot's connection, and
- *       swaps the slot map after a topology refresh, under its {@code stateLock}; the slot map rebuilds its cache
- *       under its own lock. All three are held for a map lookup or a copy. An error thrown there leaves a node
+ *       swaps the slot map after a topology refresh, under its {@code stateLock}, and also sets up each new node
+ *       connection (auto-flush, push listener) under it, in a lambda of {@code NodeConnectionPostProcessor.apply}
+ *       ({@code lambda$apply$4} in Lettuce 7.7.0); the slot map rebuilds its cache under its own lock. All are held
+ *       for a map lookup, a copy or a field set. An error thrown there leaves a node
  *       connection half made, which rejects every later command as "not connected" (seen after a master restart).
  * </ul>
  */
@@ -53,6 +55,9 @@ public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegra
                 new String[] {"getWriteConnection", "getReadConnection", "resetFastConnectionCache", "setPartitions"}) {
             builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", method);
         }
+        builder.allowBlockingCallsInside(
+                "io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor",
+                "lambda$apply$4");
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "reload");
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "updateCache");
     }
