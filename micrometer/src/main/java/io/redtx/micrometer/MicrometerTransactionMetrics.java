@@ -66,6 +66,9 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code redtx.recovery.intents}</td><td>counter</td>
  *       <td>{@code outcome}: {@code expired}, {@code rolled_forward}, {@code rolled_back}, {@code left}</td>
  *       <td>{@link #recovered}: the fields of each {@link RecoveryReport}</td></tr>
+ *   <tr><td>{@code redtx.recovery.stale_locks}</td><td>counter</td><td></td>
+ *       <td>{@link #recovered}: lock entries of settled transactions that recovery removed (a positive rate is worth
+ *       an alert)</td></tr>
  * </table>
  *
  * <p>Both timers publish the {@linkplain Builder#percentiles percentiles} 0.5, 0.99 and 0.999 computed on the client
@@ -113,6 +116,7 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
     private final Counter recoveryRolledForward;
     private final Counter recoveryRolledBack;
     private final Counter recoveryLeft;
+    private final Counter recoveryStaleLocks;
 
     // Read by the gauge; the latest runtime to register wins (a runtime restarted with the same metrics object).
     private final AtomicReference<IntSupplier> inFlightSupplier = new AtomicReference<>();
@@ -176,6 +180,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         this.recoveryRolledForward = counter(intents, intentsHelp, "outcome", "rolled_forward");
         this.recoveryRolledBack = counter(intents, intentsHelp, "outcome", "rolled_back");
         this.recoveryLeft = counter(intents, intentsHelp, "outcome", "left");
+        this.recoveryStaleLocks =
+                counter("recovery.stale_locks", "Lock entries of settled transactions removed by recovery", null, null);
     }
 
     /**
@@ -265,7 +271,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
 
     /**
      * Adds the report's counts to {@code recovery.intents}: {@code expiredIntents} to {@code outcome=expired},
-     * {@code rolledForward}, {@code rolledBack} and {@code left} to the outcome of the same name.
+     * {@code rolledForward}, {@code rolledBack} and {@code left} to the outcome of the same name; and
+     * {@code staleLocks} to {@code recovery.stale_locks}.
      */
     @Override
     public void recovered(RecoveryReport report) {
@@ -273,6 +280,7 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         recoveryRolledForward.increment(report.rolledForward());
         recoveryRolledBack.increment(report.rolledBack());
         recoveryLeft.increment(report.left());
+        recoveryStaleLocks.increment(report.staleLocks());
     }
 
     /** @return the prefix of every meter name */

@@ -64,12 +64,13 @@ class MicrometerTransactionMetricsTest {
         for (String outcome : new String[] {"expired", "rolled_forward", "rolled_back", "left"}) {
             expected.add("redtx.recovery.intents{outcome=" + outcome + "}");
         }
+        expected.add("redtx.recovery.stale_locks{}");
 
         Map<String, Map<String, Double>> meters = snapshot();
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(33);
+                .hasSize(34);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -168,8 +169,8 @@ class MicrometerTransactionMetricsTest {
     @Test
     void recoveredAddsEachFieldOfEveryReportToItsOutcome() {
         Set<String> changed = changedBy(() -> {
-            metrics.recovered(new RecoveryReport(7, 3, 2, 2));
-            metrics.recovered(new RecoveryReport(1, 0, 1, 0));
+            metrics.recovered(new RecoveryReport(7, 3, 2, 2, 4));
+            metrics.recovered(new RecoveryReport(1, 0, 1, 0, 1));
         });
 
         assertThat(changed)
@@ -177,12 +178,14 @@ class MicrometerTransactionMetricsTest {
                         "redtx.recovery.intents{outcome=expired}",
                         "redtx.recovery.intents{outcome=rolled_forward}",
                         "redtx.recovery.intents{outcome=rolled_back}",
-                        "redtx.recovery.intents{outcome=left}");
+                        "redtx.recovery.intents{outcome=left}",
+                        "redtx.recovery.stale_locks{}");
         assertThat(counter("redtx.recovery.intents", "outcome", "expired")).isEqualTo(8.0);
         assertThat(counter("redtx.recovery.intents", "outcome", "rolled_forward"))
                 .isEqualTo(3.0);
         assertThat(counter("redtx.recovery.intents", "outcome", "rolled_back")).isEqualTo(3.0);
         assertThat(counter("redtx.recovery.intents", "outcome", "left")).isEqualTo(2.0);
+        assertThat(registry.get("redtx.recovery.stale_locks").counter().count()).isEqualTo(5.0);
     }
 
     @Test
@@ -311,7 +314,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(34)
+                .hasSize(35)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));

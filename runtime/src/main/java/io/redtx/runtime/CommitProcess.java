@@ -150,10 +150,11 @@ final class CommitProcess {
         if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
             return Mono.error(cancelled());
         }
-        String[] args = new String[s.specs.size() + 1];
+        String[] args = new String[s.specs.size() + 2];
         args[0] = id;
+        args[1] = s.shard.txPrefix();
         for (int i = 0; i < s.specs.size(); i++) {
-            args[i + 1] = s.specs.get(i);
+            args[i + 2] = s.specs.get(i);
         }
         Duration timeout = ctx.options.commitTimeout();
         return timed(Phase.ONE_PHASE, s.shard.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))

@@ -69,6 +69,11 @@ final class Keys {
         return slot < 0 ? "" : "{" + ClusterSlots.tag(slot) + "}";
     }
 
+    /** @return a SCAN pattern for every lock key of the namespace */
+    String lockKeyPattern() {
+        return glob(lockPrefix) + "*";
+    }
+
     /** Escapes the characters SCAN's MATCH gives a meaning. */
     private static String glob(String text) {
         StringBuilder b = new StringBuilder(text.length());

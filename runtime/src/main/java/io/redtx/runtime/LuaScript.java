@@ -22,6 +22,7 @@ enum LuaScript {
     ABORT("abort.lua", false),
     EXTEND("extend.lua", false),
     FORGET("forget.lua", false),
+    UNLOCK("unlock.lua", false),
     INSPECT("inspect.lua", true),
     EXPIRED("expired.lua", true),
     PROBE("probe.lua", true);

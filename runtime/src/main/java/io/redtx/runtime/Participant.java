@@ -1,13 +1,16 @@
 package io.redtx.runtime;
 
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScanStream;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.reactive.RedisKeyReactiveCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.redtx.api.ParticipantDurability;
@@ -43,6 +46,9 @@ final class Participant {
     /** The longest such pause: a migration that ends is noticed within this much. */
     static final Duration LONGEST_MIGRATION_PAUSE = Duration.ofMillis(50);
 
+    /** Keys each SCAN call of the stale-lock sweep looks at (see {@link #lockKeysToSweep}). */
+    static final int SWEEP_SCAN_COUNT = 1000;
+
     private final String name;
     private final String[] probeArgs;
     private final boolean requireSyncedWrites;
@@ -59,6 +65,9 @@ final class Participant {
     private final Lane[] lanes;
 
     private final AtomicInteger nextLane = new AtomicInteger();
+    /** Where the next recovery pass goes on sweeping lock keys (see {@link #lockKeysToSweep}). */
+    private final AtomicReference<ScanCursor> sweepFrom = new AtomicReference<>(ScanCursor.INITIAL);
+
     private volatile boolean closed;
 
     /**
@@ -139,6 +148,33 @@ final class Participant {
                 .timeout(timeout)
                 .map(key -> shard(ClusterSlots.slot(key)))
                 .distinct();
+    }
+
+    /**
+     * The lock keys for this recovery pass to sweep: the next share of an incremental {@code SCAN} of this participant
+     * (every master of a Cluster) for the namespace's lock keys, at most {@code scans} calls of
+     * {@value #SWEEP_SCAN_COUNT} keys each, going on where the previous pass stopped and starting over once the whole
+     * keyspace was covered. A large keyspace takes many passes; each costs the participant little. Each call is
+     * bounded by {@code timeout}; after an error the next pass starts over.
+     */
+    Flux<String> lockKeysToSweep(int scans, Duration timeout) {
+        ScanArgs match = ScanArgs.Builder.matches(keys.lockKeyPattern()).limit(SWEEP_SCAN_COUNT);
+        return lanes[0].connection
+                .flatMapMany(c -> {
+                    RedisKeyReactiveCommands<String, String> commands =
+                            c instanceof StatefulRedisClusterConnection<String, String> cluster
+                                    ? cluster.reactive()
+                                    : ((StatefulRedisConnection<String, String>) c).reactive();
+                    AtomicInteger calls = new AtomicInteger(1);
+                    return commands.scan(sweepFrom.get(), match)
+                            .timeout(timeout)
+                            .expand(cursor -> cursor.isFinished() || calls.getAndIncrement() >= scans
+                                    ? Mono.empty()
+                                    : commands.scan(cursor, match).timeout(timeout))
+                            .doOnNext(cursor -> sweepFrom.set(cursor.isFinished() ? ScanCursor.INITIAL : cursor))
+                            .concatMapIterable(KeyScanCursor::getKeys);
+                })
+                .doOnError(e -> sweepFrom.set(ScanCursor.INITIAL));
     }
 
     private Mono<StatefulConnection<String, String>> checkDurability(StatefulConnection<String, String> c) {

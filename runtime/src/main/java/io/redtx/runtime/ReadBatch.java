@@ -22,13 +22,14 @@ final class ReadBatch {
     private final DefaultTransaction tx;
     private final Shard shard;
     private final List<String> keys = new ArrayList<>(4);
-    private final List<String> args = new ArrayList<>(5);
+    private final List<String> args = new ArrayList<>(6);
     private final List<MonoSink<List<Object>>> replies = new ArrayList<>(2);
 
     private ReadBatch(DefaultTransaction tx, Shard shard) {
         this.tx = tx;
         this.shard = shard;
         args.add(tx.id());
+        args.add(shard.txPrefix());
     }
 
     /**
@@ -71,12 +72,22 @@ final class ReadBatch {
         return null;
     }
 
-    /** Sends the batch (closed to new reads) and hands each read its own entry of the reply. */
+    /**
+     * Sends the batch (closed to new reads) and hands each read its own entry of the reply; lock entries that the
+     * script found stale (listed after the reads' entries) are removed in the background.
+     */
     void send() {
         Duration timeout = tx.ctx.options.readTimeout();
         shard.eval(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
                 .subscribe(
                         reply -> {
+                            // First: the removal is background work a graceful close waits for, and handing out the
+                            // reads may end the transaction.
+                            if (reply.size() > replies.size()) {
+                                @SuppressWarnings("unchecked")
+                                List<Object> stale = (List<Object>) reply.get(replies.size());
+                                tx.ctx.resolver.removeStaleLocks(shard, stale.subList(1, stale.size()));
+                            }
                             for (int i = 0; i < replies.size(); i++) {
                                 @SuppressWarnings("unchecked")
                                 List<Object> one = (List<Object>) reply.get(i);

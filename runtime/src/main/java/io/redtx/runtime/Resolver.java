@@ -1,6 +1,9 @@
 package io.redtx.runtime;
 
 import io.redtx.api.RecoveryReport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Flux;
@@ -14,11 +17,21 @@ import reactor.util.Loggers;
  * COMMITTED → roll the intent forward; ABORTED, or PREPARED past its lease on the primary's own clock, or no record
  * at all → the primary gets (or keeps) its tombstone first, then the intent is rolled back. A live lease is left
  * alone. Best effort: any failure leaves the intent for a later resolver.
+ *
+ * <p>It also removes stale lock entries: an entry whose owner's intent on its shard is settled or gone (see
+ * {@code unlock.lua}), which nothing else would ever remove. Readers report those they meet (writers' scripts remove
+ * them themselves), and every recovery pass sweeps a share of each participant's lock keys for them.
  */
 final class Resolver {
 
     private static final Logger log = Loggers.getLogger(Resolver.class);
     static final int BATCH = 1000;
+
+    /** SCAN calls per participant and recovery pass for the stale-lock sweep (see Participant#lockKeysToSweep). */
+    static final int SWEEP_SCANS = 10;
+
+    /** Lock keys per unlock script. */
+    private static final int UNLOCK_BATCH = 100;
 
     private final RuntimeContext ctx;
 
@@ -30,17 +43,68 @@ final class Resolver {
      * One recovery pass over every shard's intent index (at most {@value #BATCH} expired intents each): a Cluster's
      * are found on every master. Every index is read before anything is resolved, so that the report counts each
      * intent found, even one that the resolution of another shard's intent (through a shared primary) settled first.
+     * Then each participant's share of lock keys for this pass is swept for stale entries.
      */
     Mono<RecoveryReport> recoverAll() {
         int n = ctx.participants.size();
-        return Flux.fromIterable(ctx.participants.values())
+        Mono<RecoveryReport> intents = Flux.fromIterable(ctx.participants.values())
                 .flatMap(this::indexedShards, n)
                 .flatMap(shard -> expired(shard).map(owners -> Map.entry(shard, owners)), n)
                 .collectList()
                 .flatMapMany(Flux::fromIterable)
                 .flatMap(found -> resolveAll(found.getKey(), found.getValue()), n)
-                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus)
-                .doOnNext(ctx.telemetry::recovered);
+                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus);
+        Mono<RecoveryReport> locks = Flux.fromIterable(ctx.participants.values())
+                .flatMap(this::sweep, n)
+                .reduce(0L, Long::sum)
+                .map(removed -> new RecoveryReport(0, 0, 0, 0, removed));
+        return intents.flatMap(report -> locks.map(report::plus)).doOnNext(ctx.telemetry::recovered);
+    }
+
+    /** Removes the stale entries of {@code p}'s lock keys swept in this pass; how many. Never an error. */
+    private Mono<Long> sweep(Participant p) {
+        Duration timeout = ctx.options.commitTimeout();
+        return p.lockKeysToSweep(SWEEP_SCANS, timeout)
+                .collect(
+                        LinkedHashMap<Shard, List<String>>::new,
+                        (byShard, lockKey) -> byShard.computeIfAbsent(p.shardOf(lockKey), s -> new ArrayList<>())
+                                .add(lockKey))
+                .flatMapMany(byShard -> Flux.fromIterable(byShard.entrySet()))
+                .concatMap(locks -> unlock(locks.getKey(), locks.getValue()))
+                .reduce(0L, Long::sum)
+                .onErrorResume(e -> {
+                    log.warn("redtx: recovery could not sweep the lock keys of '{}': {}", p.name(), e.toString());
+                    return Mono.just(0L);
+                });
+    }
+
+    /**
+     * Removes, in the background, the stale entries of lock keys of {@code shard} that a reader met (it could not:
+     * reads run as read-only scripts).
+     */
+    void removeStaleLocks(Shard shard, List<Object> lockKeys) {
+        List<String> keys = lockKeys.stream().map(String.class::cast).distinct().toList();
+        ctx.background.run("unlock", "stale locks " + keys + " on '" + shard.name + "'", unlock(shard, keys));
+    }
+
+    /** Runs {@code unlock.lua} on {@code lockKeys} of {@code shard}, in batches; how many entries it removed. */
+    private Mono<Long> unlock(Shard shard, List<String> lockKeys) {
+        Duration timeout = ctx.options.commitTimeout();
+        return Flux.range(0, (lockKeys.size() + UNLOCK_BATCH - 1) / UNLOCK_BATCH)
+                .map(i -> lockKeys.subList(i * UNLOCK_BATCH, Math.min(lockKeys.size(), (i + 1) * UNLOCK_BATCH)))
+                .concatMap(
+                        batch -> shard.eval(LuaScript.UNLOCK, timeout, batch.toArray(new String[0]), shard.txPrefix())
+                                .map(reply -> (Long) reply.get(0)))
+                .reduce(0L, Long::sum)
+                .doOnNext(removed -> {
+                    if (removed > 0) {
+                        log.warn(
+                                "redtx: removed {} lock entries of settled transactions from {} on '{}'",
+                                removed,
+                                lockKeys.size() == 1 ? lockKeys.get(0) : lockKeys.size() + " lock keys",
+                                shard.name);
+                    }
+                });
     }
 
     /** The shards of {@code p} with an intent index; none if they cannot be listed now. */
@@ -73,7 +137,8 @@ final class Resolver {
                                 1,
                                 outcome == Outcome.ROLLED_FORWARD ? 1 : 0,
                                 outcome == Outcome.ROLLED_BACK ? 1 : 0,
-                                outcome == Outcome.LEFT ? 1 : 0)));
+                                outcome == Outcome.LEFT ? 1 : 0,
+                                0)));
     }
 
     /** What became of an intent. */

@@ -39,6 +39,11 @@ final class Shard {
         return txPrefix + id;
     }
 
+    /** @return what {@link #txKey} appends a transaction id to: scripts that meet other transactions' locks need it */
+    String txPrefix() {
+        return txPrefix;
+    }
+
     /** @return {@link #txKey} and {@link #indexKey}, the first keys of most scripts */
     String[] txKeys(String id) {
         return new String[] {txKey(id), indexKey};

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.ParticipantErrorException;
+import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
@@ -33,12 +34,13 @@ class AclTest {
      *
      * <pre>
      * ACL SETUSER redtx on &gt;secret ~* resetchannels -@all +evalsha +script|load +get +set +del +exists +hget
-     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire
+     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +scan
      * </pre>
      *
      * <ul>
      *   <li>{@code evalsha} runs every protocol step; {@code script|load} loads the scripts when a connection is made
-     *       and after {@code NOSCRIPT} ({@code eval} is not needed).
+     *       and after {@code NOSCRIPT} ({@code eval} is not needed); {@code scan} sweeps for stale lock entries in
+     *       each recovery pass (and, on a Cluster, finds intent indexes and records).
      *   <li>The others are called inside the scripts: Redis checks the user's ACL for every {@code redis.call} of a
      *       script, so each must be allowed. A connection probes them ({@code redis.acl_check_cmd}) and refuses a user
      *       lacking one, because a refused call would fail a script half-way and Redis does not roll scripts back.
@@ -68,7 +70,8 @@ class AclTest {
             "zadd",
             "zrem",
             "zrange",
-            "pexpire");
+            "pexpire",
+            "scan");
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -192,6 +195,10 @@ class AclTest {
                 })
                 .verifyComplete();
         awaitBackground(rt);
+
+        StepVerifier.create(rt.recover())
+                .assertNext(report -> assertThat(report).isEqualTo(RecoveryReport.EMPTY))
+                .verifyComplete();
 
         assertThat(first.command("GET", "acct:1")).isEqualTo("70");
         assertThat(second.command("HGET", "acct:2", "balance")).isEqualTo("30");

@@ -7,7 +7,9 @@ import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionConflictException.Reason;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -43,10 +45,21 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
         assertNoIntents();
     }
 
+    /**
+     * Another coordinator's live intent on {@code key}, as prepare.lua leaves it: the lock entry, and the PREPARED
+     * intent (lease a minute ahead) in the shard's index. A lock entry without its intent would be stale.
+     */
+    private static void foreignIntent(RedisServer server, String key, String mode) {
+        List<?> time = (List<?>) server.command("TIME");
+        String lease = Long.toString(Long.parseLong((String) time.get(0)) * 1000 + 60_000);
+        server.command("HSET", "redtx:lk:{" + key + "}", "other-tx", mode);
+        server.command("HSET", "redtx:tx:other-tx", "st", "P", "lease", lease, "primary", "1", "pn", "elsewhere");
+        server.command("ZADD", "redtx:idx", lease, "other-tx");
+    }
+
     @Test
     void foreignIntentOnAReadKeyConflicts() {
-        // Another coordinator's intent, exactly as prepare.lua leaves it.
-        a.command("HSET", "redtx:lk:{x}", "other-tx", "w");
+        foreignIntent(a, "x", "w");
         StepVerifier.create(noRetry(this).inTransaction(t -> t.on("a").get("x")))
                 .expectErrorSatisfies(e -> assertThat(e)
                         .isInstanceOfSatisfying(TransactionConflictException.class, c -> {
@@ -59,7 +72,7 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
 
     @Test
     void foreignIntentOnAWrittenKeyConflictsAtPrepareAndLeavesOtherShardsClean() {
-        b.command("HSET", "redtx:lk:{y}", "other-tx", "r");
+        foreignIntent(b, "y", "r");
         StepVerifier.create(noRetry(this)
                         .inTransaction(
                                 t -> t.on("a").set("x", "1").then(t.on("b").set("y", "2"))))
@@ -69,7 +82,7 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                             assertThat(c.key()).isEqualTo("y");
                         }))
                 .verify(Duration.ofSeconds(10));
-        b.command("DEL", "redtx:lk:{y}");
+        b.command("DEL", "redtx:lk:{y}", "redtx:tx:other-tx", "redtx:idx");
         assertThat(get(a, "x")).isNull();
         assertThat(get(b, "y")).isNull();
         assertNoIntents();
@@ -182,7 +195,7 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                 .subscribe();
         awaitTrue(() -> reached.get() > 0);
         if (step == ProtocolHooks.Step.AFTER_PREPARE) {
-            assertThat(a.command("KEYS", "redtx:lk:*")).isEqualTo(java.util.List.of("redtx:lk:{x}"));
+            assertThat(a.command("KEYS", "redtx:lk:*")).isEqualTo(List.of("redtx:lk:{x}"));
         }
 
         subscription.dispose();
@@ -232,8 +245,8 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                                 assertThat(t).hasMessageContaining("'c'");
                             }))
                     .verify(Duration.ofSeconds(10));
-            for (var s : java.util.List.of(a, b)) {
-                assertThat((java.util.List<?>) s.command("KEYS", "redtx:lk:*")).isEmpty();
+            for (var s : List.of(a, b)) {
+                assertThat((List<?>) s.command("KEYS", "redtx:lk:*")).isEmpty();
                 assertThat(s.command("ZCARD", "redtx:idx")).isEqualTo(0L);
             }
             assertThat(get(a, "x")).isNull();

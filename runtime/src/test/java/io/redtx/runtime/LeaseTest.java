@@ -136,7 +136,7 @@ class LeaseTest extends ThreeParticipantsTestBase {
 
         // Every index is read before anything is resolved: both intents are counted.
         StepVerifier.create(dying.recover())
-                .expectNext(new RecoveryReport(2, 0, 2, 0))
+                .expectNext(new RecoveryReport(2, 0, 2, 0, 0))
                 .verifyComplete();
         assertThat(get(a, "x")).isNull();
         assertThat(get(b, "y")).isNull();

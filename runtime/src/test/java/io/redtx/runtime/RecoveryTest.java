@@ -171,7 +171,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         sleepPastTheLease();
 
         StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
-                .expectNext(new RecoveryReport(2, 0, 2, 0))
+                .expectNext(new RecoveryReport(2, 0, 2, 0, 0))
                 .verifyComplete();
         assertThat(get(a, "x")).isNull();
         assertThat(get(b, "y")).isNull();
@@ -185,7 +185,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
 
         // Left: the secondary's intent, and the primary's COMMITTED record that was never forgotten.
         StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
-                .expectNext(new RecoveryReport(2, 2, 0, 0))
+                .expectNext(new RecoveryReport(2, 2, 0, 0, 0))
                 .verifyComplete();
         assertThat(get(a, "x")).isEqualTo("1");
         assertThat(get(b, "y")).isEqualTo("2");

@@ -25,7 +25,7 @@ class TransactionMetricsTest {
             m.phase(Phase.PREPARE, Duration.ofMillis(1));
             m.rejected();
             m.inFlight(reads::incrementAndGet);
-            m.recovered(new RecoveryReport(3, 1, 1, 1));
+            m.recovered(new RecoveryReport(3, 1, 1, 1, 0));
         });
         assertThat(reads).hasValue(0);
         assertThat(TransactionMetrics.NOOP).hasToString("TransactionMetrics.NOOP");

@@ -1,8 +1,10 @@
 -- One-shard commit: validates the whole read set, checks for foreign intents, then applies every write.
--- KEYS: (key, lockKey)*. ARGV: txid, then the per-key specs.
+-- KEYS: (key, lockKey)*. ARGV: txid, the prefix of this shard's intent keys, then the per-key specs.
 -- Reply: {'OK'} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}
 local txid = ARGV[1]
-local failure, writes = validate_all(1, 2, txid)
+local stale = {}
+local failure, writes = validate_all(1, 3, txid, ARGV[2], stale)
+remove_stale(stale)
 if failure then
   return failure
 end

@@ -8,21 +8,49 @@
 --         'a' (condition: absent)
 -- ops:    's' value | 'd' | 'h' replace(0/1) nSet f1 v1 .. nDel f1 ..
 -- Validation never writes: every script validates everything before its first write, because Redis does not
--- roll back a script that fails half-way.
+-- roll back a script that fails half-way. The one exception is removing a stale lock entry (see foreign_owner),
+-- which is right whatever the script does next.
 
 local function is_wrongtype(reply)
   return type(reply) == 'table' and reply.err ~= nil
 end
 
--- Returns nil when the key is free for this transaction, else the id of the foreign owner.
-local function foreign_owner(lk, txid, mode)
+-- The state of transaction owner's intent on this shard, whose key is prefix .. owner: 'P', 'C', 'A', or false (none:
+-- its settled marker expired, or it never prepared here). The intent is read with the lock lk it owns in one multi-key
+-- EXISTS first when the shard is a Cluster slot ('{' in the prefix): during a migration Redis refuses that unless both
+-- keys are on this node, where a single-key read on the importing node would answer 'none' for an intent still on the
+-- source.
+local function intent_state(lk, prefix, owner)
+  local otx = prefix .. owner
+  if string.find(prefix, '{', 1, true) then
+    redis.call('EXISTS', lk, otx)
+  end
+  return redis.call('HGET', otx, 'st')
+end
+
+-- Returns nil when the key is free for this transaction, else the id of the foreign owner. An entry whose owner's
+-- intent here is settled or gone is stale (its writes were applied or dropped, yet it would block the key forever):
+-- it is no conflict, and the lock key and owner are appended to the list stale instead, for the caller to remove.
+local function foreign_owner(lk, txid, mode, prefix, stale)
   local owners = redis.call('HGETALL', lk)
   for j = 1, #owners, 2 do
-    if owners[j] ~= txid and (mode == 'w' or owners[j + 1] == 'w') then
-      return owners[j]
+    local owner = owners[j]
+    if owner ~= txid and (mode == 'w' or owners[j + 1] == 'w') then
+      if intent_state(lk, prefix, owner) == 'P' then
+        return owner
+      end
+      stale[#stale + 1] = lk
+      stale[#stale + 1] = owner
     end
   end
   return nil
+end
+
+-- Removes the stale lock entries foreign_owner listed.
+local function remove_stale(stale)
+  for i = 1, #stale, 2 do
+    redis.call('HDEL', stale[i], stale[i + 1])
+  end
 end
 
 -- Checks the read set of one key starting at ARGV[pos]. Returns the position after the checks and, on failure,
@@ -141,8 +169,9 @@ local function server_time_ms()
 end
 
 -- Validates every key of KEYS[first..] against ARGV[argPos..]. Returns nil, positions of write ops (by key index)
--- and modes, or a failure reply {status, keyIndex, reason, detail}.
-local function validate_all(first, argPos, txid)
+-- and modes, or a failure reply {status, keyIndex, reason, detail}. Stale lock entries met on the way are appended to
+-- the list stale (see foreign_owner); prefix is that of this shard's intent keys.
+local function validate_all(first, argPos, txid, prefix, stale)
   local writes = {}
   local modes = {}
   local pos = argPos
@@ -152,7 +181,7 @@ local function validate_all(first, argPos, txid)
     local k, lk = KEYS[i], KEYS[i + 1]
     local mode = ARGV[pos]
     modes[idx] = mode
-    local owner = foreign_owner(lk, txid, mode)
+    local owner = foreign_owner(lk, txid, mode, prefix, stale)
     if owner then
       return {'CONFLICT', idx, 'FOREIGN_INTENT', owner}
     end

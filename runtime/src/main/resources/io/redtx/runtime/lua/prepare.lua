@@ -13,12 +13,14 @@ if state == 'P' then
 elseif state then
   return {'SETTLED', state}
 end
-local failure, writes, modes = validate_all(3, 6, txid)
+local stale = {}
+local failure, writes, modes = validate_all(3, 6, txid, string.sub(txKey, 1, #txKey - #txid), stale)
+remove_stale(stale)
 if failure then
   return failure
 end
--- TIME before the first write: a command refused here (an ACL missing it) must fail the script while it has
--- written nothing.
+-- TIME before the transaction's first write: a command refused here (an ACL missing it) must fail the script while
+-- it has written nothing of it.
 local now = server_time_ms()
 local deadline = now + tonumber(ARGV[2])
 local locks = {}
