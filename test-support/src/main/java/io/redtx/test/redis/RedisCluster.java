@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -56,8 +56,11 @@ public final class RedisCluster implements AutoCloseable {
     /** Slot → index in {@link #masters}: the formation ranges, then updated by every finished migration. */
     private final AtomicIntegerArray owners = new AtomicIntegerArray(SLOTS);
 
-    /** Slots with a started, unfinished {@link Migration}; guarded by itself. */
-    private final Set<Integer> openMigrations = new HashSet<>();
+    /** Slots with a started, unfinished {@link Migration}, and when each started; guarded by itself. */
+    private final Map<Integer, Long> openMigrations = new HashMap<>();
+
+    /** The finished migrations that moved a slot, in order; guarded by {@link #openMigrations}. */
+    private final List<MigrationWindow> finishedMigrations = new ArrayList<>();
 
     private RedisCluster(List<RedisServer> masters) {
         this.masters = List.copyOf(masters);
@@ -163,7 +166,17 @@ public final class RedisCluster implements AutoCloseable {
      * @return its master
      */
     public RedisServer masterFor(String key) {
-        return masters.get(owners.get(slot(key)));
+        return masterOf(slot(key));
+    }
+
+    /**
+     * The master that serves a slot, as {@link #masterFor(String)} for its keys.
+     *
+     * @param slot a slot, 0 to 16383
+     * @return its master
+     */
+    public RedisServer masterOf(int slot) {
+        return masters.get(owners.get(slot));
     }
 
     /**
@@ -209,7 +222,7 @@ public final class RedisCluster implements AutoCloseable {
             throw new IllegalArgumentException(target + " is not a master of " + this);
         }
         synchronized (openMigrations) {
-            if (!openMigrations.add(slot)) {
+            if (openMigrations.putIfAbsent(slot, System.nanoTime()) != null) {
                 throw new IllegalStateException("slot " + slot + " is already being migrated");
             }
         }
@@ -230,7 +243,7 @@ public final class RedisCluster implements AutoCloseable {
             return new Migration(slot, source, target, sourceId, targetId);
         } finally {
             if (!open) {
-                closeMigration(slot);
+                closeMigration(slot, false);
             }
         }
     }
@@ -396,12 +409,13 @@ public final class RedisCluster implements AutoCloseable {
                         other.command("CLUSTER", "SETSLOT", slotText, "NODE", targetId);
                     }
                 }
+                // From here on neither master refuses a command for the migration: the window ends.
+                closeMigration(slot, true);
                 int targetIndex = masters.indexOf(target);
                 owners.set(slot, targetIndex);
                 awaitAgreement(DEFAULT_FORMATION_TIMEOUT, slot, targetIndex);
             }
             finished = true;
-            closeMigration(slot);
         }
 
         @Override
@@ -411,9 +425,58 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private void closeMigration(int slot) {
+    /** Ends the open migration of {@code slot}; with {@code moved}, records its window. */
+    private void closeMigration(int slot, boolean moved) {
+        long now = System.nanoTime();
         synchronized (openMigrations) {
-            openMigrations.remove(slot);
+            Long started = openMigrations.remove(slot);
+            if (moved && started != null) {
+                finishedMigrations.add(new MigrationWindow(slot, started, now));
+            }
+        }
+    }
+
+    /**
+     * The time one migration made through this object was in progress: from just before its
+     * {@code CLUSTER SETSLOT ... IMPORTING} to just after the last {@code CLUSTER SETSLOT ... NODE} of
+     * {@link Migration#finish()}, while the two masters may refuse commands over the slot's keys.
+     *
+     * @param slot the slot migrated
+     * @param startNanos {@link System#nanoTime()} at its start
+     * @param endNanos {@link System#nanoTime()} at its end
+     */
+    public record MigrationWindow(int slot, long startNanos, long endNanos) {}
+
+    /** @return the migrations that moved a slot and finished, in the order they finished */
+    public List<MigrationWindow> finishedMigrations() {
+        synchronized (openMigrations) {
+            return List.copyOf(finishedMigrations);
+        }
+    }
+
+    /**
+     * Whether a migration of {@code slot} made through this object was in progress at some moment between
+     * {@code fromNanos} and {@code toNanos} ({@link System#nanoTime()} values): a finished one whose window overlaps
+     * that time, or one still in progress that started before {@code toNanos}. For example, whether a transaction that
+     * ran in that time met the slot being resharded.
+     *
+     * @param slot a slot
+     * @param fromNanos the start of the time
+     * @param toNanos its end, not before {@code fromNanos}
+     * @return whether the slot was migrating then
+     */
+    public boolean migrating(int slot, long fromNanos, long toNanos) {
+        synchronized (openMigrations) {
+            Long open = openMigrations.get(slot);
+            if (open != null && open - toNanos <= 0) {
+                return true;
+            }
+            for (MigrationWindow w : finishedMigrations) {
+                if (w.slot() == slot && w.startNanos() - toNanos <= 0 && fromNanos - w.endNanos() <= 0) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

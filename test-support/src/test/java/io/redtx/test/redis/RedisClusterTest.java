@@ -251,6 +251,65 @@ class RedisClusterTest {
     }
 
     @Test
+    void migrationWindowsTellWhenASlotWasMoving() {
+        try (RedisCluster cluster = RedisCluster.start(2, Persistence.IN_MEMORY)) {
+            String key = "{w}k";
+            int slot = RedisCluster.slot(key);
+            RedisServer target = otherMaster(cluster, cluster.masterFor(key));
+            long before = System.nanoTime();
+            RedisCluster.Migration migration = cluster.startMigration(slot, target);
+            long during = System.nanoTime();
+
+            assertThat(cluster.migrating(slot, during, during)).as("open").isTrue();
+            assertThat(cluster.migrating(slot + 1, during, during)).isFalse();
+            assertThat(cluster.finishedMigrations()).isEmpty();
+            migration.finish();
+            long after = System.nanoTime();
+
+            assertThat(cluster.finishedMigrations()).singleElement().satisfies(w -> {
+                assertThat(w.slot()).isEqualTo(slot);
+                assertThat(w.startNanos()).isBetween(before, during);
+                assertThat(w.endNanos()).isBetween(during, after);
+            });
+            assertThat(cluster.migrating(slot, before - 1_000, before - 1)).isFalse();
+            assertThat(cluster.migrating(slot, during, during)).isTrue();
+            assertThat(cluster.migrating(slot, after, after + 1_000)).isFalse();
+            cluster.startMigration(slot, target).finish();
+            assertThat(cluster.finishedMigrations())
+                    .as("a migration to the owner moves nothing")
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void aResharderMovesSlotsAroundUntilClosedAndKeepsEveryKey() throws InterruptedException {
+        try (RedisCluster cluster = RedisCluster.start(2, Persistence.IN_MEMORY)) {
+            List<String> keys = List.of("{r1}a", "{r1}b", "{r2}a");
+            keys.forEach(k -> cluster.masterFor(k).command("SET", k, "v-" + k));
+            List<Integer> slots = List.of(RedisCluster.slot("{r1}"), RedisCluster.slot("{r2}"));
+            assertThatThrownBy(() -> Resharder.start(cluster, List.of(), 10, Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> Resharder.start(cluster, slots, 0, Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class);
+
+            Resharder resharder = Resharder.start(cluster, slots, 1, Duration.ofMillis(5));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (resharder.migrations() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            resharder.close();
+
+            assertThat(resharder.migrations()).isGreaterThanOrEqualTo(4);
+            assertThat(resharder.keysMoved()).isGreaterThanOrEqualTo(5);
+            assertThat(cluster.finishedMigrations()).hasSize(resharder.migrations());
+            assertNoOpenSlots(cluster);
+            for (String k : keys) {
+                assertThat(cluster.masterFor(k).command("GET", k)).isEqualTo("v-" + k);
+            }
+        }
+    }
+
+    @Test
     void migrationRefusesABadSlotOrAForeignTargetAndDoesNothingForTheOwner() {
         try (RedisCluster cluster = RedisCluster.start(2, Persistence.IN_MEMORY)) {
             RedisServer first = cluster.masters().get(0);
