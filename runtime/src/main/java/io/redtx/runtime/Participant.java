@@ -9,23 +9,26 @@ import io.lettuce.core.ScanStream;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.reactive.RedisKeyReactiveCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -260,27 +263,82 @@ final class Participant {
      */
     Mono<List<Object>> eval(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
-        Lane lane =
-                lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
-        RedisScriptingAsyncCommands<String, String> ready = lane.ready;
-        if (ready != null) {
-            return run(ready, script, timeout, sent, keys, args); // the usual case: skip the cached connect step
-        }
-        return lane.connection.flatMap(c -> run(commands(c), script, timeout, sent, keys, args));
+        return withCommands(c -> whole != null
+                ? runOnce(c, script, timeout, sent, keys, args)
+                : Mono.defer(() ->
+                        runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args)));
     }
 
-    private Mono<List<Object>> run(
-            RedisScriptingAsyncCommands<String, String> c,
-            LuaScript script,
-            Duration timeout,
-            Consumer<CompletableFuture<?>> sent,
-            String[] keys,
-            String[] args) {
-        if (whole != null) {
-            return runOnce(c, script, timeout, sent, keys, args);
+    /**
+     * Like {@link #eval}, but a script refused because its Cluster slot is being resharded ({@link Errors#slotMoving})
+     * fails at once: for a caller that has another way to do the work meanwhile.
+     */
+    Mono<List<Object>> evalOnce(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
+        return withCommands(c -> runOnce(c, script, timeout, sent, keys, args));
+    }
+
+    /** {@code work} with the commands of the next connection, connecting first if needed. */
+    private <T> Mono<T> withCommands(Function<RedisClusterAsyncCommands<String, String>, Mono<T>> work) {
+        Lane lane =
+                lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
+        RedisClusterAsyncCommands<String, String> ready = lane.ready;
+        if (ready != null) {
+            return work.apply(ready); // the usual case: skip the cached connect step
         }
-        return Mono.defer(
-                () -> runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args));
+        return lane.connection.flatMap(c -> work.apply(commands(c)));
+    }
+
+    /**
+     * What {@code read.lua} answers for one key (op {@code get}, {@code hget}, {@code hgetall} or {@code exists}),
+     * read with single-key commands instead: its lock key, then the key. For a Cluster slot being resharded, where
+     * Redis refuses {@code read.lua} (its keys split between the two masters, or a lock key that does not exist) but
+     * serves a single-key command on the master that holds the key (Lettuce follows {@code ASK}).
+     *
+     * <p>Reading the lock before the key is as good as reading both at once: a value changes only together with the
+     * removal of its writer's lock, so the value read is one that no foreign write intent covered at some moment at
+     * or after the lock was read, and the commit validates it again under its own locks. Unlike {@code read.lua}, no
+     * lock entry is taken for stale here: that needs the owner's intent, which an importing master may not show.
+     */
+    Mono<List<Object>> readAlone(
+            String key,
+            String lockKey,
+            String op,
+            String field,
+            String txid,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent) {
+        return withCommands(c -> send(() -> c.hgetall(lockKey), timeout, sent).flatMap(owners -> {
+            for (Map.Entry<String, String> owner : owners.entrySet()) {
+                if (!owner.getKey().equals(txid) && "w".equals(owner.getValue())) {
+                    return Mono.just(List.<Object>of("L", owner.getKey()));
+                }
+            }
+            Mono<List<Object>> value = switch (op) {
+                case "get" -> valueReply(send(() -> c.get(key), timeout, sent));
+                case "hget" -> valueReply(send(() -> c.hget(key, field), timeout, sent));
+                case "hgetall" ->
+                    send(() -> c.hgetall(key), timeout, sent).map(hash -> {
+                        List<Object> flat = new ArrayList<>(hash.size() * 2);
+                        hash.forEach((f, v) -> {
+                            flat.add(f);
+                            flat.add(v);
+                        });
+                        return List.of("H", flat);
+                    });
+                case "exists" ->
+                    send(() -> c.exists(key), timeout, sent).map(n -> List.<Object>of("V", Long.toString(n)));
+                default -> Mono.error(new IllegalArgumentException("unknown read op " + op));
+            };
+            return value.onErrorResume(
+                    e -> String.valueOf(e.getMessage()).startsWith("WRONGTYPE"),
+                    e -> send(() -> c.type(key), timeout, sent).map(type -> List.<Object>of("WRONGTYPE", type)));
+        }));
+    }
+
+    /** read.lua's reply for a string or a hash field: its value, or absent (a nil reply is an empty Mono). */
+    private static Mono<List<Object>> valueReply(Mono<String> value) {
+        return value.map(v -> List.<Object>of("V", v)).defaultIfEmpty(List.of("N"));
     }
 
     /**
@@ -291,7 +349,7 @@ final class Participant {
      * command's own time limit, from its first sending) comes; then the last refusal is the error.
      */
     private Mono<List<Object>> runWhileSlotMoves(
-            RedisScriptingAsyncCommands<String, String> c,
+            RedisClusterAsyncCommands<String, String> c,
             LuaScript script,
             long deadline,
             int pauses,
@@ -314,7 +372,7 @@ final class Participant {
     }
 
     private Mono<List<Object>> runOnce(
-            RedisScriptingAsyncCommands<String, String> c,
+            RedisClusterAsyncCommands<String, String> c,
             LuaScript script,
             Duration timeout,
             Consumer<CompletableFuture<?>> sent,
@@ -335,11 +393,10 @@ final class Participant {
      * Its reply is still read and dropped; the scripts are idempotent, and abort/settle logic, not cancellation, decides
      * what a sent command meant. The time limit is the command's own (see Deadlines), not a Reactor timeout() around it.
      */
-    private Mono<List<Object>> send(
-            Supplier<CompletionStage<List<Object>>> command, Duration timeout, Consumer<CompletableFuture<?>> sent) {
+    private <T> Mono<T> send(
+            Supplier<? extends CompletionStage<T>> command, Duration timeout, Consumer<CompletableFuture<?>> sent) {
         return Mono.defer(() -> {
-            CompletableFuture<List<Object>> reply =
-                    deadlines.bound(command.get().toCompletableFuture(), timeout);
+            CompletableFuture<T> reply = deadlines.bound(command.get().toCompletableFuture(), timeout);
             if (sent != null) {
                 sent.accept(reply);
             }
@@ -348,7 +405,7 @@ final class Participant {
     }
 
     @SuppressWarnings("unchecked")
-    private static RedisScriptingAsyncCommands<String, String> commands(StatefulConnection<String, String> c) {
+    private static RedisClusterAsyncCommands<String, String> commands(StatefulConnection<String, String> c) {
         return c instanceof StatefulRedisClusterConnection<?, ?> cluster
                 ? ((StatefulRedisClusterConnection<String, String>) cluster).async()
                 : ((StatefulRedisConnection<String, String>) c).async();
@@ -365,7 +422,7 @@ final class Participant {
     private final class Lane {
         private final AtomicReference<StatefulConnection<String, String>> open = new AtomicReference<>();
         /** The connection's commands once adopted (scripts loaded, checks passed), until closed; null before. */
-        private volatile RedisScriptingAsyncCommands<String, String> ready;
+        private volatile RedisClusterAsyncCommands<String, String> ready;
 
         private final Mono<StatefulConnection<String, String>> connection;
 
@@ -397,11 +454,11 @@ final class Participant {
                         .then(Mono.error(new ParticipantUnavailableException(
                                 null, name, new IllegalStateException("runtime closed"))));
             }
-            RedisScriptingAsyncCommands<String, String> commands = commands(c);
+            RedisClusterAsyncCommands<String, String> commands = commands(c);
             return Flux.fromArray(LuaScript.values())
                     .concatMap(s -> Mono.fromCompletionStage(() -> commands.scriptLoad(s.body())))
                     .then(send(
-                            () -> commands.evalsha(
+                            () -> commands.<List<Object>>evalsha(
                                     LuaScript.PROBE.sha(), ScriptOutputType.MULTI, new String[0], probeArgs),
                             connectTimeout,
                             null))

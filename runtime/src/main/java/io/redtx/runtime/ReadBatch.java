@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
 /**
@@ -74,11 +76,14 @@ final class ReadBatch {
 
     /**
      * Sends the batch (closed to new reads) and hands each read its own entry of the reply; lock entries that the
-     * script found stale (listed after the reads' entries) are removed in the background.
+     * script found stale (listed after the reads' entries) are removed in the background. While the shard's Cluster
+     * slot is being resharded, Redis refuses the script; the keys are then read one by one
+     * ({@link Participant#readAlone}), which Redis serves during a migration.
      */
     void send() {
         Duration timeout = tx.ctx.options.readTimeout();
-        shard.eval(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
+        shard.evalOnce(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
+                .onErrorResume(Errors::slotMoving, refused -> readEachAlone(timeout))
                 .subscribe(
                         reply -> {
                             // First: the removal is background work a graceful close waits for, and handing out the
@@ -95,5 +100,20 @@ final class ReadBatch {
                             }
                         },
                         error -> replies.forEach(r -> r.error(error)));
+    }
+
+    /** The reply read.lua would give, read key by key (the keys of this batch, at once). */
+    private Mono<List<Object>> readEachAlone(Duration timeout) {
+        return Flux.range(0, replies.size())
+                .flatMapSequential(i -> shard.participant.readAlone(
+                        keys.get(2 * i),
+                        keys.get(2 * i + 1),
+                        args.get(2 + 2 * i),
+                        args.get(3 + 2 * i),
+                        tx.id(),
+                        timeout,
+                        tx::readSent))
+                .<Object>map(reply -> reply)
+                .collectList();
     }
 }

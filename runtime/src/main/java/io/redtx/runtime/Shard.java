@@ -60,6 +60,12 @@ final class Shard {
         return participant.eval(script, timeout, sent, keys, args);
     }
 
+    /** See {@link Participant#evalOnce}: a refusal because the slot is being resharded fails at once. */
+    Mono<List<Object>> evalOnce(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
+        return participant.evalOnce(script, timeout, sent, keys, args);
+    }
+
     @Override
     public String toString() {
         return "Shard{" + name + "}";

@@ -6,6 +6,7 @@ import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -158,13 +159,48 @@ class ReshardingTest {
     }
 
     /**
-     * A migration that outlasts the read timeout: the transaction fails with a retryable unavailability naming the
+     * Reads need not wait: Redis refuses read.lua on a half-migrated slot, but serves each key and its lock alone on
+     * the master that holds it. A key moved, a key not moved, and a key under a live foreign write lock (lock and
+     * intent still on the source) all read as they would outside the migration.
+     */
+    @Test
+    void readsOnAMigratingSlotGoOnKeyByKey() {
+        int slot = RedisCluster.slot("{m}a");
+        RedisServer source = cluster.masterOf(slot);
+        source.command("SET", "{m}a", "moved");
+        source.command("SET", "{m}b", "stays");
+        source.command("SET", "{m}c", "locked");
+        String far = Long.toString(Long.MAX_VALUE / 2);
+        source.command("HSET", KEYS.lockKey("{m}c"), "alive", "w");
+        source.command("HSET", KEYS.txPrefix(slot) + "alive", "st", "P", "lease", far, "pn", "s");
+        migration = cluster.startMigration(slot, otherMaster("{m}a"));
+        assertThat(migration.move("{m}a")).isTrue();
+        RedisTransactionRuntime rt = runtime();
+
+        StepVerifier.create(rt.inTransaction(tx -> Mono.zip(
+                                tx.on("c").get("{m}a"), tx.on("c").get("{m}b"))
+                        .flatMap(both -> Mono.error(new IllegalStateException(both.getT1() + "," + both.getT2())))))
+                .expectErrorMessage("moved,stays")
+                .verify(Duration.ofSeconds(10));
+        StepVerifier.create(rt.inTransaction(tx -> tx.on("c").get("{m}c")))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                TransactionConflictException.class,
+                                c -> assertThat(c.reason())
+                                        .isEqualTo(TransactionConflictException.Reason.FOREIGN_INTENT)))
+                .verify(Duration.ofSeconds(10));
+        assertThat(migration.askTarget("EXISTS", "{m}b"))
+                .as("no read while the migration lasted")
+                .isEqualTo(0L);
+    }
+
+    /**
+     * A migration that outlasts the commit timeout: the transaction fails with a retryable unavailability naming the
      * refusal, not a participant error, and writes nothing.
      */
     @Test
     void aMigrationOutlastingTheTimeoutIsARetryableUnavailability() {
-        runtime = RedisTransactionRuntime.create(
-                options().readTimeout(Duration.ofMillis(300)).build(), ProtocolHooks.NONE);
+        runtime = RedisTransactionRuntime.create(options().build(), ProtocolHooks.NONE);
         runtime.inTransaction(tx -> tx.on("c").set("x", "100")).block(Duration.ofSeconds(10));
         migration = cluster.startMigration(RedisCluster.slot("x"), otherMaster("x"));
         assertThat(migration.move("x")).isTrue();
