@@ -9,14 +9,18 @@ import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisCluster;
 import io.redtx.test.redis.RedisServer;
+import io.redtx.test.redis.Resharder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine;
@@ -56,11 +61,20 @@ import reactor.core.publisher.Mono;
  * moved), p50/p99/p999, the commits that were {@link CommitProtocol#TWO_PHASE} and the failures; then the means per
  * setup and the ratio cluster / standalone.
  *
+ * <p>With {@code --reshard}, the cluster rounds run while a {@link Resharder} moves the slots of the first
+ * {@code --reshard-groups} groups' accounts from master to master, one after the other as {@code redis-cli --cluster
+ * reshard} does (each slot padded with {@code --slot-keys} filler keys, moved 10 keys per {@code MIGRATE}; two
+ * migrations at once could deadlock, as {@code MIGRATE} blocks its source until the target answered). In both setups
+ * one operation in ten is then an audit of a random group. A cluster round also prints how many transfers and audits
+ * met a slot being migrated and the share of them that committed (target: at least 90%); every round prints the
+ * share of all audits that committed, for comparison.
+ *
  * <pre>
  * java -cp benchmarks/target/redtx-benchmarks.jar io.redtx.benchmarks.ClusterBenchmark --duration 20 --warmup 10
  * </pre>
  *
- * Exit status 0; 1 if an invariant failed or intents were left (or the run failed); 2 on bad options.
+ * Exit status 0; 1 if an invariant failed, an audit saw a wrong sum or intents were left (or the run failed); 2 on bad
+ * options.
  */
 @Command(
         name = "cluster-benchmark",
@@ -99,6 +113,31 @@ public final class ClusterBenchmark implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the random transfers (each round starts from it)")
     Long seed;
 
+    @Option(
+            names = "--reshard",
+            description = "migrate slots between masters during the cluster rounds, and audit a group every 10th"
+                    + " operation in both setups")
+    boolean reshard;
+
+    @Option(
+            names = "--reshard-groups",
+            defaultValue = "1",
+            description =
+                    "with --reshard, the groups whose accounts' slots move, one slot at a time" + " (${DEFAULT-VALUE})")
+    int reshardGroups;
+
+    @Option(
+            names = "--slot-keys",
+            defaultValue = "300",
+            description = "with --reshard, filler keys added to each migrated slot (${DEFAULT-VALUE})")
+    int slotKeys;
+
+    /** With {@code --reshard}: one operation in this many is an audit. */
+    static final int AUDIT_EVERY = 10;
+
+    /** With {@code --reshard}: the pause between two migrations. */
+    static final Duration RESHARD_PAUSE = Duration.ofMillis(10);
+
     private final List<RedisServer> standalone = new ArrayList<>();
     private RedisCluster cluster;
 
@@ -109,7 +148,14 @@ public final class ClusterBenchmark implements Callable<Integer> {
     }
 
     /** What one round measured: the measured window and its latencies (microseconds, transfers that moved money). */
-    record Round(Setup setup, double seconds, Window w, Histogram latency, boolean invariant, IntentCount intents) {
+    record Round(
+            Setup setup,
+            double seconds,
+            Window w,
+            Histogram latency,
+            boolean invariant,
+            IntentCount intents,
+            Resharding resharding) {
         double txPerSec() {
             return w.moved.sum() / seconds;
         }
@@ -119,9 +165,42 @@ public final class ClusterBenchmark implements Callable<Integer> {
         }
 
         boolean passed() {
-            return invariant && intents.none();
+            return invariant && intents.none() && w.wrongAudits.sum() == 0;
         }
     }
+
+    /**
+     * What the resharding of a cluster round did to the transactions of its measured window.
+     *
+     * @param migrations migrations finished in the round
+     * @param keysMoved keys they moved
+     * @param transfers transfers that met a slot being migrated: {met, committed}
+     * @param audits audits that met a slot being migrated: {met, committed}
+     */
+    record Resharding(int migrations, long keysMoved, long[] transfers, long[] audits) {
+        static final Resharding NONE = new Resharding(0, 0, new long[2], new long[2]);
+
+        Resharding plus(Resharding o) {
+            return new Resharding(
+                    migrations + o.migrations,
+                    keysMoved + o.keysMoved,
+                    new long[] {transfers[0] + o.transfers[0], transfers[1] + o.transfers[1]},
+                    new long[] {audits[0] + o.audits[0], audits[1] + o.audits[1]});
+        }
+
+        String describe() {
+            return f(
+                    "%d migrations (%d keys moved); on a migrating slot: transfers %s, audits %s",
+                    migrations, keysMoved, share(transfers), share(audits));
+        }
+
+        static String share(long[] c) {
+            return f("%d of %d committed (%.1f%%)", c[1], c[0], c[0] == 0 ? Double.NaN : 100.0 * c[1] / c[0]);
+        }
+    }
+
+    /** A transfer or audit of the measured window: when it ran, the cluster slots it touched, whether it committed. */
+    record Op(boolean audit, long startNanos, long endNanos, int[] slots, boolean committed) {}
 
     /** Counters of one phase (warm-up, measured, drain), fed from Reactor/Netty threads without locks. */
     static final class Window {
@@ -130,6 +209,10 @@ public final class ClusterBenchmark implements Callable<Integer> {
         final LongAdder insufficient = new LongAdder();
         final Map<String, LongAdder> failures = new ConcurrentSkipListMap<>();
         final Recorder latency = new Recorder(MAX_LATENCY_MICROS, 3);
+        final LongAdder audits = new LongAdder();
+        final LongAdder wrongAudits = new LongAdder();
+        /** Every transfer and audit, when the round reshards (else none is kept). */
+        final Queue<Op> ops = new ConcurrentLinkedQueue<>();
 
         void done(Bank.Transfer t, long nanos) {
             if (t.status() == Bank.Status.INSUFFICIENT_FUNDS) {
@@ -160,11 +243,14 @@ public final class ClusterBenchmark implements Callable<Integer> {
                 || rounds < 1
                 || concurrency < 1
                 || accounts < 100
-                || accounts % 100 != 0) {
+                || accounts % 100 != 0
+                || slotKeys < 0
+                || reshardGroups < 1
+                || reshardGroups > accounts / Bank.GROUP_SIZE) {
             throw new ParameterException(
                     spec.commandLine(),
-                    "need --duration >= 1, --warmup >= 0, --rounds >= 1,"
-                            + " --concurrency >= 1 and --accounts a positive multiple of 100");
+                    "need --duration >= 1, --warmup >= 0, --rounds >= 1, --concurrency >= 1, --slot-keys >= 0,"
+                            + " --accounts a positive multiple of 100 and --reshard-groups from 1 to the groups");
         }
         LongAdder dropped = new LongAdder();
         // A prepare leg may fail after its sibling's failure was signalled: counted instead of logged.
@@ -193,7 +279,7 @@ public final class ClusterBenchmark implements Callable<Integer> {
                     results.add(x);
                     String twoPhase = x.w().twoPhase.sum() + " / " + x.w().moved.sum();
                     String latency = f("%8.2f %8.2f %8.2f", x.ms(50), x.ms(99), x.ms(99.9));
-                    String check = x.invariant() ? "holds" : "BROKEN";
+                    String check = x.invariant() && x.w().wrongAudits.sum() == 0 ? "holds" : "BROKEN";
                     String left = x.intents().none() ? "" : ", intents left " + x.intents();
                     System.out.println(f(
                             "%-5d %-10s %9.1f %s %15s  %-9s  %s insufficient=%d%s",
@@ -206,6 +292,16 @@ public final class ClusterBenchmark implements Callable<Integer> {
                             x.w().failures,
                             x.w().insufficient.sum(),
                             left));
+                    if (reshard) {
+                        System.out.println(f(
+                                "      audits %d of %d committed, %d saw a wrong sum%s",
+                                x.w().audits.sum(),
+                                x.w().ops.stream().filter(Op::audit).count(),
+                                x.w().wrongAudits.sum(),
+                                setup == Setup.CLUSTER
+                                        ? "; resharding: " + x.resharding().describe()
+                                        : ""));
+                    }
                 }
             }
             summary(results, dropped.sum());
@@ -240,44 +336,154 @@ public final class ClusterBenchmark implements Callable<Integer> {
         Window measured = new Window();
         double seconds;
         Bank.Invariant invariant;
+        Resharding resharding = Resharding.NONE;
         try {
             Bank bank = new Bank(runtime, participants, accounts, Bank.DEFAULT_INITIAL_BALANCE);
             bank.seed().block(LIMIT);
+            int[][] slotsOfGroup = slotsOfGroups(bank);
+            boolean resharded = reshard && setup == Setup.CLUSTER;
+            if (resharded) {
+                padReshardedSlots();
+            }
             Random random = seed == null ? new Random() : new Random(seed);
             AtomicReference<Window> current = new AtomicReference<>(new Window());
             AtomicLong deadline = new AtomicLong(Long.MAX_VALUE);
-            // crossParticipant: always across servers for standalone; no effect with the one cluster participant.
-            Mono<Void> transfer = Mono.defer(() -> {
-                long start = System.nanoTime();
-                return bank.transfer(random, true)
-                        .doOnNext(t -> current.get().done(t, System.nanoTime() - start))
-                        .then()
-                        .onErrorResume(e -> {
-                            current.get().failed(e);
-                            return Mono.delay(BACKOFF_AFTER_FAILURE).then();
-                        });
-            });
+            AtomicLong operations = new AtomicLong();
+            Mono<Void> operation = Mono.defer(() -> reshard && operations.getAndIncrement() % AUDIT_EVERY == 0
+                            ? audit(bank, random.nextInt(bank.groups()), slotsOfGroup, current)
+                            : transfer(bank, random, current))
+                    .onErrorResume(e -> {
+                        current.get().failed(e);
+                        return Mono.delay(BACKOFF_AFTER_FAILURE).then();
+                    });
             CompletableFuture<Void> load = Flux.range(0, concurrency)
-                    .flatMap(w -> transfer.repeat(() -> System.nanoTime() < deadline.get()), concurrency)
+                    .flatMap(w -> operation.repeat(() -> System.nanoTime() < deadline.get()), concurrency)
                     .then()
                     .toFuture();
             long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
             long end = warmupEnd + TimeUnit.SECONDS.toNanos(durationSeconds);
             deadline.set(end);
-            sleepUntil(warmupEnd);
-            current.set(measured);
-            long start = System.nanoTime();
-            sleepUntil(end);
-            current.set(new Window()); // the drain: transfers in flight at the end finish, not counted
-            seconds = (System.nanoTime() - start) / 1e9;
-            load.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+            Resharder resharder = resharded
+                    ? Resharder.start(
+                            cluster,
+                            Arrays.stream(slotsOfGroup, 0, reshardGroups)
+                                    .flatMapToInt(IntStream::of)
+                                    .boxed()
+                                    .toList(),
+                            10,
+                            RESHARD_PAUSE)
+                    : null;
+            int migrationsBefore = 0;
+            long keysBefore = 0;
+            try {
+                sleepUntil(warmupEnd);
+                if (resharder != null) {
+                    migrationsBefore = resharder.migrations();
+                    keysBefore = resharder.keysMoved();
+                }
+                current.set(measured);
+                long start = System.nanoTime();
+                sleepUntil(end);
+                current.set(new Window()); // the drain: transfers in flight at the end finish, not counted
+                seconds = (System.nanoTime() - start) / 1e9;
+                load.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                if (resharder != null) {
+                    resharder.close();
+                }
+            }
+            if (resharder != null) {
+                resharding = resharding(
+                        measured, resharder.migrations() - migrationsBefore, resharder.keysMoved() - keysBefore);
+            }
             invariant = bank.checkInvariant().block(LIMIT);
         } finally {
             runtime.closeGracefully().block(LIMIT);
         }
         IntentCount left = setup == Setup.CLUSTER ? IntentCount.on(NS, cluster) : IntentCount.on(NS, servers);
         boolean holds = invariant != null && invariant.holds();
-        return new Round(setup, seconds, measured, measured.latency.getIntervalHistogram(), holds, left);
+        return new Round(setup, seconds, measured, measured.latency.getIntervalHistogram(), holds, left, resharding);
+    }
+
+    /** One transfer; crossParticipant: always across servers for standalone, no effect with one cluster participant. */
+    private Mono<Void> transfer(Bank bank, Random random, AtomicReference<Window> current) {
+        Bank.TransferOrder order = bank.randomTransfer(random, true);
+        long start = System.nanoTime();
+        int[] slots = {RedisCluster.slot(Bank.key(order.from())), RedisCluster.slot(Bank.key(order.to()))};
+        return bank.transfer(order.from(), order.to(), order.amount())
+                .doOnNext(t -> current.get().done(t, System.nanoTime() - start))
+                .doOnEach(signal -> {
+                    if (reshard && (signal.isOnNext() || signal.isOnError())) {
+                        current.get().ops.add(new Op(false, start, System.nanoTime(), slots, signal.isOnNext()));
+                    }
+                })
+                .then();
+    }
+
+    /** One audit of {@code group}: a read-only transaction over its 100 accounts, whose sum must be the group's. */
+    private Mono<Void> audit(Bank bank, int group, int[][] slotsOfGroup, AtomicReference<Window> current) {
+        long start = System.nanoTime();
+        return bank.audit(group)
+                .doOnNext(a -> {
+                    Window w = current.get();
+                    w.audits.increment();
+                    if (!a.consistent()) {
+                        w.wrongAudits.increment();
+                    }
+                })
+                .doOnEach(signal -> {
+                    if (signal.isOnNext() || signal.isOnError()) {
+                        current.get()
+                                .ops
+                                .add(new Op(true, start, System.nanoTime(), slotsOfGroup[group], signal.isOnNext()));
+                    }
+                })
+                .then();
+    }
+
+    /** Per group, the cluster slots of its accounts. */
+    private static int[][] slotsOfGroups(Bank bank) {
+        int[][] slots = new int[bank.groups()][];
+        for (int g = 0; g < slots.length; g++) {
+            slots[g] = IntStream.range(g * Bank.GROUP_SIZE, (g + 1) * Bank.GROUP_SIZE)
+                    .map(i -> RedisCluster.slot(Bank.key(i)))
+                    .toArray();
+        }
+        return slots;
+    }
+
+    /**
+     * Adds {@code --slot-keys} filler keys to the slot of each account of the resharded groups (tagged with the
+     * account's key), on its master, so that moving the slot takes as long as moving a slot that holds that many keys.
+     */
+    private void padReshardedSlots() {
+        for (int i = 0; i < reshardGroups * Bank.GROUP_SIZE; i++) {
+            String key = Bank.key(i);
+            cluster.masterFor(key)
+                    .command(
+                            "EVAL",
+                            "for i = 1, tonumber(ARGV[2]) do redis.call('SET', ARGV[1] .. i, 'filler') end",
+                            "0",
+                            "{" + key + "}:filler:",
+                            Integer.toString(slotKeys));
+        }
+    }
+
+    /** Which transactions of {@code w} met a slot being migrated, and how many of them committed. */
+    private Resharding resharding(Window w, int migrations, long keysMoved) {
+        long[] transfers = new long[2];
+        long[] audits = new long[2];
+        for (Op op : w.ops) {
+            boolean met = IntStream.of(op.slots()).anyMatch(s -> cluster.migrating(s, op.startNanos(), op.endNanos()));
+            if (met) {
+                long[] c = op.audit() ? audits : transfers;
+                c[0]++;
+                if (op.committed()) {
+                    c[1]++;
+                }
+            }
+        }
+        return new Resharding(migrations, keysMoved, transfers, audits);
     }
 
     private void summary(List<Round> results, long dropped) {
@@ -301,7 +507,13 @@ public final class ClusterBenchmark implements Callable<Integer> {
                     twoPhase + " / " + moved,
                     each));
         }
-        System.out.println(f("cluster / standalone: tx/s x%.2f, p99 x%.2f", tx[1] / tx[0], p99[1] / p99[0]));
+        System.out.println(f(
+                "cluster%s / standalone: tx/s x%.2f, p99 x%.2f",
+                reshard ? " (resharding)" : "", tx[1] / tx[0], p99[1] / p99[0]));
+        if (reshard) {
+            Resharding all = results.stream().map(Round::resharding).reduce(Resharding.NONE, Resharding::plus);
+            System.out.println("resharding, all cluster rounds: " + all.describe() + "; target: at least 90% of each");
+        }
         System.out.println(f(
                 "invariant and intents: %s; errors dropped after a sibling failed: %d",
                 results.stream().allMatch(Round::passed) ? "PASS every round" : "FAIL", dropped));

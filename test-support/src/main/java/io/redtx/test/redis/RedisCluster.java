@@ -62,6 +62,9 @@ public final class RedisCluster implements AutoCloseable {
     /** The finished migrations that moved a slot, in order; guarded by {@link #openMigrations}. */
     private final List<MigrationWindow> finishedMigrations = new ArrayList<>();
 
+    /** The same, by slot; guarded by {@link #openMigrations}. */
+    private final Map<Integer, List<MigrationWindow>> finishedBySlot = new HashMap<>();
+
     private RedisCluster(List<RedisServer> masters) {
         this.masters = List.copyOf(masters);
         for (int i = 0; i < this.masters.size(); i++) {
@@ -431,7 +434,9 @@ public final class RedisCluster implements AutoCloseable {
         synchronized (openMigrations) {
             Long started = openMigrations.remove(slot);
             if (moved && started != null) {
-                finishedMigrations.add(new MigrationWindow(slot, started, now));
+                MigrationWindow w = new MigrationWindow(slot, started, now);
+                finishedMigrations.add(w);
+                finishedBySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(w);
             }
         }
     }
@@ -471,8 +476,8 @@ public final class RedisCluster implements AutoCloseable {
             if (open != null && open - toNanos <= 0) {
                 return true;
             }
-            for (MigrationWindow w : finishedMigrations) {
-                if (w.slot() == slot && w.startNanos() - toNanos <= 0 && fromNanos - w.endNanos() <= 0) {
+            for (MigrationWindow w : finishedBySlot.getOrDefault(slot, List.of())) {
+                if (w.startNanos() - toNanos <= 0 && fromNanos - w.endNanos() <= 0) {
                     return true;
                 }
             }
