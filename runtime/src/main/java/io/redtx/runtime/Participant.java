@@ -263,10 +263,26 @@ final class Participant {
      */
     Mono<List<Object>> eval(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
-        return withCommands(c -> whole != null
-                ? runOnce(c, script, timeout, sent, keys, args)
-                : Mono.defer(() ->
-                        runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args)));
+        Lane lane = nextLane();
+        RedisClusterAsyncCommands<String, String> ready = lane.ready;
+        if (ready != null) {
+            return run(ready, script, timeout, sent, keys, args); // the usual case: skip the cached connect step
+        }
+        return lane.connection.flatMap(c -> run(commands(c), script, timeout, sent, keys, args));
+    }
+
+    private Mono<List<Object>> run(
+            RedisClusterAsyncCommands<String, String> c,
+            LuaScript script,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        if (whole != null) {
+            return runOnce(c, script, timeout, sent, keys, args);
+        }
+        return Mono.defer(
+                () -> runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args));
     }
 
     /**
@@ -278,10 +294,14 @@ final class Participant {
         return withCommands(c -> runOnce(c, script, timeout, sent, keys, args));
     }
 
+    /** The connection for the next command: they take turns. */
+    private Lane nextLane() {
+        return lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
+    }
+
     /** {@code work} with the commands of the next connection, connecting first if needed. */
     private <T> Mono<T> withCommands(Function<RedisClusterAsyncCommands<String, String>, Mono<T>> work) {
-        Lane lane =
-                lanes.length == 1 ? lanes[0] : lanes[(nextLane.getAndIncrement() & Integer.MAX_VALUE) % lanes.length];
+        Lane lane = nextLane();
         RedisClusterAsyncCommands<String, String> ready = lane.ready;
         if (ready != null) {
             return work.apply(ready); // the usual case: skip the cached connect step

@@ -56,7 +56,7 @@ class ReshardingUnderLoadTest {
     /** Filler keys per cluster account's slot: a migration moves them too, 10 per MIGRATE. */
     private static final int FILLERS = 300;
 
-    private static final Duration LOAD = Duration.ofSeconds(8);
+    private static final Duration LOAD = Duration.ofSeconds(10);
     private static final int CONCURRENCY = 12;
     private static final double TARGET = 0.9;
 
