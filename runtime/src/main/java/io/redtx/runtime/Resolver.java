@@ -70,7 +70,13 @@ final class Resolver {
                         (byShard, lockKey) -> byShard.computeIfAbsent(p.shardOf(lockKey), s -> new ArrayList<>())
                                 .add(lockKey))
                 .flatMapMany(byShard -> Flux.fromIterable(byShard.entrySet()))
-                .concatMap(locks -> unlock(locks.getKey(), locks.getValue()))
+                .concatMap(locks -> unlock(locks.getKey(), locks.getValue()).onErrorResume(e -> {
+                    log.warn(
+                            "redtx: recovery could not check the lock keys it found on '{}' now: {}",
+                            locks.getKey().name,
+                            e.toString());
+                    return Mono.just(0L);
+                }))
                 .reduce(0L, Long::sum)
                 .onErrorResume(e -> {
                     log.warn("redtx: recovery could not sweep the lock keys of '{}': {}", p.name(), e.toString());
