@@ -325,7 +325,7 @@ public final class ClusterBenchmark implements Callable<Integer> {
         List<String> participants = new ArrayList<>();
         if (setup == Setup.CLUSTER) {
             participants.add("c");
-            options.participant("c", "redis-cluster://" + join(servers, s -> RedisServer.HOST + ":" + s.port(), ","));
+            options.participant("c", cluster.participantUri());
         } else {
             for (int i = 0; i < servers.size(); i++) {
                 participants.add("s" + i);

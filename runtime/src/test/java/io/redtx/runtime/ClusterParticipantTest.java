@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -83,16 +82,9 @@ class ClusterParticipantTest {
         }
     }
 
-    static String clusterUri() {
-        return "redis-cluster://"
-                + cluster.masters().stream()
-                        .map(m -> RedisServer.HOST + ":" + m.port())
-                        .collect(Collectors.joining(","));
-    }
-
     static RuntimeOptions.Builder options() {
         return RuntimeOptions.builder()
-                .participant("c", clusterUri())
+                .participant("c", cluster.participantUri())
                 .participant("s", standalone.uri())
                 .leaseDuration(LEASE)
                 .retryPolicy(RetryPolicy.builder()

@@ -111,12 +111,7 @@ class ReshardingUnderLoadTest {
         }
         RedisTransactionRuntime rt = RedisTransactionRuntime.create(
                 RuntimeOptions.builder()
-                        .participant(
-                                "c",
-                                "redis-cluster://"
-                                        + cluster.masters().stream()
-                                                .map(m -> RedisServer.HOST + ":" + m.port())
-                                                .collect(Collectors.joining(",")))
+                        .participant("c", cluster.participantUri())
                         .participant("s", standalone.uri())
                         .build(),
                 ProtocolHooks.NONE);

@@ -513,6 +513,20 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /**
+     * The URI of a redtx Cluster participant on this cluster, with every master as a seed.
+     *
+     * @return {@code redis-cluster://127.0.0.1:<port>,127.0.0.1:<port>,...}
+     */
+    public String participantUri() {
+        return "redis-cluster://"
+                + String.join(
+                        ",",
+                        masters.stream()
+                                .map(m -> RedisServer.HOST + ":" + m.port())
+                                .toList());
+    }
+
+    /**
      * Waits until every master answers, reports {@code cluster_state:ok} with every node known and every slot
      * assigned, and lists the same slot ranges as every other master; for example after a killed master was
      * restarted.
