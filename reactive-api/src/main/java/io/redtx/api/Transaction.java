@@ -47,6 +47,11 @@ public interface Transaction {
      * shard it runs one script (validate and apply); with several it prepares every shard concurrently, passes the
      * commit point on the primary shard, then rolls the secondaries forward.
      *
+     * <p>Operations of this handle still waiting for the server when the commit is subscribed are waited for first, so
+     * that what they read and write is part of the commit. A writing operation ({@code incrBy}, {@code decrBy},
+     * {@code hincrBy}, {@code setIfAbsent}) cancelled before it buffered its write would be left out: the commit then
+     * rolls back and fails with {@link TransactionStateException} instead.
+     *
      * <p>Errors: {@link TransactionConflictException}, {@link TransactionTimeoutException} or
      * {@link ParticipantUnavailableException} when it was rolled back; {@link TransactionOutcomeUnknownException} when
      * the commit point may have been passed. Cancelling before the commit point rolls back (in the background);

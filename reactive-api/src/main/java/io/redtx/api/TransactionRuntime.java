@@ -19,21 +19,36 @@ public interface TransactionRuntime extends AutoCloseable {
      * Runs {@code work} in a transaction and commits it.
      *
      * <p>Lazy: each subscription starts a new attempt with a new transaction id and calls {@code work} with its handle.
-     * When the publisher {@code work} returns completes (its first value is kept, any others are ignored), the
-     * transaction commits and the value is emitted after the commit succeeded. If {@code work} fails (or throws), the
-     * transaction is rolled back and the error is propagated. Cancelling rolls back unless the commit point was passed.
-     * On a {@link TransactionConflictException} the whole function is run again in a new attempt, as the
+     * The publisher {@code work} returns always runs to its end: every value it emits is requested (a {@code Flux} of
+     * operations is never cut short), and only when it completes does the transaction commit. Its <em>last</em> value
+     * is emitted after the commit succeeded; earlier values are dropped ({@link #inTransactionMany} emits them all).
+     * Nothing is emitted before the commit. If {@code work} fails (or throws), the transaction is rolled back and the
+     * error is propagated. Cancelling rolls back unless the commit point was passed. On a
+     * {@link TransactionConflictException} the whole function is run again in a new attempt, as the
      * {@link RetryPolicy} allows (bounded, backoff with jitter); when attempts run out, the last conflict is signalled.
      * The whole attempt chain is bounded by {@link RuntimeOptions#transactionTimeout()}.
      *
      * @param work the transactional work; must do all its reads and writes through the handle it is given
      * @param <T> the value type
-     * @return the value {@code work} produced (empty if it completed empty), emitted after commit
+     * @return the last value {@code work} produced (empty if it completed empty), emitted after commit
      */
     <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work);
 
     /**
-     * Like {@link #inTransaction(Function)}, but emits the value together with the {@link CommitResult}.
+     * Like {@link #inTransaction(Function)}, but emits every value {@code work} produced, in order, once the commit
+     * succeeded. The values are held in memory until then (nothing can be emitted before the commit: the transaction
+     * might still roll back), so a unit of work should produce a bounded number of them. A retried attempt starts over:
+     * only the values of the attempt that committed are emitted.
+     *
+     * @param work the transactional work; must do all its reads and writes through the handle it is given
+     * @param <T> the value type
+     * @return the values {@code work} produced, emitted after commit; empty if it produced none
+     */
+    <T> Flux<T> inTransactionMany(Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * Like {@link #inTransaction(Function)}, but emits the value (the last one {@code work} produced, or {@code null})
+     * together with the {@link CommitResult}.
      *
      * @param work the transactional work
      * @param <T> the value type
@@ -81,8 +96,9 @@ public interface TransactionRuntime extends AutoCloseable {
 
     /**
      * The intake: runs one transaction per request of {@code requests}, {@code work(request, transaction)} inside it
-     * (with the retries of {@link #inTransaction}), and emits one {@link TransactionOutcome} per request. Lazy: nothing
-     * is requested from {@code requests} before the result is subscribed.
+     * (with the retries of {@link #inTransaction}, and like there run to its end, its last value kept), and emits one
+     * {@link TransactionOutcome} per request. Lazy: nothing is requested from {@code requests} before the result is
+     * subscribed.
      *
      * <p>Backpressure: at most {@link IntakeOptions#maxInFlight()} requests run at once, and the intake never requests
      * more from {@code requests} than that many ahead of the outcomes taken downstream, so a slow consumer slows the

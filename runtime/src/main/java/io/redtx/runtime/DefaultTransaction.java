@@ -48,6 +48,12 @@ final class DefaultTransaction implements Transaction {
     private List<CompletableFuture<?>> sentReads;
     /** Per shard, the batch of reads not sent yet (see {@link ReadBatch}); guarded by this. */
     private Map<Shard, ReadBatch> openReads;
+    /** Operations of the handle that wait for the server, started and not finished; guarded by this. */
+    private int operationsRunning;
+    /** Told when {@link #operationsRunning} drops to 0, for a commit waiting for them; guarded by this. */
+    private Sinks.Empty<Void> operationsDone;
+    /** The first writing operation cancelled before it buffered its write, described; guarded by this. */
+    private String cutShort;
 
     private volatile Mono<Void> rollback;
     private volatile CommitProcess process;
@@ -203,6 +209,71 @@ final class DefaultTransaction implements Transaction {
                 .timeout(ctx.deadlines.delay(ctx.options.readTimeout()), Mono.empty());
     }
 
+    // ---- operations in flight ----
+
+    /**
+     * {@code op}, an operation of the handle that waits for the server (a read, or a read then a buffered write),
+     * counted while it runs: a commit first waits for every operation started on the handle, so that each one's read
+     * and write are in the transaction. A writing operation ({@code writes}) cancelled before it emitted or completed
+     * has lost its write: the handle then refuses to commit (see {@link #commit()}).
+     *
+     * @param what names the operation, built only if it is cut short
+     */
+    <T> Mono<T> operation(Mono<T> op, boolean writes, Supplier<String> what) {
+        return Mono.defer(() -> {
+            Running running = new Running(writes, what);
+            synchronized (this) {
+                operationsRunning++;
+            }
+            return op.doOnEach(signal -> running.finished(false)).doOnCancel(() -> running.finished(true));
+        });
+    }
+
+    /** One operation counted by {@link #operation}; ends once. */
+    private final class Running {
+        private final boolean writes;
+        private final Supplier<String> what;
+        private boolean ended; // guarded by the transaction
+
+        Running(boolean writes, Supplier<String> what) {
+            this.writes = writes;
+            this.what = what;
+        }
+
+        void finished(boolean cancelled) {
+            Sinks.Empty<Void> waiting = null;
+            synchronized (DefaultTransaction.this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+                if (cancelled && writes && cutShort == null) {
+                    cutShort = what.get();
+                }
+                if (--operationsRunning == 0) {
+                    waiting = operationsDone;
+                    operationsDone = null;
+                }
+            }
+            if (waiting != null) {
+                waiting.tryEmitEmpty();
+            }
+        }
+    }
+
+    /** Completes once no operation of the handle is running; null if none is now. */
+    private Mono<Void> operationsDone() {
+        synchronized (this) {
+            if (operationsRunning == 0) {
+                return null;
+            }
+            if (operationsDone == null) {
+                operationsDone = Sinks.empty();
+            }
+            return operationsDone.asMono();
+        }
+    }
+
     // ---- lifecycle ----
 
     /** Learns how a transaction ended: exactly one call, on one of its two methods. */
@@ -251,11 +322,32 @@ final class DefaultTransaction implements Transaction {
     @Override
     public Mono<CommitResult> commit() {
         return Mono.defer(() -> {
+            Mono<Void> running = operationsDone();
+            return running == null
+                    ? commitNow()
+                    : running.then(Mono.defer(this::commitNow)).doOnCancel(this::cancel);
+        });
+    }
+
+    private Mono<CommitResult> commitNow() {
+        return Mono.defer(() -> {
             // Closed: the connections are gone, so a commit could only fail with an unknown outcome. Nothing was
             // sent yet, so refuse it cleanly.
             if (ctx.closed.get() && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
                 TransactionStateException error = new TransactionStateException(
                         id, "transaction " + id + " cannot be committed: the transaction runtime is closed");
+                end(AbortCause.INVALID, error);
+                return Mono.error(error);
+            }
+            String lost;
+            synchronized (this) {
+                lost = cutShort;
+            }
+            if (lost != null && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+                TransactionStateException error = new TransactionStateException(
+                        id,
+                        "transaction " + id + " was rolled back instead of committed: " + lost + " was cancelled"
+                                + " before it buffered its write, which the commit would have left out");
                 end(AbortCause.INVALID, error);
                 return Mono.error(error);
             }

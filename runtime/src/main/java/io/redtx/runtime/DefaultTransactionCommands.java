@@ -35,7 +35,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<String> get(String key) {
-        return stringView(key, "GET").flatMap(Mono::justOrEmpty);
+        return tx.operation(stringView(key, "GET").flatMap(Mono::justOrEmpty), false, () -> described("get", key));
     }
 
     @Override
@@ -50,6 +50,10 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Boolean> setIfAbsent(String key, String value) {
+        return tx.operation(setIfAbsentNow(key, value), true, () -> described("setIfAbsent", key));
+    }
+
+    private Mono<Boolean> setIfAbsentNow(String key, String value) {
         return Mono.defer(() -> {
             tx.checkValue(() -> "value of '" + key + "'", value);
             KeyEntry e;
@@ -121,7 +125,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Long> incrBy(String key, long delta) {
-        return stringView(key, "INCRBY").map(current -> {
+        Mono<Long> op = stringView(key, "INCRBY").map(current -> {
             long next = add(key, null, current.orElse(null), delta);
             synchronized (tx) {
                 tx.checkActive();
@@ -129,6 +133,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
             }
             return next;
         });
+        return tx.operation(op, true, () -> described("incrBy", key));
     }
 
     @Override
@@ -180,11 +185,16 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<String> hget(String key, String field) {
-        return fieldView(key, field, "HGET").flatMap(Mono::justOrEmpty);
+        return tx.operation(
+                fieldView(key, field, "HGET").flatMap(Mono::justOrEmpty), false, () -> described("hget", key));
     }
 
     @Override
     public Mono<Map<String, String>> hgetAll(String key) {
+        return tx.operation(hgetAllNow(key), false, () -> described("hgetAll", key));
+    }
+
+    private Mono<Map<String, String>> hgetAllNow(String key) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
@@ -288,7 +298,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Long> hincrBy(String key, String field, long delta) {
-        return fieldView(key, field, "HINCRBY").map(current -> {
+        Mono<Long> op = fieldView(key, field, "HINCRBY").map(current -> {
             long next = add(key, field, current.orElse(null), delta);
             synchronized (tx) {
                 tx.checkActive();
@@ -296,6 +306,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
             }
             return next;
         });
+        return tx.operation(op, true, () -> described("hincrBy", key));
     }
 
     /** Call holding the transaction's monitor. */
@@ -412,6 +423,11 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     }
                     return Mono.just(reply);
                 });
+    }
+
+    /** Names an operation for an error message: {@code incrBy of 'k' on 'a'}. */
+    private String described(String operation, String key) {
+        return operation + " of '" + key + "' on '" + participant.name() + "'";
     }
 
     private static String value(List<Object> reply) {

@@ -252,19 +252,35 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         if (work == null) {
             throw new NullPointerException("work");
         }
-        return run(work, options.transactionTimeout());
+        return run(work, RedisTransactionRuntime::last, options.transactionTimeout());
+    }
+
+    @Override
+    public <T> Flux<T> inTransactionMany(Function<? super Transaction, ? extends Publisher<T>> work) {
+        if (work == null) {
+            throw new NullPointerException("work");
+        }
+        return run(work, Flux::collectList, options.transactionTimeout()).flatMapIterable(TransactionResult::value);
+    }
+
+    /** The last value of {@code values}, once they all came; empty if none. */
+    private static <T> Mono<T> last(Flux<T> values) {
+        return values.reduce((earlier, later) -> later);
     }
 
     /**
      * A transaction with retries, each attempt admitted on its own, within {@code timeout} (from subscription); its
-     * ending is reported to the metrics and the observer once.
+     * ending is reported to the metrics and the observer once. {@code collect} turns each attempt's values into what
+     * the commit then emits, once they all came.
      */
-    private <T> Mono<TransactionResult<T>> run(
-            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout) {
+    private <T, R> Mono<TransactionResult<R>> run(
+            Function<? super Transaction, ? extends Publisher<T>> work,
+            Function<Flux<T>, Mono<R>> collect,
+            Duration timeout) {
         return Mono.deferContextual(context -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
             TransactionRun run = ctx.telemetry.start(context);
-            Mono<TransactionResult<T>> observed = running(withRetries(work, timeout, run))
+            Mono<TransactionResult<R>> observed = running(withRetries(work, collect, timeout, run))
                     .doOnSuccess(r -> {
                         CommitResult c = r.commit();
                         retrySchedule.committed(c.prepare().toNanos()
@@ -283,13 +299,16 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      * attempt holds an admission slot only while it runs: a transaction waiting to retry after a conflict leaves its
      * slot to others, so that transactions contending for a hot key cannot hold every slot between them.
      */
-    private <T> Mono<TransactionResult<T>> withRetries(
-            Function<? super Transaction, ? extends Publisher<T>> work, Duration timeout, TransactionRun run) {
-        Mono<TransactionResult<T>> attempt = admission.admit(Mono.defer(() -> {
+    private <T, R> Mono<TransactionResult<R>> withRetries(
+            Function<? super Transaction, ? extends Publisher<T>> work,
+            Function<Flux<T>, Mono<R>> collect,
+            Duration timeout,
+            TransactionRun run) {
+        Mono<TransactionResult<R>> attempt = admission.admit(Mono.defer(() -> {
             checkOpen();
             DefaultTransaction tx = new DefaultTransaction(ctx);
             run.attempt(tx);
-            return attempt(tx, work);
+            return attempt(tx, work, collect);
         }));
         return (retry == null ? attempt : attempt.retryWhen(retry))
                 .map(r -> run.attempts() == 1
@@ -332,8 +351,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         Objects.requireNonNull(intakeOptions, "options");
         Duration deadline = intakeOptions.deadline() == null ? options.transactionTimeout() : intakeOptions.deadline();
         int limit = intakeOptions.maxInFlight();
-        Function<I, Mono<TransactionOutcome<I, T>>> one = request -> this.<T>run(
-                        tx -> work.apply(request, tx), deadline)
+        Function<I, Mono<TransactionOutcome<I, T>>> one = request -> this.<T, T>run(
+                        tx -> work.apply(request, tx), RedisTransactionRuntime::last, deadline)
                 .map(result -> TransactionOutcome.<I, T>committed(request, result))
                 .onErrorResume(e -> !(e instanceof Error), e -> Mono.just(TransactionOutcome.failed(request, e)));
         // Prefetch 1 per inner: with at most `limit` inners, no more than `limit` requests are ever asked for ahead of
@@ -346,10 +365,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 : source.flatMapDelayError(one, limit, 1);
     }
 
-    /** One attempt: run the user's work, then commit; roll back if the work fails or the subscriber cancels. */
-    private <T> Mono<TransactionResult<T>> attempt(
-            DefaultTransaction tx, Function<? super Transaction, ? extends Publisher<T>> work) {
-        return Mono.defer(() -> Mono.<T>from(work.apply(tx)))
+    /**
+     * One attempt: run the user's work to its end (every value requested: a unit of work is never cut short), then
+     * commit; roll back if the work fails or the subscriber cancels.
+     */
+    private <T, R> Mono<TransactionResult<R>> attempt(
+            DefaultTransaction tx,
+            Function<? super Transaction, ? extends Publisher<T>> work,
+            Function<Flux<T>, Mono<R>> collect) {
+        return Mono.defer(() -> collect.apply(Flux.<T>from(work.apply(tx))))
                 .contextWrite(c -> c.put(Transaction.CONTEXT_KEY, tx.id()))
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
@@ -357,7 +381,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                         .onErrorComplete()
                         .then(tx.sentCommandsDone())
                         .then(Mono.error(error)))
-                .flatMap(value -> tx.commit().map(c -> new TransactionResult<T>(value.orElse(null), c)))
+                .flatMap(value -> tx.commit().map(c -> new TransactionResult<R>(value.orElse(null), c)))
                 // Concurrent reads that conflict together arrive as a composite: report (and retry on) one of them.
                 .onErrorMap(Exceptions::isMultiple, Errors::first)
                 .doOnError(TransactionConflictException.class, c -> ctx.telemetry.conflict(c.reason()))
