@@ -78,8 +78,6 @@ public final class RuntimeOptions {
     }
 
     private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Pattern URI_SCHEME =
-            Pattern.compile("(redis|rediss|redis-socket|redis-sentinel|redis-cluster|rediss-cluster)://.+");
 
     private final Map<String, String> participants;
     private final Duration prepareTimeout;
@@ -137,6 +135,15 @@ public final class RuntimeOptions {
     /** @return participant name to Redis URI (Lettuce syntax), in the order they were added */
     public Map<String, String> participants() {
         return participants;
+    }
+
+    /**
+     * @param participant a participant's name
+     * @return its URI with the password replaced by {@code ***}, for logs and messages; null for an unknown name
+     */
+    public String maskedUri(String participant) {
+        String uri = participants.get(participant);
+        return uri == null ? null : RedisUris.masked(uri);
     }
 
     /** @return limit of each prepare leg (default 2 s) */
@@ -319,8 +326,14 @@ public final class RuntimeOptions {
          * @param redisUri a Redis URI in Lettuce syntax: {@code redis://[[user:]password@]host[:port][/db]},
          *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}; or a Redis
          *     Cluster: {@code redis-cluster://[[user:]password@]host[:port][,host[:port]...]} (seed nodes, any of the
-         *     cluster's masters; {@code rediss-cluster://} for TLS; no database number)
+         *     cluster's masters; {@code rediss-cluster://} for TLS; no database number). Checked strictly now:
+         *     scheme, host names, ports (1 to 65535), database number and query options ({@code timeout},
+         *     {@code database}/{@code db}, {@code clientName}, {@code libraryName}, {@code libraryVersion},
+         *     {@code verifyPeer} for TLS, {@code sentinelMasterId} or {@code #name}, required, for Sentinel)
          * @return this builder
+         * @throws IllegalArgumentException if the name is not valid or already defined
+         * @throws RedtxArgumentException if the URI is not valid, or another participant has the same one; the message
+         *     names the participant, the URI without its password, and what is wrong
          */
         public Builder participant(String name, String redisUri) {
             if (name == null || !PARTICIPANT_NAME.matcher(name).matches()) {
@@ -330,19 +343,16 @@ public final class RuntimeOptions {
             if (participants.containsKey(name)) {
                 throw new IllegalArgumentException("participant '" + name + "' is already defined");
             }
-            if (redisUri == null || !URI_SCHEME.matcher(redisUri).matches()) {
-                throw new IllegalArgumentException("participant '" + name
-                        + "' needs a redis://, rediss://, redis-socket://, redis-sentinel://, redis-cluster:// or"
-                        + " rediss-cluster:// URI, was "
-                        + quote(redactPassword(redisUri)));
-            }
+            RedisUris.check(name, redisUri);
             // One database under two names would look like one transaction preparing twice on the same shard: the
             // second prepare is taken for a replay of the first, and its writes are lost. Only the exact same URI is
             // caught here (not two spellings of one server).
             for (Map.Entry<String, String> other : participants.entrySet()) {
                 if (other.getValue().equals(redisUri)) {
-                    throw new IllegalArgumentException("participant '" + name + "' has the same Redis URI as '"
-                            + other.getKey() + "': one Redis database must be one participant");
+                    throw new RedtxArgumentException(
+                            null,
+                            "participant '" + name + "' has the same Redis URI as '" + other.getKey()
+                                    + "': one Redis database must be one participant");
                 }
             }
             participants.put(name, redisUri);
@@ -601,25 +611,6 @@ public final class RuntimeOptions {
 
         private static String quote(String s) {
             return s == null ? "null" : "'" + s + "'";
-        }
-
-        /**
-         * Hides the password of the user info ({@code user:password@}, or Lettuce's {@code password@} without a user).
-         * Everything up to the last '@' counts as user info, so a password holding '@', ':' or '/' does not leak.
-         */
-        private static String redactPassword(String uri) {
-            if (uri == null) {
-                return null;
-            }
-            int at = uri.lastIndexOf('@');
-            if (at < 0) {
-                return uri;
-            }
-            int scheme = uri.indexOf("://");
-            int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
-            int colon = uri.indexOf(':', start);
-            int keep = colon >= 0 && colon < at ? colon + 1 : start;
-            return uri.substring(0, keep) + "***" + uri.substring(at);
         }
     }
 }

@@ -85,6 +85,21 @@ public interface TransactionRuntime extends AutoCloseable {
     Mono<List<ParticipantDurability>> durability();
 
     /**
+     * Checks now, on every participant, what a transaction would otherwise find on first use, so that an application
+     * can refuse to start with a configuration that cannot work: connects (to every master of a Cluster), loads the
+     * scripts, checks that the Redis user may run every command they call (ACL), and reads the durability (with
+     * {@link RuntimeOptions#requireSyncedWrites()}, a participant below
+     * {@link ParticipantDurability.Level#EVERY_WRITE_SYNCED} fails). Lazy; each subscription checks again; the
+     * connections made are kept for the transactions. Each participant is bounded by
+     * {@link RuntimeOptions#connectTimeout()}.
+     *
+     * @return every participant's durability, in the order of {@link RuntimeOptions#participants()}, once every check
+     *     passed; else a {@link RedtxConfigurationException} naming each participant that failed and why (an
+     *     unreachable participant included: at start-up that is a configuration to fix, not a moment to wait out)
+     */
+    Mono<List<ParticipantDurability>> verify();
+
+    /**
      * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's
      * intent index) and settles each through its primary's record — roll forward if COMMITTED, roll back otherwise.
      * Lazy; each subscription runs a pass. A participant that cannot be reached is skipped (with a warning in the log):

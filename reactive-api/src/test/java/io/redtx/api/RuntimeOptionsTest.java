@@ -276,9 +276,9 @@ class RuntimeOptionsTest {
     void oneDatabaseUnderTwoNamesIsRefused() {
         RuntimeOptions.Builder builder = oneParticipant();
 
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> builder.participant("b", "redis://127.0.0.1:6379"))
-                .withMessage(
+        assertThatThrownBy(() -> builder.participant("b", "redis://127.0.0.1:6379"))
+                .isInstanceOf(RedtxArgumentException.class)
+                .hasMessage(
                         "participant 'b' has the same Redis URI as 'a': one Redis database must be one participant");
         assertThat(builder.participant("c", "redis://127.0.0.1:6379/1").build().participants())
                 .containsOnlyKeys("a", "c");
@@ -318,19 +318,86 @@ class RuntimeOptionsTest {
                 "redis-cluster://"
             })
     void badUriIsRefusedNamingParticipantAndUri(String uri) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
-                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket://, redis-sentinel://,"
-                        + " redis-cluster:// or rediss-cluster:// URI, was "
-                        + (uri == null ? "null" : "'" + uri + "'"));
+        assertThatThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
+                .isInstanceOf(RedtxArgumentException.class)
+                .hasMessageStartingWith(
+                        "participant 'a' has an invalid Redis URI " + (uri == null ? "null" : "'" + uri + "'") + ": ");
     }
 
     @Test
     void badUriSchemeIsRefusedWithThePasswordRedacted() {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().participant("a", "reddis://alice:s3cr3t@host:6379/0"))
-                .withMessage("participant 'a' needs a redis://, rediss://, redis-socket://, redis-sentinel://,"
-                        + " redis-cluster:// or rediss-cluster:// URI, was 'reddis://alice:***@host:6379/0'");
+        assertThatThrownBy(() -> RuntimeOptions.builder().participant("a", "reddis://alice:s3cr3t@host:6379/0"))
+                .isInstanceOf(RedtxArgumentException.class)
+                .hasMessage("participant 'a' has an invalid Redis URI 'reddis://alice:***@host:6379/0': it needs a"
+                        + " redis://, rediss://, redis-socket://, redis-sentinel://, redis-cluster:// or"
+                        + " rediss-cluster:// URI");
+    }
+
+    /** Each mistake is found when the options are built, named, with the password masked. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badUris")
+    void aMistakeInAUriIsFoundAtOnceAndSaysWhatIsWrong(String uri, String problem) {
+        assertThatThrownBy(() -> RuntimeOptions.builder().participant("eu", uri))
+                .isInstanceOf(RedtxArgumentException.class)
+                .hasMessageStartingWith("participant 'eu' has an invalid Redis URI '")
+                .hasMessageContaining(problem)
+                .hasMessageNotContaining("secret");
+    }
+
+    static Stream<Arguments> badUris() {
+        return Stream.of(
+                Arguments.of("redis://app:secret@host:notaport", "port 'notaport' of host 'host' is not a number"),
+                Arguments.of("redis://host:0", "port '0'"),
+                Arguments.of("redis://host:65536", "port '65536'"),
+                Arguments.of("redis://host:", "port ''"),
+                Arguments.of("redis://ho st:6379", "host 'ho st' is not a host name"),
+                Arguments.of("redis://:secret@", "it names no host"),
+                Arguments.of("redis://host:6379/one", "the database 'one' is not a number"),
+                Arguments.of("redis://host:6379/-1", "the database '-1' is not a number"),
+                Arguments.of("redis://host/99999999999", "the database number is too large"),
+                Arguments.of("redis://host?db=x", "the database 'x' is not a number"),
+                Arguments.of("redis://host?timout=5s", "unknown option 'timout'"),
+                Arguments.of("redis://host?timeout=soon", "timeout 'soon' is not a number"),
+                Arguments.of("redis://host?timeout", "option 'timeout' has no value"),
+                Arguments.of("redis://h1:1,h2:2", "names one host, not 2"),
+                Arguments.of("redis://host?verifyPeer=NONE", "verifyPeer applies to TLS only"),
+                Arguments.of("rediss://host?verifyPeer=maybe", "verifyPeer 'maybe' is not one of FULL, CA, NONE"),
+                Arguments.of("redis://[::1", "opens '[' without closing it"),
+                Arguments.of("redis://[::1]6379", "has '6379' after its address"),
+                Arguments.of("redis://host#master", "only a redis-sentinel:// URI takes a '#'"),
+                Arguments.of("redis://host?sentinelMasterId=m", "only a redis-sentinel:// URI takes sentinelMasterId"),
+                Arguments.of("redis-sentinel://s1:26379,s2:26379", "needs its master's name"),
+                Arguments.of("redis-sentinel://s1:26379,s2:x#m", "port 'x' of host 's2'"),
+                Arguments.of("redis-cluster://c1:7000,c2:7000/3", "a Redis Cluster has no database 3"),
+                Arguments.of("redis-cluster://c1:7000,,c2:7000", "it names no host"),
+                Arguments.of("redis-socket://", "it names no socket path"),
+                Arguments.of("redis-socket://secret@", "it names no socket path"));
+    }
+
+    /** What Lettuce's syntax allows, and redtx's Cluster schemes. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "redis://host",
+                "redis://host:6379",
+                "redis://host:6379/",
+                "redis://app:secret@host:6379/15",
+                "redis://secret@host",
+                "redis://:secret@host",
+                "redis://[::1]:6379",
+                "redis://[fe80::1%25eth0]",
+                "redis://my_redis-1.example.com:6380/2?timeout=10s&clientName=orders&Database=2",
+                "rediss://host:6380?verifyPeer=CA",
+                "rediss://host?verifyPeer=false",
+                "redis-socket:///var/run/redis.sock?db=3",
+                "redis-sentinel://s1:26379,s2:26379/1?sentinelMasterId=mymaster",
+                "redis-sentinel://secret@s1,s2#mymaster",
+                "redis-cluster://c1:7000,c2:7001,[::1]:7002",
+                "rediss-cluster://app:secret@c1:7000/0?verifyPeer=FULL"
+            })
+    void aValidUriIsAccepted(String uri) {
+        assertThat(RuntimeOptions.builder().participant("eu", uri).build().participants())
+                .containsEntry("eu", uri);
     }
 
     /** Lettuce syntax allows a password without a user ({@code redis://password@host}): it must not leak either. */
@@ -347,7 +414,7 @@ class RuntimeOptionsTest {
             })
     void passwordNeverAppearsInTheMessage(String uri) {
         assertThatThrownBy(() -> RuntimeOptions.builder().participant("a", uri))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(RedtxArgumentException.class)
                 .hasMessageContaining("***@")
                 .hasMessageNotContaining("s3")
                 .hasMessageNotContaining("cr3t");
@@ -470,7 +537,7 @@ class RuntimeOptionsTest {
 
         assertThatIllegalArgumentException().isThrownBy(() -> builder.readTimeout(Duration.ZERO));
         assertThatIllegalArgumentException().isThrownBy(() -> builder.namespace("{x}"));
-        assertThatIllegalArgumentException().isThrownBy(() -> builder.participant("b", "http://h:1"));
+        assertThatThrownBy(() -> builder.participant("b", "http://h:1")).isInstanceOf(RedtxArgumentException.class);
 
         RuntimeOptions o = builder.build();
         assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(700));

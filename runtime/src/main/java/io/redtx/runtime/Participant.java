@@ -196,6 +196,14 @@ final class Participant {
                                 null)));
     }
 
+    /**
+     * Makes every connection of this participant (each adopted: scripts loaded, the user's permissions probed, the
+     * durability required checked), then reads the durability. Fails as the first connection that cannot be made.
+     */
+    Mono<ParticipantDurability> verify() {
+        return Flux.fromArray(lanes).concatMap(lane -> lane.connection).then(durability());
+    }
+
     /** Reads the persistence settings (connecting if needed). Never an error: what cannot be read is UNKNOWN. */
     Mono<ParticipantDurability> durability() {
         return lanes[0].connection.flatMap(this::durability).onErrorResume(e -> Mono.just(unknown(e)));

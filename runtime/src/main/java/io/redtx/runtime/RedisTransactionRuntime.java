@@ -20,8 +20,11 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.redtx.api.CommitResult;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.ParticipantDurability;
+import io.redtx.api.ParticipantErrorException;
+import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
+import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
@@ -108,7 +111,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         ClusterSlots.tag(0);
         // Parse every URI before making client resources: a bad one must not leave them behind, never shut down.
         Map<String, List<RedisURI>> uris = new LinkedHashMap<>();
-        options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri)));
+        options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri, options.maskedUri(name))));
         this.deadlines = new Deadlines();
         this.resources = ClientResources.builder()
                 // Reconnect fast after a participant restarts; the default backoff grows to 30 s.
@@ -197,7 +200,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      *
      * @param options the participants and limits
      * @return a new runtime; close it when done
-     * @throws IllegalArgumentException if a participant URI cannot be parsed
+     * @throws RedtxArgumentException if a participant URI cannot be parsed (the options' builder already checks them)
      */
     public static TransactionRuntime create(RuntimeOptions options) {
         return new RedisTransactionRuntime(options, ProtocolHooks.NONE);
@@ -216,7 +219,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      * @return the participant's URI, or a Cluster's seed nodes ({@code redis[s]-cluster://[userinfo@]h1[:p1],h2...}:
      *     the user info applies to every seed)
      */
-    private static List<RedisURI> parse(String name, String uri) {
+    private static List<RedisURI> parse(String name, String uri, String masked) {
         try {
             if (!isCluster(uri)) {
                 return List.of(RedisURI.create(uri));
@@ -235,9 +238,10 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             }
             return seeds;
         } catch (RuntimeException e) {
-            // Lettuce's message may quote the whole URI, password included: leave the URI and the cause out.
-            String reason = String.valueOf(e.getMessage()).replace(uri, "<uri>");
-            throw new IllegalArgumentException("participant '" + name + "' has an invalid Redis URI: " + reason);
+            // Lettuce's message may quote the whole URI, password included: mask it, and leave the cause out.
+            String reason = String.valueOf(e.getMessage()).replace(uri, masked);
+            throw new RedtxArgumentException(
+                    null, "participant '" + name + "' has an invalid Redis URI '" + masked + "': " + reason);
         }
     }
 
@@ -507,6 +511,49 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     .flatMapSequential(name -> ctx.participants.get(name).durability())
                     .collectList();
         });
+    }
+
+    @Override
+    public Mono<List<ParticipantDurability>> verify() {
+        return Mono.defer(() -> {
+            checkOpen();
+            Map<String, String> problems = new LinkedHashMap<>();
+            List<Throwable> causes = new ArrayList<>();
+            return Flux.fromIterable(options.participants().keySet())
+                    .flatMapSequential(name -> ctx.participants
+                            .get(name)
+                            .verify()
+                            .onErrorResume(e -> !(e instanceof Error), e -> {
+                                synchronized (problems) {
+                                    problems.put(name, options.maskedUri(name) + ": " + problem(e));
+                                    causes.add(e);
+                                }
+                                return Mono.empty();
+                            }))
+                    .collectList()
+                    .flatMap(durabilities -> {
+                        synchronized (problems) {
+                            if (problems.isEmpty()) {
+                                return Mono.just(durabilities);
+                            }
+                            // In the order of the options, whichever participant failed first.
+                            Map<String, String> ordered = new LinkedHashMap<>();
+                            options.participants().keySet().stream()
+                                    .filter(problems::containsKey)
+                                    .forEach(name -> ordered.put(name, problems.get(name)));
+                            return Mono.error(new RedtxConfigurationException(ordered, causes.get(0)));
+                        }
+                    });
+        });
+    }
+
+    /** What {@link #verify()} says about a participant that failed its check. */
+    private static String problem(Throwable e) {
+        if (e instanceof ParticipantErrorException p) {
+            return p.reply();
+        }
+        Throwable cause = e instanceof ParticipantUnavailableException && e.getCause() != null ? e.getCause() : e;
+        return "cannot be reached: " + cause.getMessage();
     }
 
     @Override

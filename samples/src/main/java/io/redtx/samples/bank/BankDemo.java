@@ -3,6 +3,7 @@ package io.redtx.samples.bank;
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.RecoveryReport;
+import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
@@ -352,7 +353,7 @@ public final class BankDemo implements Callable<Integer> {
         for (int i = 0; i < participantUris.size(); i++) {
             try {
                 probe.participant("p" + i, participantUris.get(i));
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | RedtxArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--participant: " + e.getMessage());
             }
         }
