@@ -12,7 +12,6 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 
 /**
@@ -39,7 +38,6 @@ public final class CoordinatorProcess {
             String[] nameUri = args[i].split("=", 2);
             participants.put(nameUri[0], nameUri[1]);
         }
-        Hooks.onErrorDropped(e -> {}); // a sibling read's second failure: the transfer's answer already counts
 
         // Reactor threads only queue lines; this thread writes them, so stdout never blocks a transaction.
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -91,6 +91,8 @@ public final class FaultSuite implements Callable<Integer> {
      * @param auditViolations audits that saw a wrong group sum
      * @param recovery the final recovery pass
      * @param check what the servers hold
+     * @param droppedErrors errors handed to Reactor's {@code onErrorDropped} hook during the run (none is expected:
+     *     the runtime hands each failure to whoever waits for it, or to nobody once they left)
      */
     record Report(
             long transfers,
@@ -100,7 +102,8 @@ public final class FaultSuite implements Callable<Integer> {
             long audits,
             long auditViolations,
             RecoveryReport recovery,
-            Verifier.Result check) {
+            Verifier.Result check,
+            long droppedErrors) {
 
         /** @return every violation: the checks of the servers plus audits that saw a partial transfer */
         long violations() {
@@ -184,8 +187,8 @@ public final class FaultSuite implements Callable<Integer> {
                     LEASE.toMillis(),
                     PHASE_TIMEOUT.toMillis(),
                     runSeed);
-            Report report = run(servers, uris, runSeed);
-            print(report, droppedErrors.sum());
+            Report report = run(servers, uris, runSeed, droppedErrors);
+            print(report);
             return report;
         } finally {
             Hooks.resetOnErrorDropped();
@@ -193,7 +196,8 @@ public final class FaultSuite implements Callable<Integer> {
         }
     }
 
-    private Report run(List<RedisServer> servers, Map<String, String> uris, long runSeed) throws Exception {
+    private Report run(List<RedisServer> servers, Map<String, String> uris, long runSeed, LongAdder droppedErrors)
+            throws Exception {
         Outcomes outcomes = new Outcomes();
         CoordinatorCrashes crashes = new CoordinatorCrashes();
         TransactionRuntime runtime = crashes.create(runtimeOptions(uris).build());
@@ -284,10 +288,11 @@ public final class FaultSuite implements Callable<Integer> {
                 audits.sum(),
                 auditViolations.sum(),
                 recovery,
-                check);
+                check,
+                droppedErrors.sum());
     }
 
-    private void print(Report r, long droppedErrors) {
+    private void print(Report r) {
         out.printf(Locale.ROOT, "transfers: %d%n", r.transfers());
         out.printf(Locale.ROOT, "faults injected: %s%n", r.faults());
         out.printf(Locale.ROOT, "outcomes: %s%n", r.outcomes());
@@ -296,12 +301,12 @@ public final class FaultSuite implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "servers: %d transfers committed (markers), total balance %d (expected %d), unsettled %s;"
-                        + " %d dropped sibling errors%n",
+                        + " %d errors dropped%n",
                 r.check().committedTransfers(),
                 r.check().total(),
                 accounts * INITIAL_BALANCE,
                 r.check().intents(),
-                droppedErrors);
+                r.droppedErrors());
         r.check().details().forEach(d -> out.println("  VIOLATION " + d));
         out.printf(Locale.ROOT, "violations: %d%n", r.violations());
     }

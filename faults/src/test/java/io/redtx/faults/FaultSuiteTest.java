@@ -26,6 +26,9 @@ class FaultSuiteTest {
 
         assertThat(report.check().details()).as("violations").isEmpty();
         assertThat(report.violations()).isZero();
+        assertThat(report.droppedErrors())
+                .as("errors handed to Reactor's onErrorDropped")
+                .isZero();
         assertThat(report.faults())
                 .containsEntry("kill -9 and restart", 3L)
                 .containsEntry("SIGSTOP past the lease", 3L)

@@ -12,7 +12,7 @@ final class Options {
             throw new IllegalArgumentException(field + " must not be null");
         }
         if (value.isZero() || value.isNegative()) {
-            throw new IllegalArgumentException(field + " must be positive, was " + value);
+            throw new IllegalArgumentException(field + " must be positive, was " + Durations.text(value));
         }
         return value;
     }
@@ -22,7 +22,7 @@ final class Options {
             throw new IllegalArgumentException(field + " must not be null");
         }
         if (value.isNegative()) {
-            throw new IllegalArgumentException(field + " must not be negative, was " + value);
+            throw new IllegalArgumentException(field + " must not be negative, was " + Durations.text(value));
         }
         return value;
     }

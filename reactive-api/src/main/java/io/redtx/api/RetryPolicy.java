@@ -138,8 +138,8 @@ public final class RetryPolicy {
          */
         public RetryPolicy build() {
             if (maxBackoff.compareTo(minBackoff) < 0) {
-                throw new IllegalArgumentException(
-                        "maxBackoff (" + maxBackoff + ") must be >= minBackoff (" + minBackoff + ")");
+                throw new IllegalArgumentException("maxBackoff (" + Durations.text(maxBackoff)
+                        + ") must be >= minBackoff (" + Durations.text(minBackoff) + ")");
             }
             return new RetryPolicy(this);
         }

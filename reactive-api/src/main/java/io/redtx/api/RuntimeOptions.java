@@ -412,8 +412,8 @@ public final class RuntimeOptions {
         public Builder leaseDuration(Duration lease) {
             Options.positive("leaseDuration", lease);
             if (lease.compareTo(MIN_LEASE_DURATION) < 0) {
-                throw new IllegalArgumentException(
-                        "leaseDuration must be at least " + MIN_LEASE_DURATION.toMillis() + " ms, was " + lease);
+                throw new IllegalArgumentException("leaseDuration must be at least "
+                        + Durations.text(MIN_LEASE_DURATION) + ", was " + Durations.text(lease));
             }
             this.leaseDuration = lease;
             return this;
@@ -427,7 +427,8 @@ public final class RuntimeOptions {
             Options.positive("recordRetention", retention);
             if (retention.toMillis() < 1) {
                 // Markers expire with PEXPIRE in whole milliseconds: 0 would delete them at once.
-                throw new IllegalArgumentException("recordRetention must be at least 1 ms, was " + retention);
+                throw new IllegalArgumentException(
+                        "recordRetention must be at least 1 ms, was " + Durations.text(retention));
             }
             this.recordRetention = retention;
             return this;

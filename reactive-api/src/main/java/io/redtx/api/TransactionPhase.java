@@ -15,5 +15,10 @@ public enum TransactionPhase {
     /** Rolling the secondaries forward after the commit point. */
     SECONDARIES,
     /** Removing intents after a refusal, error, timeout or cancellation. */
-    ROLLBACK
+    ROLLBACK,
+    /**
+     * Making a connection to a participant, bounded by {@link RuntimeOptions#connectTimeout()}: before any command of
+     * the step that needed it was sent.
+     */
+    CONNECT
 }

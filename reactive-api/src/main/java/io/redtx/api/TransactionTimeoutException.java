@@ -15,7 +15,8 @@ public final class TransactionTimeoutException extends RedtxTransientException {
     private final Duration timeout;
 
     /**
-     * @param transactionId the attempt that timed out
+     * @param transactionId the attempt that timed out, or {@code null} for none (a connection made by
+     *     {@link TransactionRuntime#verify()})
      * @param phase the phase that timed out
      * @param timeout the configured limit of that phase
      * @param participant the participant that did not answer in time, or {@code null} for the whole transaction
@@ -23,9 +24,10 @@ public final class TransactionTimeoutException extends RedtxTransientException {
     public TransactionTimeoutException(
             String transactionId, TransactionPhase phase, Duration timeout, String participant) {
         super(
-                "Transaction " + transactionId + " timed out in phase " + phase + " after " + timeout
+                (transactionId == null ? "Timed out" : "Transaction " + transactionId + " timed out") + " in phase "
+                        + phase + " after " + Durations.text(timeout)
                         + (participant == null ? "" : " waiting for participant '" + participant + "'")
-                        + "; it was rolled back",
+                        + (transactionId == null ? "" : "; it was rolled back"),
                 transactionId,
                 null);
         this.phase = phase;

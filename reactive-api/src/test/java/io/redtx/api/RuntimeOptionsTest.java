@@ -171,7 +171,7 @@ class RuntimeOptionsTest {
             String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ZERO))
-                .withMessage(field + " must be positive, was PT0S");
+                .withMessage(field + " must be positive, was 0 ms");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -180,7 +180,7 @@ class RuntimeOptionsTest {
             String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ofMillis(-250)))
-                .withMessage(field + " must be positive, was PT-0.25S");
+                .withMessage(field + " must be positive, was -250 ms");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -197,10 +197,10 @@ class RuntimeOptionsTest {
     void leaseShorterThan100msIsRefusedNamingTheValue() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofMillis(99)))
-                .withMessage("leaseDuration must be at least 100 ms, was PT0.099S");
+                .withMessage("leaseDuration must be at least 100 ms, was 99 ms");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofNanos(1)))
-                .withMessage("leaseDuration must be at least 100 ms, was PT0.000000001S");
+                .withMessage("leaseDuration must be at least 100 ms, was 0.000001 ms");
     }
 
     @Test
@@ -288,7 +288,7 @@ class RuntimeOptionsTest {
     void recordRetentionUnderOneMillisecondIsRefused() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().recordRetention(Duration.ofNanos(999_999)))
-                .withMessage("recordRetention must be at least 1 ms, was PT0.000999999S");
+                .withMessage("recordRetention must be at least 1 ms, was 0.999999 ms");
         assertThat(oneParticipant()
                         .recordRetention(Duration.ofMillis(1))
                         .build()
@@ -484,7 +484,7 @@ class RuntimeOptionsTest {
                 .withMessage("overflow must not be null");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> RuntimeOptions.builder().admissionTimeout(Duration.ZERO))
-                .withMessage("admissionTimeout must be positive, was PT0S");
+                .withMessage("admissionTimeout must be positive, was 0 ms");
     }
 
     @Test
@@ -555,7 +555,7 @@ class RuntimeOptionsTest {
                 .isZero();
         assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("recoveryInterval must not be negative, was PT-1S");
+                .hasMessage("recoveryInterval must not be negative, was -1 s");
         assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("recoveryInterval must not be null");

@@ -1,5 +1,6 @@
 package io.redtx.runtime;
 
+import io.redtx.api.Durations;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRejectedException;
 import reactor.core.publisher.Mono;
@@ -73,7 +74,8 @@ final class Admission {
             return new TransactionRejectedException(
                     TransactionRejectedException.Reason.WAIT_TIMED_OUT,
                     options.maxInFlight(),
-                    "no transaction ended within admissionTimeout " + options.admissionTimeout() + " (maxInFlight "
+                    "no transaction ended within admissionTimeout " + Durations.text(options.admissionTimeout())
+                            + " (maxInFlight "
                             + options.maxInFlight() + ")");
         }
         if (e instanceof PoolAcquirePendingLimitException) {

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.CommitResult;
+import io.redtx.api.Durations;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.TransactionConflictException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
 import reactor.core.Disposable;
@@ -170,7 +172,7 @@ final class CommitProcess {
                     return new TransactionOutcomeUnknownException(
                             id,
                             "no reply from participant '" + s.participant() + "' to the one-phase commit within "
-                                    + timeout
+                                    + Durations.text(timeout)
                                     + " (" + e + ")",
                             e);
                 })
@@ -192,14 +194,7 @@ final class CommitProcess {
             // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
             // so a slow step (a paused shard, a long GC) never lets a resolver abort a transaction still at work.
             Disposable leases = extendLeases();
-            return afterHook(
-                            ProtocolHooks.Step.BEFORE_PREPARE,
-                            0,
-                            n,
-                            timed(
-                                    Phase.PREPARE,
-                                    fanOut(ProtocolHooks.Step.PREPARE_SHARD, n, k -> prepare(shards.get(k), shardList))
-                                            .then()))
+            return afterHook(ProtocolHooks.Step.BEFORE_PREPARE, 0, n, timed(Phase.PREPARE, prepareAll(shardList)))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
                         leases.dispose(); // the abort (or a halt) starts: nothing left to keep alive
@@ -294,6 +289,22 @@ final class CommitProcess {
     /** {@code step(k)} for every k in [0, n), all at once, each after the test hook of {@code hook} (k of n sent). */
     private <T> Flux<T> fanOut(ProtocolHooks.Step hook, int n, IntFunction<Mono<T>> step) {
         return Flux.range(0, n).flatMap(k -> afterHook(hook, k, n, step.apply(k)), n);
+    }
+
+    /**
+     * Every shard's prepare, concurrently. The first failure ends the fan-out (the abort then starts at once); a
+     * failure of another leg meanwhile is no news, and is dropped here rather than by the fan-out, which would hand it
+     * to Reactor's onErrorDropped hook.
+     */
+    private Mono<Void> prepareAll(String shardList) {
+        AtomicBoolean failed = new AtomicBoolean();
+        int n = shards.size();
+        return Flux.range(0, n)
+                .flatMap(
+                        k -> afterHook(ProtocolHooks.Step.PREPARE_SHARD, k, n, prepare(shards.get(k), shardList))
+                                .onErrorResume(e -> failed.compareAndSet(false, true) ? Mono.error(e) : Mono.empty()),
+                        n)
+                .then();
     }
 
     private Mono<Void> prepare(ShardPlan s, String shardNames) {
@@ -427,7 +438,8 @@ final class CommitProcess {
                 .map(reply -> (String) reply.get(0))
                 .onErrorMap(e -> new TransactionOutcomeUnknownException(
                         id,
-                        "the commit point on '" + primary.participant() + "' got no reply within " + timeout
+                        "the commit point on '" + primary.participant() + "' got no reply within "
+                                + Durations.text(timeout)
                                 + " and the record could not be read (" + cause + ")",
                         cause))
                 .flatMap(state -> "A".equals(state)

@@ -4,6 +4,7 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
+import io.redtx.api.Durations;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,8 +62,8 @@ final class Deadlines {
     <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
         if (!reply.isDone()) {
             Timeout t = wheel.newTimeout(
-                    expired -> onReactorThread(
-                            () -> reply.completeExceptionally(new TimeoutException("no reply within " + timeout))),
+                    expired -> onReactorThread(() -> reply.completeExceptionally(
+                            new TimeoutException("no reply within " + Durations.text(timeout)))),
                     timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
             reply.whenComplete((value, error) -> t.cancel());

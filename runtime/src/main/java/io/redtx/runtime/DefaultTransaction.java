@@ -14,13 +14,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.Logger;
+import reactor.util.Loggers;
 
 /**
  * One transaction attempt: its read set, its buffered writes and its lifecycle state machine.
@@ -30,6 +34,8 @@ import reactor.core.publisher.Sinks;
  * aborts) → ENDED. Every transition is a CAS, so a cancel racing the commit point has exactly one winner.
  */
 final class DefaultTransaction implements Transaction {
+
+    private static final Logger log = Loggers.getLogger(DefaultTransaction.class);
 
     static final int ACTIVE = 0;
     static final int COMMITTING = 1;
@@ -48,6 +54,10 @@ final class DefaultTransaction implements Transaction {
     private List<CompletableFuture<?>> sentReads;
     /** Per shard, the batch of reads not sent yet (see {@link ReadBatch}); guarded by this. */
     private Map<Shard, ReadBatch> openReads;
+    /** Completions of reads waiting to be run one at a time (see {@link #deliver}). */
+    private final Queue<Runnable> deliveries = new ConcurrentLinkedQueue<>();
+
+    private final AtomicInteger delivering = new AtomicInteger();
     /** Operations of the handle that wait for the server, started and not finished; guarded by this. */
     private int operationsRunning;
     /** Told when {@link #operationsRunning} drops to 0, for a commit waiting for them; guarded by this. */
@@ -204,9 +214,46 @@ final class DefaultTransaction implements Transaction {
         if (pending.length == 0) {
             return Mono.empty();
         }
-        return Mono.fromFuture(CompletableFuture.allOf(pending), true)
+        return Replies.of(CompletableFuture.allOf(pending))
                 .onErrorComplete()
                 .timeout(ctx.deadlines.delay(ctx.options.readTimeout()), Mono.empty());
+    }
+
+    // ---- delivering replies ----
+
+    /**
+     * Runs {@code signal} (the outcome of one of this transaction's operations reaching its subscriber) after every
+     * signal handed here before it, one at a time, on whichever thread comes first. Replies of one transaction arrive on several threads (event
+     * loops, time limits); if two of its operations failed at the same instant, the user's {@code zip} or
+     * {@code flatMap} over them would see the second error after it had already failed and hand it to Reactor's
+     * {@code onErrorDropped}. One at a time, the first failure has cancelled the other operations before their turn,
+     * and a cancelled reply is dropped quietly ({@link Replies}).
+     */
+    void deliver(Runnable signal) {
+        deliveries.offer(signal);
+        if (delivering.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        for (; ; ) {
+            for (Runnable next; (next = deliveries.poll()) != null; ) {
+                try {
+                    next.run();
+                } catch (RuntimeException e) {
+                    // A subscriber that throws breaks its own rule; the next ones still get their replies.
+                    log.error("redtx: delivering a reply of {} failed", id, e);
+                }
+            }
+            missed = delivering.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    /** The reply of one of this transaction's operations, handed over by {@link #deliver}. */
+    <T> Mono<T> delivered(CompletableFuture<T> reply) {
+        return Replies.of(reply, this::deliver);
     }
 
     // ---- operations in flight ----
@@ -409,8 +456,16 @@ final class DefaultTransaction implements Transaction {
         });
     }
 
-    /** Cancellation: roll back, in the background, unless the commit point was passed. */
+    /**
+     * Cancellation: roll back, in the background, unless the commit point was passed. Taken in turn with the replies
+     * being handed over ({@link #deliver}): a reply handed over while the subscriber cancels on another thread then
+     * still finds the transaction active, instead of failing an operation with an error nobody would hear.
+     */
     void cancel() {
+        deliver(this::cancelNow);
+    }
+
+    private void cancelNow() {
         // Loop: a commit may move ACTIVE to COMMITTING between the read and the CAS; that cancel must not be lost.
         for (; ; ) {
             int s = state.get();

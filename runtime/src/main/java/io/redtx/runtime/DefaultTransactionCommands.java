@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import reactor.core.publisher.Mono;
 
 /**
@@ -394,7 +395,10 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     private Mono<List<Object>> read(KeyEntry e, String op, String field) {
         Duration timeout = tx.ctx.options.readTimeout();
-        return Mono.<List<Object>>create(reply -> {
+        // A future, not a MonoSink: a batch's reply (or error) may come after this read's subscriber left, and must
+        // then be dropped quietly, not handed to Reactor's onErrorDropped.
+        return Mono.defer(() -> {
+                    CompletableFuture<List<Object>> reply = new CompletableFuture<>();
                     ReadBatch now;
                     synchronized (tx) {
                         now = ReadBatch.add(tx, e, op, field, reply);
@@ -402,6 +406,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     if (now != null) {
                         now.send();
                     }
+                    return tx.delivered(reply);
                 })
                 .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout))
                 .flatMap(reply -> {
@@ -412,7 +417,8 @@ final class DefaultTransactionCommands implements TransactionCommands {
                         return tx.ctx
                                 .resolver
                                 .resolve(e.shard, owner)
-                                .then(Mono.error(tx.foreignIntent(participant, e.key, owner)));
+                                .then(tx.delivered(
+                                        CompletableFuture.failedFuture(tx.foreignIntent(participant, e.key, owner))));
                     }
                     if ("WRONGTYPE".equals(status)) {
                         return Mono.error(new ParticipantErrorException(

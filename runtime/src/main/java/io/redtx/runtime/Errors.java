@@ -36,6 +36,9 @@ final class Errors {
         if (e instanceof TimeoutException) {
             return new TransactionTimeoutException(txId, phase, configuredTimeout, participant);
         }
+        if (e instanceof TransactionTimeoutException t && t.transactionId() == null) {
+            return new TransactionTimeoutException(txId, t.phase(), t.timeout(), participant);
+        }
         if (e instanceof RedisCommandExecutionException) {
             return notYet(e)
                     ? new ParticipantUnavailableException(txId, participant, e)
@@ -94,8 +97,10 @@ final class Errors {
      * rejected the command while disconnected. Then its effect is known to be nil.
      */
     static boolean notSent(Throwable e) {
-        // Both are raised while connecting, before any command of the transaction was written.
-        if (e instanceof ParticipantUnavailableException || e instanceof ParticipantErrorException) {
+        // All three are raised while connecting, before any command of the transaction was written.
+        if (e instanceof ParticipantUnavailableException
+                || e instanceof ParticipantErrorException
+                || (e instanceof TransactionTimeoutException t && t.phase() == TransactionPhase.CONNECT)) {
             return true;
         }
         String message = e.getMessage();

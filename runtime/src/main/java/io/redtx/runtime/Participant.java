@@ -17,6 +17,8 @@ import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
+import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -218,7 +221,7 @@ final class Participant {
                 .filter(n -> n.is(RedisClusterNode.NodeFlag.UPSTREAM))
                 .toList();
         return Flux.fromIterable(masters)
-                .flatMap(n -> Mono.fromCompletionStage(() -> cluster.getConnectionAsync(n.getNodeId()))
+                .flatMap(n -> Mono.defer(() -> Replies.of(cluster.getConnectionAsync(n.getNodeId())))
                         .timeout(connectTimeout)
                         .flatMap(this::durabilityOf)
                         .onErrorResume(e -> Mono.just(unknown(e))))
@@ -428,7 +431,7 @@ final class Participant {
             if (sent != null) {
                 sent.accept(reply);
             }
-            return Mono.fromFuture(reply, true);
+            return Replies.of(reply);
         });
     }
 
@@ -457,8 +460,7 @@ final class Participant {
         Lane() {
             // Bounded on its own: a first connection (handshake, script loading, a cold JVM) must not eat into the
             // timeout of the command that triggered it.
-            this.connection = Mono.defer(
-                            () -> Mono.<StatefulConnection<String, String>>fromCompletionStage(connect.get()))
+            this.connection = Mono.defer(this::connectOnce)
                     .flatMap(this::adopt)
                     .timeout(connectTimeout)
                     // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission. A
@@ -466,10 +468,21 @@ final class Participant {
                     // for now.
                     .onErrorMap(
                             e -> !(e instanceof RedtxException),
-                            e -> e instanceof RedisCommandExecutionException && !Errors.notYet(e)
-                                    ? new ParticipantErrorException(null, name, e.getMessage(), e)
-                                    : new ParticipantUnavailableException(null, name, e))
+                            e -> e instanceof TimeoutException
+                                    ? new TransactionTimeoutException(
+                                            null, TransactionPhase.CONNECT, connectTimeout, name)
+                                    : e instanceof RedisCommandExecutionException && !Errors.notYet(e)
+                                            ? new ParticipantErrorException(null, name, e.getMessage(), e)
+                                            : new ParticipantUnavailableException(null, name, e))
                     .cacheInvalidateIf(c -> false);
+        }
+
+        /** One attempt to connect; a connection that arrives after the attempt was given up is closed. */
+        private Mono<StatefulConnection<String, String>> connectOnce() {
+            CompletableFuture<? extends StatefulConnection<String, String>> made =
+                    connect.get().toCompletableFuture();
+            return Replies.<StatefulConnection<String, String>>of(made.thenApply(c -> c))
+                    .doOnCancel(() -> made.thenAccept(StatefulConnection::closeAsync));
         }
 
         /**
@@ -484,7 +497,8 @@ final class Participant {
             }
             RedisClusterAsyncCommands<String, String> commands = commands(c);
             return Flux.fromArray(LuaScript.values())
-                    .concatMap(s -> Mono.fromCompletionStage(() -> commands.scriptLoad(s.body())))
+                    .concatMap(s -> Mono.defer(
+                            () -> Replies.of(commands.scriptLoad(s.body()).toCompletableFuture())))
                     .then(send(
                             () -> commands.<List<Object>>evalsha(
                                     LuaScript.PROBE.sha(), ScriptOutputType.MULTI, new String[0], probeArgs),

@@ -5,10 +5,10 @@ import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 
 /**
  * The reads one transaction issues together on one shard, sent as one {@code read.lua} call: the two balances of
@@ -25,7 +25,7 @@ final class ReadBatch {
     private final Shard shard;
     private final List<String> keys = new ArrayList<>(4);
     private final List<String> args = new ArrayList<>(6);
-    private final List<MonoSink<List<Object>>> replies = new ArrayList<>(2);
+    private final List<CompletableFuture<List<Object>>> replies = new ArrayList<>(2);
 
     private ReadBatch(DefaultTransaction tx, Shard shard) {
         this.tx = tx;
@@ -40,7 +40,8 @@ final class ReadBatch {
      *
      * @return the batch to send now (the caller sends it once it released the monitor), or null
      */
-    static ReadBatch add(DefaultTransaction tx, KeyEntry e, String op, String field, MonoSink<List<Object>> reply) {
+    static ReadBatch add(
+            DefaultTransaction tx, KeyEntry e, String op, String field, CompletableFuture<List<Object>> reply) {
         Shard shard = e.shard;
         ReadBatch batch = tx.openReads(shard);
         boolean opened = batch == null;
@@ -96,10 +97,10 @@ final class ReadBatch {
                             for (int i = 0; i < replies.size(); i++) {
                                 @SuppressWarnings("unchecked")
                                 List<Object> one = (List<Object>) reply.get(i);
-                                replies.get(i).success(one);
+                                replies.get(i).complete(one);
                             }
                         },
-                        error -> replies.forEach(r -> r.error(error)));
+                        error -> replies.forEach(r -> r.completeExceptionally(error)));
     }
 
     /** The reply read.lua would give, read key by key (the keys of this batch, at once). */

@@ -18,6 +18,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.redtx.api.CommitResult;
+import io.redtx.api.Durations;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
@@ -62,6 +63,7 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
+import reactor.util.concurrent.Queues;
 import reactor.util.retry.Retry;
 
 /**
@@ -329,7 +331,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     if (tx != null && tx.pastCommitPoint()) {
                         return new TransactionOutcomeUnknownException(
                                 id,
-                                "the transaction's time limit " + timeout
+                                "the transaction's time limit " + Durations.text(timeout)
                                         + " elapsed after the commit point; it will complete or be settled by recovery",
                                 e);
                     }
@@ -473,10 +475,22 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             // The primary's record decides; without one, a tombstone anywhere means aborted. A Cluster's keys of the
             // transaction are found by a scan of its masters.
             Duration timeout = options.readTimeout();
+            // Every participant answers (or fails) before the lookup does: a second failure must not be dropped.
+            int n = ctx.participants.size();
             return Flux.fromIterable(ctx.participants.values())
-                    .flatMap(p -> p.shardsWithKey("tx:", transactionId, timeout)
-                            .flatMap(s -> s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)}))
-                            .onErrorMap(e -> Errors.map(e, transactionId, p.name(), TransactionPhase.READ, timeout)))
+                    .flatMapDelayError(
+                            p -> p.shardsWithKey("tx:", transactionId, timeout)
+                                    .flatMapDelayError(
+                                            s -> s.eval(
+                                                    LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)}),
+                                            Queues.SMALL_BUFFER_SIZE,
+                                            1)
+                                    .onErrorMap(Exceptions::isMultiple, Errors::first)
+                                    .onErrorMap(e ->
+                                            Errors.map(e, transactionId, p.name(), TransactionPhase.READ, timeout)),
+                            n,
+                            1)
+                    .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .collectList()
                     .map(states -> {
                         for (var s : states) {

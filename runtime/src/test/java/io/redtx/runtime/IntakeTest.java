@@ -135,7 +135,7 @@ class IntakeTest extends ThreeParticipantsTestBase {
                     assertThat(o.status()).isEqualTo(TransactionOutcome.Status.ABORTED);
                     assertThat(o.error())
                             .isInstanceOf(TransactionTimeoutException.class)
-                            .hasMessageContaining("PT1H");
+                            .hasMessageContaining("after 1 h");
                 })
                 .expectComplete()
                 .verify(Duration.ofSeconds(10));
