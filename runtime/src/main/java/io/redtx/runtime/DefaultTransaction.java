@@ -21,10 +21,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
+import reactor.util.context.Context;
 
 /**
  * One transaction attempt: its read set, its buffered writes and its lifecycle state machine.
@@ -230,24 +233,37 @@ final class DefaultTransaction implements Transaction {
      * and a cancelled reply is dropped quietly ({@link Replies}).
      */
     void deliver(Runnable signal) {
-        deliveries.offer(signal);
-        if (delivering.getAndIncrement() != 0) {
-            return;
+        int missed;
+        if (delivering.get() == 0 && delivering.compareAndSet(0, 1)) {
+            run(signal); // the usual case: nothing else is being handed over
+            missed = delivering.decrementAndGet();
+            if (missed == 0) {
+                return;
+            }
+        } else {
+            deliveries.offer(signal);
+            if (delivering.getAndIncrement() != 0) {
+                return;
+            }
+            missed = 1;
         }
-        int missed = 1;
         for (; ; ) {
             for (Runnable next; (next = deliveries.poll()) != null; ) {
-                try {
-                    next.run();
-                } catch (RuntimeException e) {
-                    // A subscriber that throws breaks its own rule; the next ones still get their replies.
-                    log.error("redtx: delivering a reply of {} failed", id, e);
-                }
+                run(next);
             }
             missed = delivering.addAndGet(-missed);
             if (missed == 0) {
                 return;
             }
+        }
+    }
+
+    private void run(Runnable signal) {
+        try {
+            signal.run();
+        } catch (RuntimeException e) {
+            // A subscriber that throws breaks its own rule; the next ones still get their replies.
+            log.error("redtx: delivering a reply of {} failed", id, e);
         }
     }
 
@@ -259,42 +275,105 @@ final class DefaultTransaction implements Transaction {
     // ---- operations in flight ----
 
     /**
-     * {@code op}, an operation of the handle that waits for the server (a read, or a read then a buffered write),
-     * counted while it runs: a commit first waits for every operation started on the handle, so that each one's read
-     * and write are in the transaction. A writing operation ({@code writes}) cancelled before it emitted or completed
-     * has lost its write: the handle then refuses to commit (see {@link #commit()}).
+     * {@code op}, a read of the handle from the server, counted while it runs: a commit first waits for every
+     * operation started on the handle, so that each one's read, and the write its subscriber buffers on its value, are
+     * in the transaction. It counts as done once its value went through the subscriber (or it failed, completed empty
+     * or was cancelled). For a read a write depends on ({@code writes}), a cancel before the value means the write is
+     * lost: the handle then refuses to commit (see {@link #commit()}).
      *
-     * @param what names the operation, built only if it is cut short
+     * @param what names the writing operation, built only if it is cut short
      */
     <T> Mono<T> operation(Mono<T> op, boolean writes, Supplier<String> what) {
-        return Mono.defer(() -> {
-            Running running = new Running(writes, what);
-            synchronized (this) {
-                operationsRunning++;
-            }
-            return op.doOnEach(signal -> running.finished(false)).doOnCancel(() -> running.finished(true));
-        });
+        return new Operation<>(op, writes, what);
     }
 
-    /** One operation counted by {@link #operation}; ends once. */
-    private final class Running {
+    /** An operation counted from its subscription to its first signal or its cancel (see {@link #operation}). */
+    private final class Operation<T> extends Mono<T> {
+        private final Mono<T> op;
         private final boolean writes;
         private final Supplier<String> what;
-        private boolean ended; // guarded by the transaction
 
-        Running(boolean writes, Supplier<String> what) {
+        Operation(Mono<T> op, boolean writes, Supplier<String> what) {
+            this.op = op;
             this.writes = writes;
             this.what = what;
         }
 
-        void finished(boolean cancelled) {
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            synchronized (DefaultTransaction.this) {
+                operationsRunning++;
+            }
+            op.subscribe(new Running<>(actual, writes, what));
+        }
+    }
+
+    /** The subscriber of one {@link Operation}: passes every signal on, and ends the operation once. */
+    private final class Running<T> implements CoreSubscriber<T>, Subscription {
+        private final CoreSubscriber<? super T> actual;
+        private final boolean writes;
+        private final Supplier<String> what;
+        private Subscription upstream;
+        /** Set once the value goes to the subscriber, which buffers its write with it; read by finished(). */
+        private volatile boolean valued;
+
+        private boolean ended; // guarded by the transaction
+
+        Running(CoreSubscriber<? super T> actual, boolean writes, Supplier<String> what) {
+            this.actual = actual;
+            this.writes = writes;
+            this.what = what;
+        }
+
+        @Override
+        public Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            actual.onSubscribe(this);
+        }
+
+        @Override
+        public void onNext(T value) {
+            valued = true;
+            actual.onNext(value); // the subscriber buffers its write here, synchronously (and may cancel then)
+            finished(false);
+        }
+
+        @Override
+        public void onError(Throwable e) {
+            finished(false);
+            actual.onError(e);
+        }
+
+        @Override
+        public void onComplete() {
+            finished(false);
+            actual.onComplete();
+        }
+
+        @Override
+        public void request(long n) {
+            upstream.request(n);
+        }
+
+        @Override
+        public void cancel() {
+            finished(true);
+            upstream.cancel();
+        }
+
+        private void finished(boolean cancelled) {
             Sinks.Empty<Void> waiting = null;
             synchronized (DefaultTransaction.this) {
                 if (ended) {
                     return;
                 }
                 ended = true;
-                if (cancelled && writes && cutShort == null) {
+                if (cancelled && writes && !valued && cutShort == null) {
                     cutShort = what.get();
                 }
                 if (--operationsRunning == 0) {

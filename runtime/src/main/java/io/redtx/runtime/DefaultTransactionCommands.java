@@ -36,7 +36,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<String> get(String key) {
-        return tx.operation(stringView(key, "GET").flatMap(Mono::justOrEmpty), false, () -> described("get", key));
+        return stringView(key, "GET", null).flatMap(Mono::justOrEmpty);
     }
 
     @Override
@@ -51,10 +51,6 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Boolean> setIfAbsent(String key, String value) {
-        return tx.operation(setIfAbsentNow(key, value), true, () -> described("setIfAbsent", key));
-    }
-
-    private Mono<Boolean> setIfAbsentNow(String key, String value) {
         return Mono.defer(() -> {
             tx.checkValue(() -> "value of '" + key + "'", value);
             KeyEntry e;
@@ -65,7 +61,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     return Mono.just(setIfAbsent(e, exists, value));
                 }
             }
-            return read(e, "exists", "").map(reply -> {
+            return read(e, "exists", "", "setIfAbsent").map(reply -> {
                 synchronized (tx) {
                     tx.checkActive();
                     if (e.existsSeen == null) {
@@ -126,7 +122,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Long> incrBy(String key, long delta) {
-        Mono<Long> op = stringView(key, "INCRBY").map(current -> {
+        return stringView(key, "INCRBY", "incrBy").map(current -> {
             long next = add(key, null, current.orElse(null), delta);
             synchronized (tx) {
                 tx.checkActive();
@@ -134,7 +130,6 @@ final class DefaultTransactionCommands implements TransactionCommands {
             }
             return next;
         });
-        return tx.operation(op, true, () -> described("incrBy", key));
     }
 
     @Override
@@ -146,7 +141,8 @@ final class DefaultTransactionCommands implements TransactionCommands {
     }
 
     /** The string value in this transaction's view: own write, earlier read, or a read from the server. */
-    private Mono<Optional<String>> stringView(String key, String command) {
+    /** @param writer the writing operation that buffers a write after this view, or null for a pure read */
+    private Mono<Optional<String>> stringView(String key, String command, String writer) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
@@ -168,7 +164,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     }
                 }
             }
-            return read(e, "get", "").map(reply -> {
+            return read(e, "get", "", writer).map(reply -> {
                 String seen = value(reply);
                 synchronized (tx) {
                     tx.checkActive();
@@ -186,16 +182,11 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<String> hget(String key, String field) {
-        return tx.operation(
-                fieldView(key, field, "HGET").flatMap(Mono::justOrEmpty), false, () -> described("hget", key));
+        return fieldView(key, field, "HGET", null).flatMap(Mono::justOrEmpty);
     }
 
     @Override
     public Mono<Map<String, String>> hgetAll(String key) {
-        return tx.operation(hgetAllNow(key), false, () -> described("hgetAll", key));
-    }
-
-    private Mono<Map<String, String>> hgetAllNow(String key) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
@@ -217,7 +208,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     }
                 }
             }
-            return read(e, "hgetall", "").map(reply -> {
+            return read(e, "hgetall", "", null).map(reply -> {
                 @SuppressWarnings("unchecked")
                 List<Object> flat = (List<Object>) reply.get(1);
                 Map<String, String> seen = new HashMap<>(flat.size());
@@ -299,7 +290,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Long> hincrBy(String key, String field, long delta) {
-        Mono<Long> op = fieldView(key, field, "HINCRBY").map(current -> {
+        return fieldView(key, field, "HINCRBY", "hincrBy").map(current -> {
             long next = add(key, field, current.orElse(null), delta);
             synchronized (tx) {
                 tx.checkActive();
@@ -307,7 +298,6 @@ final class DefaultTransactionCommands implements TransactionCommands {
             }
             return next;
         });
-        return tx.operation(op, true, () -> described("hincrBy", key));
     }
 
     /** Call holding the transaction's monitor. */
@@ -319,7 +309,8 @@ final class DefaultTransactionCommands implements TransactionCommands {
         return e.hashWrite();
     }
 
-    private Mono<Optional<String>> fieldView(String key, String field, String command) {
+    /** @param writer the writing operation that buffers a write after this view, or null for a pure read */
+    private Mono<Optional<String>> fieldView(String key, String field, String command, String writer) {
         return Mono.defer(() -> {
             checkField(key, field);
             KeyEntry e;
@@ -330,7 +321,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     return Mono.just(local.get());
                 }
             }
-            return read(e, "hget", field).map(reply -> {
+            return read(e, "hget", field, writer).map(reply -> {
                 String seen = value(reply);
                 synchronized (tx) {
                     tx.checkActive();
@@ -393,11 +384,18 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     // ---- helpers ----
 
-    private Mono<List<Object>> read(KeyEntry e, String op, String field) {
+    /**
+     * A read from the server, counted as an operation of the handle while it runs (a commit waits for it). Its
+     * subscriber's work on the value (recording it, buffering {@code writer}'s write) runs before it counts as done.
+     *
+     * @param writer the writing operation that buffers a write with what this reads, or null for a pure read: cancelled
+     *     before its value, that write is lost, and the handle refuses to commit
+     */
+    private Mono<List<Object>> read(KeyEntry e, String op, String field, String writer) {
         Duration timeout = tx.ctx.options.readTimeout();
         // A future, not a MonoSink: a batch's reply (or error) may come after this read's subscriber left, and must
         // then be dropped quietly, not handed to Reactor's onErrorDropped.
-        return Mono.defer(() -> {
+        Mono<List<Object>> read = Mono.defer(() -> {
                     CompletableFuture<List<Object>> reply = new CompletableFuture<>();
                     ReadBatch now;
                     synchronized (tx) {
@@ -429,6 +427,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     }
                     return Mono.just(reply);
                 });
+        return tx.operation(read, writer != null, () -> described(writer, e.key));
     }
 
     /** Names an operation for an error message: {@code incrBy of 'k' on 'a'}. */

@@ -266,12 +266,14 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         if (work == null) {
             throw new NullPointerException("work");
         }
-        return run(work, Flux::collectList, options.transactionTimeout()).flatMapIterable(TransactionResult::value);
+        return run(work, values -> Flux.from(values).collectList(), options.transactionTimeout())
+                .flatMapIterable(TransactionResult::value);
     }
 
     /** The last value of {@code values}, once they all came; empty if none. */
-    private static <T> Mono<T> last(Flux<T> values) {
-        return values.reduce((earlier, later) -> later);
+    private static <T> Mono<T> last(Publisher<T> values) {
+        // A Mono's one value is its last: no operator needed (the usual work is a Mono).
+        return values instanceof Mono<T> mono ? mono : Flux.from(values).reduce((earlier, later) -> later);
     }
 
     /**
@@ -281,7 +283,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      */
     private <T, R> Mono<TransactionResult<R>> run(
             Function<? super Transaction, ? extends Publisher<T>> work,
-            Function<Flux<T>, Mono<R>> collect,
+            Function<Publisher<T>, Mono<R>> collect,
             Duration timeout) {
         return Mono.deferContextual(context -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
@@ -307,7 +309,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      */
     private <T, R> Mono<TransactionResult<R>> withRetries(
             Function<? super Transaction, ? extends Publisher<T>> work,
-            Function<Flux<T>, Mono<R>> collect,
+            Function<Publisher<T>, Mono<R>> collect,
             Duration timeout,
             TransactionRun run) {
         Mono<TransactionResult<R>> attempt = admission.admit(Mono.defer(() -> {
@@ -378,8 +380,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private <T, R> Mono<TransactionResult<R>> attempt(
             DefaultTransaction tx,
             Function<? super Transaction, ? extends Publisher<T>> work,
-            Function<Flux<T>, Mono<R>> collect) {
-        return Mono.defer(() -> collect.apply(Flux.<T>from(work.apply(tx))))
+            Function<Publisher<T>, Mono<R>> collect) {
+        return Mono.defer(() -> collect.apply(work.apply(tx)))
                 .contextWrite(c -> c.put(Transaction.CONTEXT_KEY, tx.id()))
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())

@@ -38,22 +38,30 @@ final class Replies<T> extends Mono<T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        Reply<T> subscription = new Reply<>(actual);
+        Reply<T> subscription = new Reply<>(actual, delivery);
         actual.onSubscribe(subscription);
-        reply.whenComplete(
-                delivery == null
-                        ? subscription
-                        : (value, error) -> delivery.execute(() -> subscription.accept(value, error)));
+        reply.whenComplete(subscription);
     }
 
     private static final class Reply<T> extends Operators.MonoSubscriber<T, T> implements BiConsumer<T, Throwable> {
 
-        Reply(CoreSubscriber<? super T> actual) {
+        private final Executor delivery;
+
+        Reply(CoreSubscriber<? super T> actual, Executor delivery) {
             super(actual);
+            this.delivery = delivery;
         }
 
         @Override
         public void accept(T value, Throwable error) {
+            if (delivery == null) {
+                emit(value, error);
+            } else {
+                delivery.execute(() -> emit(value, error));
+            }
+        }
+
+        private void emit(T value, Throwable error) {
             if (isCancelled()) {
                 return; // nobody waits for it any more: see the class comment
             }
