@@ -1,6 +1,9 @@
 package io.redtx.api;
 
+import java.util.Objects;
+import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * One attempt of a transaction: a handle for reads and buffered writes on any participant, committed atomically.
@@ -18,6 +21,34 @@ public interface Transaction {
      * the caller composes itself.
      */
     String CONTEXT_KEY = "redtx.transaction.id";
+
+    /**
+     * The key of a {@code Consumer<String>} that a caller puts into the Reactor context of a transaction it subscribes
+     * to ({@code inTransaction}, {@code inTransactionWithResult}, {@code inTransactionMany}, the intake); the runtime
+     * hands it each attempt's id as the attempt starts, before the attempt sends anything. So a caller that cancels,
+     * or whose own time limit fires, still knows which ids to ask {@link TransactionRuntime#status} about. Use
+     * {@link #onAttempt}. The consumer is called on whatever thread starts the attempt; it must be quick and must not
+     * throw (what it throws is logged and ignored).
+     */
+    String ATTEMPT_LISTENER_KEY = "redtx.transaction.attempt-listener";
+
+    /**
+     * A context that hands every attempt's id to {@code listener} (see {@link #ATTEMPT_LISTENER_KEY}):
+     *
+     * <pre>{@code
+     * List<String> ids = new CopyOnWriteArrayList<>();
+     * runtime.inTransaction(work)
+     *         .contextWrite(Transaction.onAttempt(ids::add))
+     *         .timeout(Duration.ofMillis(500))
+     *         .onErrorResume(TimeoutException.class, e -> Flux.fromIterable(ids).flatMap(runtime::status).then());
+     * }</pre>
+     *
+     * @param listener gets each attempt's id, not null
+     * @return a context for {@code contextWrite}
+     */
+    static Context onAttempt(Consumer<String> listener) {
+        return Context.of(ATTEMPT_LISTENER_KEY, Objects.requireNonNull(listener, "listener"));
+    }
 
     /** @return the id of this attempt, unique per attempt (a retry gets a new one) */
     String id();

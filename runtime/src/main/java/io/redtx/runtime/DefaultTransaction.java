@@ -267,6 +267,20 @@ final class DefaultTransaction implements Transaction {
         }
     }
 
+    /**
+     * {@code work} subscribed to in turn with the replies and the cancel ({@link #deliver}): a cancel arriving on
+     * another thread while the work subscribes to its first operations then waits for the subscription to finish,
+     * instead of rolling the transaction back under it (its next operation would fail with an error nobody hears).
+     */
+    <T> Mono<T> subscribedInTurn(Mono<T> work) {
+        return new Mono<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super T> actual) {
+                deliver(() -> work.subscribe(actual));
+            }
+        };
+    }
+
     /** The reply of one of this transaction's operations, handed over by {@link #deliver}. */
     <T> Mono<T> delivered(CompletableFuture<T> reply) {
         return Replies.of(reply, this::deliver);

@@ -381,7 +381,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             DefaultTransaction tx,
             Function<? super Transaction, ? extends Publisher<T>> work,
             Function<Publisher<T>, Mono<R>> collect) {
-        return Mono.defer(() -> collect.apply(work.apply(tx)))
+        return tx.subscribedInTurn(Mono.defer(() -> collect.apply(work.apply(tx))))
                 .contextWrite(c -> c.put(Transaction.CONTEXT_KEY, tx.id()))
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import io.redtx.api.CommitResult;
 import io.redtx.api.RecoveryReport;
+import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.metrics.AbortCause;
 import io.redtx.api.metrics.Phase;
@@ -9,6 +10,7 @@ import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.metrics.TransactionObserver;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -43,7 +45,10 @@ final class Telemetry {
                 failed(e);
             }
         }
-        return new TransactionRun(this, scope == null ? TransactionObserver.Scope.NOOP : scope);
+        Object listener = context.getOrDefault(Transaction.ATTEMPT_LISTENER_KEY, null);
+        @SuppressWarnings("unchecked")
+        Consumer<String> attempts = listener instanceof Consumer<?> c ? (Consumer<String>) c : null;
+        return new TransactionRun(this, scope == null ? TransactionObserver.Scope.NOOP : scope, attempts);
     }
 
     void inFlight(IntSupplier inFlight) {

@@ -4,6 +4,9 @@ import io.redtx.api.CommitResult;
 import io.redtx.api.metrics.AbortCause;
 import io.redtx.api.metrics.TransactionObserver;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import reactor.util.Logger;
+import reactor.util.Loggers;
 import reactor.util.context.Context;
 
 /**
@@ -12,17 +15,23 @@ import reactor.util.context.Context;
  */
 final class TransactionRun {
 
+    private static final Logger log = Loggers.getLogger(TransactionRun.class);
+
     private final Telemetry telemetry;
     private final TransactionObserver.Scope scope;
+    /** The caller's {@link io.redtx.api.Transaction#ATTEMPT_LISTENER_KEY}, or null. */
+    private final Consumer<String> attemptListener;
+
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean ended = new AtomicBoolean();
     // Attempts are sequential (a retry subscribes after the previous attempt ended), so volatile suffices.
     private volatile int attempts;
     private volatile DefaultTransaction current;
 
-    TransactionRun(Telemetry telemetry, TransactionObserver.Scope scope) {
+    TransactionRun(Telemetry telemetry, TransactionObserver.Scope scope, Consumer<String> attemptListener) {
         this.telemetry = telemetry;
         this.scope = scope;
+        this.attemptListener = attemptListener;
     }
 
     /** A new attempt of this transaction starts with {@code tx}. */
@@ -31,6 +40,13 @@ final class TransactionRun {
         attempts = n;
         current = tx;
         telemetry.attempt(scope, tx.id(), n);
+        if (attemptListener != null) {
+            try {
+                attemptListener.accept(tx.id());
+            } catch (RuntimeException e) {
+                log.warn("redtx: the attempt listener of the caller failed on {}", tx.id(), e);
+            }
+        }
     }
 
     int attempts() {
