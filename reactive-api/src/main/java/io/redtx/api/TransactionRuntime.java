@@ -57,12 +57,55 @@ public interface TransactionRuntime extends AutoCloseable {
     <T> Mono<TransactionResult<T>> inTransactionWithResult(Function<? super Transaction, ? extends Publisher<T>> work);
 
     /**
+     * Like {@link #inTransaction(Function)}, with this transaction's own time limit, retry policy or read-only flag
+     * (what {@code options} leaves unset is the runtime's).
+     *
+     * @param options this transaction's options, not null
+     * @param work the transactional work
+     * @param <T> the value type
+     * @return the last value {@code work} produced, emitted after commit
+     */
+    <T> Mono<T> inTransaction(TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * Like {@link #inTransactionWithResult(Function)}, with this transaction's own options.
+     *
+     * @param options this transaction's options, not null
+     * @param work the transactional work
+     * @param <T> the value type
+     * @return the value and the commit result
+     */
+    <T> Mono<TransactionResult<T>> inTransactionWithResult(
+            TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * Like {@link #inTransactionMany(Function)}, with this transaction's own options.
+     *
+     * @param options this transaction's options, not null
+     * @param work the transactional work
+     * @param <T> the value type
+     * @return the values {@code work} produced, emitted after commit
+     */
+    <T> Flux<T> inTransactionMany(
+            TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
      * Starts a transaction to be driven by the caller ({@link Transaction#commit()} / {@link Transaction#rollback()}).
      * Lazy: each subscription emits a new handle. No automatic retry.
      *
      * @return a new transaction handle
      */
     Mono<Transaction> begin();
+
+    /**
+     * Like {@link #begin()}, with this transaction's own options: its time limit (an unfinished handle is rolled back
+     * after it) and read-only flag.
+     *
+     * @param options this transaction's options, not null, without a retry policy (a handle is never retried)
+     * @return a new transaction handle
+     * @throws RedtxArgumentException if {@code options} sets a retry policy
+     */
+    Mono<Transaction> begin(TransactionOptions options);
 
     /**
      * Looks up what the participants hold about a transaction attempt, for example after a

@@ -6,6 +6,7 @@ import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOptions;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.metrics.AbortCause;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,7 @@ final class DefaultTransaction implements Transaction {
 
     final RuntimeContext ctx;
     private final String id;
+    private final boolean readOnly;
     final AtomicInteger state = new AtomicInteger(ACTIVE);
     /** Keyed by participant name + '\0' + key, in first-use order. Guarded by {@code this}. */
     private final Map<String, KeyEntry> entries = new LinkedHashMap<>();
@@ -78,8 +80,29 @@ final class DefaultTransaction implements Transaction {
     private final AtomicBoolean ended = new AtomicBoolean();
 
     DefaultTransaction(RuntimeContext ctx) {
+        this(ctx, false);
+    }
+
+    /** @param readOnly whether every write of the handle is refused ({@link TransactionOptions#readOnly()}) */
+    DefaultTransaction(RuntimeContext ctx, boolean readOnly) {
         this.ctx = ctx;
         this.id = newId();
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * {@code write}, unless this transaction is read-only: then an error naming the operation, and nothing buffered.
+     *
+     * @param operation the write's name, for the message
+     */
+    <T> Mono<T> writing(String operation, String key, String participant, Mono<T> write) {
+        if (!readOnly) {
+            return write;
+        }
+        return Mono.error(() -> new RedtxArgumentException(
+                id,
+                "transaction " + id + " is read-only: " + operation + " of '" + key + "' on '" + participant
+                        + "' would write"));
     }
 
     /** Time-ordered (hex millis) plus 64 random bits: unique per attempt, and readable when debugging. */

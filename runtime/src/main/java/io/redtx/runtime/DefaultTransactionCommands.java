@@ -41,17 +41,17 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Void> set(String key, String value) {
-        return Mono.fromRunnable(() -> {
+        return tx.writing("set", key, participant.name(), Mono.fromRunnable(() -> {
             tx.checkValue(() -> "value of '" + key + "'", value);
             synchronized (tx) {
                 tx.entry(participant, key).setString(value);
             }
-        });
+        }));
     }
 
     @Override
     public Mono<Boolean> setIfAbsent(String key, String value) {
-        return Mono.defer(() -> {
+        return tx.writing("setIfAbsent", key, participant.name(), Mono.defer(() -> {
             tx.checkValue(() -> "value of '" + key + "'", value);
             KeyEntry e;
             synchronized (tx) {
@@ -71,7 +71,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     return setIfAbsent(e, exists, value);
                 }
             });
-        });
+        }));
     }
 
     private static boolean setIfAbsent(KeyEntry e, boolean exists, String value) {
@@ -113,23 +113,27 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Void> del(String key) {
-        return Mono.fromRunnable(() -> {
+        return tx.writing("del", key, participant.name(), Mono.fromRunnable(() -> {
             synchronized (tx) {
                 tx.entry(participant, key).delete();
             }
-        });
+        }));
     }
 
     @Override
     public Mono<Long> incrBy(String key, long delta) {
-        return stringView(key, "INCRBY", "incrBy").map(current -> {
-            long next = add(key, null, current.orElse(null), delta);
-            synchronized (tx) {
-                tx.checkActive();
-                tx.entry(participant, key).setString(Long.toString(next));
-            }
-            return next;
-        });
+        return tx.writing(
+                "incrBy",
+                key,
+                participant.name(),
+                stringView(key, "INCRBY", "incrBy").map(current -> {
+                    long next = add(key, null, current.orElse(null), delta);
+                    synchronized (tx) {
+                        tx.checkActive();
+                        tx.entry(participant, key).setString(Long.toString(next));
+                    }
+                    return next;
+                }));
     }
 
     @Override
@@ -241,18 +245,18 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Void> hset(String key, String field, String value) {
-        return Mono.fromRunnable(() -> {
+        return tx.writing("hset", key, participant.name(), Mono.fromRunnable(() -> {
             checkField(key, field);
             tx.checkValue(() -> "value of '" + key + "' field '" + field + "'", value);
             synchronized (tx) {
                 hashWrite(key, "HSET").put(field, value);
             }
-        });
+        }));
     }
 
     @Override
     public Mono<Void> hset(String key, Map<String, String> fields) {
-        return Mono.fromRunnable(() -> {
+        return tx.writing("hset", key, participant.name(), Mono.fromRunnable(() -> {
             if (fields == null || fields.isEmpty()) {
                 throw new RedtxArgumentException(tx.id(), "hset of '" + key + "' needs at least one field");
             }
@@ -263,12 +267,12 @@ final class DefaultTransactionCommands implements TransactionCommands {
             synchronized (tx) {
                 hashWrite(key, "HSET").putAll(fields);
             }
-        });
+        }));
     }
 
     @Override
     public Mono<Void> hdel(String key, String... fields) {
-        return Mono.fromRunnable(() -> {
+        return tx.writing("hdel", key, participant.name(), Mono.fromRunnable(() -> {
             if (fields == null || fields.length == 0) {
                 throw new RedtxArgumentException(tx.id(), "hdel of '" + key + "' needs at least one field");
             }
@@ -285,19 +289,23 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     overlay.put(f, null);
                 }
             }
-        });
+        }));
     }
 
     @Override
     public Mono<Long> hincrBy(String key, String field, long delta) {
-        return fieldView(key, field, "HINCRBY", "hincrBy").map(current -> {
-            long next = add(key, field, current.orElse(null), delta);
-            synchronized (tx) {
-                tx.checkActive();
-                hashWrite(key, "HINCRBY").put(field, Long.toString(next));
-            }
-            return next;
-        });
+        return tx.writing(
+                "hincrBy",
+                key,
+                participant.name(),
+                fieldView(key, field, "HINCRBY", "hincrBy").map(current -> {
+                    long next = add(key, field, current.orElse(null), delta);
+                    synchronized (tx) {
+                        tx.checkActive();
+                        hashWrite(key, "HINCRBY").put(field, Long.toString(next));
+                    }
+                    return next;
+                }));
     }
 
     /** Call holding the transaction's monitor. */

@@ -29,6 +29,7 @@ import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOptions;
 import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
@@ -249,25 +250,40 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
 
     @Override
     public <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work) {
-        return this.<T>inTransactionWithResult(work).mapNotNull(TransactionResult::value);
+        return inTransaction(TransactionOptions.defaults(), work);
+    }
+
+    @Override
+    public <T> Mono<T> inTransaction(
+            TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work) {
+        return this.<T>inTransactionWithResult(options, work).mapNotNull(TransactionResult::value);
     }
 
     @Override
     public <T> Mono<TransactionResult<T>> inTransactionWithResult(
             Function<? super Transaction, ? extends Publisher<T>> work) {
-        if (work == null) {
-            throw new NullPointerException("work");
-        }
-        return run(work, RedisTransactionRuntime::last, options.transactionTimeout());
+        return inTransactionWithResult(TransactionOptions.defaults(), work);
+    }
+
+    @Override
+    public <T> Mono<TransactionResult<T>> inTransactionWithResult(
+            TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(work, "work");
+        return run(work, RedisTransactionRuntime::last, options);
     }
 
     @Override
     public <T> Flux<T> inTransactionMany(Function<? super Transaction, ? extends Publisher<T>> work) {
-        if (work == null) {
-            throw new NullPointerException("work");
-        }
-        return run(work, values -> Flux.from(values).collectList(), options.transactionTimeout())
-                .flatMapIterable(TransactionResult::value);
+        return inTransactionMany(TransactionOptions.defaults(), work);
+    }
+
+    @Override
+    public <T> Flux<T> inTransactionMany(
+            TransactionOptions options, Function<? super Transaction, ? extends Publisher<T>> work) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(work, "work");
+        return run(work, values -> Flux.from(values).collectList(), options).flatMapIterable(TransactionResult::value);
     }
 
     /** The last value of {@code values}, once they all came; empty if none. */
@@ -277,18 +293,23 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     }
 
     /**
-     * A transaction with retries, each attempt admitted on its own, within {@code timeout} (from subscription); its
-     * ending is reported to the metrics and the observer once. {@code collect} turns each attempt's values into what
+     * A transaction with retries, each attempt admitted on its own, within its time limit (from subscription), with
+     * the runtime's options where {@code own} leaves them unset; its ending is reported to the metrics and the observer once. {@code collect} turns each attempt's values into what
      * the commit then emits, once they all came.
      */
     private <T, R> Mono<TransactionResult<R>> run(
             Function<? super Transaction, ? extends Publisher<T>> work,
             Function<Publisher<T>, Mono<R>> collect,
-            Duration timeout) {
+            TransactionOptions own) {
+        Duration timeout = own.timeout().orElse(options.transactionTimeout());
+        Retry retries = own.retryPolicy().isPresent()
+                ? retrySchedule.retry(own.retryPolicy().get())
+                : retry;
         return Mono.deferContextual(context -> {
             checkOpen(); // before admission: a closed runtime refuses at once, whatever the admission says
             TransactionRun run = ctx.telemetry.start(context);
-            Mono<TransactionResult<R>> observed = running(withRetries(work, collect, timeout, run))
+            Mono<TransactionResult<R>> observed = running(
+                            withRetries(work, collect, timeout, retries, own.readOnly(), run))
                     .doOnSuccess(r -> {
                         CommitResult c = r.commit();
                         retrySchedule.committed(c.prepare().toNanos()
@@ -311,14 +332,16 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             Function<? super Transaction, ? extends Publisher<T>> work,
             Function<Publisher<T>, Mono<R>> collect,
             Duration timeout,
+            Retry retries,
+            boolean readOnly,
             TransactionRun run) {
         Mono<TransactionResult<R>> attempt = admission.admit(Mono.defer(() -> {
             checkOpen();
-            DefaultTransaction tx = new DefaultTransaction(ctx);
+            DefaultTransaction tx = new DefaultTransaction(ctx, readOnly);
             run.attempt(tx);
             return attempt(tx, work, collect);
         }));
-        return (retry == null ? attempt : attempt.retryWhen(retry))
+        return (retries == null ? attempt : attempt.retryWhen(retries))
                 .map(r -> run.attempts() == 1
                         ? r
                         : new TransactionResult<>(r.value(), r.commit().withAttempts(run.attempts())))
@@ -357,10 +380,12 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         Objects.requireNonNull(requests, "requests");
         Objects.requireNonNull(work, "work");
         Objects.requireNonNull(intakeOptions, "options");
-        Duration deadline = intakeOptions.deadline() == null ? options.transactionTimeout() : intakeOptions.deadline();
+        TransactionOptions each = intakeOptions.deadline() == null
+                ? TransactionOptions.defaults()
+                : TransactionOptions.builder().timeout(intakeOptions.deadline()).build();
         int limit = intakeOptions.maxInFlight();
         Function<I, Mono<TransactionOutcome<I, T>>> one = request -> this.<T, T>run(
-                        tx -> work.apply(request, tx), RedisTransactionRuntime::last, deadline)
+                        tx -> work.apply(request, tx), RedisTransactionRuntime::last, each)
                 .map(result -> TransactionOutcome.<I, T>committed(request, result))
                 .onErrorResume(e -> !(e instanceof Error), e -> Mono.just(TransactionOutcome.failed(request, e)));
         // Prefetch 1 per inner: with at most `limit` inners, no more than `limit` requests are ever asked for ahead of
@@ -404,6 +429,24 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      */
     @Override
     public Mono<Transaction> begin() {
+        return begin(TransactionOptions.defaults());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The transaction holds an admission permit until its commit or rollback ends; one left unfinished is rolled
+     * back after its time limit, which releases its permit.
+     */
+    @Override
+    public Mono<Transaction> begin(TransactionOptions own) {
+        Objects.requireNonNull(own, "options");
+        if (own.retryPolicy().isPresent()) {
+            // Ignoring it would let a caller believe the handle retries: say so at once.
+            throw new RedtxArgumentException(
+                    null, "a transaction from begin() is never retried: its options must not set a retry policy");
+        }
+        Duration timeout = own.timeout().orElse(options.transactionTimeout());
         return Mono.deferContextual(context -> {
             checkOpen();
             TransactionRun run = ctx.telemetry.start(context);
@@ -412,7 +455,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     .doOnError(run::failed)
                     .doOnCancel(run::cancelled)
                     .map(permit -> {
-                        DefaultTransaction tx = new DefaultTransaction(ctx);
+                        DefaultTransaction tx = new DefaultTransaction(ctx, own.readOnly());
                         run.attempt(tx);
                         // The listener before the timer: an expiry that fired first would find no one to release.
                         Disposable.Swap expiry = Disposables.swap();
@@ -441,7 +484,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                                         "redtx: releasing the admission of {} failed", tx.id(), e));
                             }
                         });
-                        expiry.update(Mono.delay(options.transactionTimeout())
+                        expiry.update(Mono.delay(timeout)
                                 .subscribe(
                                         t -> tx.expire(),
                                         e -> log.warn(

@@ -61,32 +61,47 @@ final class RetrySchedule {
 
     /** @return the reactor retry of this schedule, or null when the policy allows one attempt only */
     Retry retry() {
-        if (policy.maxAttempts() == 1) {
+        return retry(policy);
+    }
+
+    /**
+     * @param own a transaction's own policy: its attempts and backoff, spaced with the runtime's other retries on
+     *     the same key
+     * @return the reactor retry, or null when {@code own} allows one attempt only
+     */
+    Retry retry(RetryPolicy own) {
+        if (own.maxAttempts() == 1) {
             return null;
         }
         return Retry.from(signals -> signals.concatMap(signal -> {
             if (!(signal.failure() instanceof TransactionConflictException conflict)
-                    || signal.totalRetries() >= policy.maxAttempts() - 1) {
+                    || signal.totalRetries() >= own.maxAttempts() - 1) {
                 return Mono.error(signal.failure());
             }
-            return Mono.delay(Duration.ofNanos(delayNanos(conflict, signal.totalRetries())));
+            return Mono.delay(Duration.ofNanos(delayNanos(conflict, signal.totalRetries(), own)));
         }));
+    }
+
+    /** {@link #delayNanos(TransactionConflictException, long, RetryPolicy)} with the runtime's policy. */
+    long delayNanos(TransactionConflictException conflict, long retry) {
+        return delayNanos(conflict, retry, policy);
     }
 
     /**
      * The wait before retry number {@code retry + 1} of a transaction that conflicted: its jittered backoff, pushed
-     * back behind the retries already scheduled on the same key (but never past the policy's maximum backoff).
+     * back behind the retries already scheduled on the same key (but never past {@code own}'s maximum backoff).
      */
-    long delayNanos(TransactionConflictException conflict, long retry) {
+    long delayNanos(TransactionConflictException conflict, long retry, RetryPolicy own) {
         // From this schedule's start, so never below a bucket's initial 0 (System.nanoTime() may be negative).
         long now = clock.getAsLong() - origin;
-        long backoff = backoffNanos(retry);
+        long cap = own.maxBackoff().toNanos();
+        long backoff = backoffNanos(retry, own);
         int bucket = bucket(conflict.participant(), conflict.key());
         long spacing = spacingNanos;
         long due;
         for (; ; ) {
             long reserved = next.get(bucket);
-            due = Math.min(Math.max(now + backoff, reserved), now + maxNanos);
+            due = Math.min(Math.max(now + backoff, reserved), now + cap);
             if (next.compareAndSet(bucket, reserved, Math.max(reserved, due + spacing))) {
                 break;
             }
@@ -95,7 +110,9 @@ final class RetrySchedule {
     }
 
     /** Exponential from the minimum, capped, randomised by the jitter factor within [min, max] (as Reactor's). */
-    private long backoffNanos(long retry) {
+    private static long backoffNanos(long retry, RetryPolicy policy) {
+        long minNanos = policy.minBackoff().toNanos();
+        long maxNanos = policy.maxBackoff().toNanos();
         // minNanos << retry, unless that would overflow
         long base = retry < Long.numberOfLeadingZeros(minNanos) - 1 ? Math.min(maxNanos, minNanos << retry) : maxNanos;
         long spread = (long) (base * policy.jitter());

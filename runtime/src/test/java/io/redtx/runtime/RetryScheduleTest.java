@@ -108,6 +108,24 @@ class RetryScheduleTest {
         assertThat(attempts).hasValue(1);
     }
 
+    /** A transaction's own policy sets its backoff and cap, and shares the key's spacing with the runtime's. */
+    @Test
+    void aTransactionsOwnPolicyBacksOffByItsOwnBoundsBehindTheOthers() {
+        RetrySchedule s = schedule(2, 100, 0);
+        RetryPolicy own = RetryPolicy.builder()
+                .minBackoff(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(6))
+                .jitter(0)
+                .build();
+        TransactionConflictException hot = conflictOn("a", "hot");
+
+        assertThat(s.delayNanos(hot, 0, own)).isEqualTo(5 * MS);
+        assertThat(s.delayNanos(hot, 0)).isEqualTo(7 * MS); // behind the first, by the spacing (2 ms)
+        assertThat(s.delayNanos(hot, 0, own)).isEqualTo(6 * MS); // capped at its own maximum
+        assertThat(s.retry(RetryPolicy.none())).isNull();
+        assertThat(s.retry(own)).isNotNull();
+    }
+
     @Test
     void aSingleAttemptPolicyHasNoRetry() {
         assertThat(new RetrySchedule(RetryPolicy.none(), clock::get).retry()).isNull();
