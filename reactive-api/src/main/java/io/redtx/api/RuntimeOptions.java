@@ -89,6 +89,7 @@ public final class RuntimeOptions {
     private final Duration recordRetention;
     private final Duration recoveryInterval;
     private final boolean requireSyncedWrites;
+    private final boolean onePhaseMarkers;
     private final RetryPolicy retryPolicy;
     private final String namespace;
     private final int maxValueBytes;
@@ -113,6 +114,7 @@ public final class RuntimeOptions {
         this.recordRetention = b.recordRetention;
         this.recoveryInterval = b.recoveryInterval;
         this.requireSyncedWrites = b.requireSyncedWrites;
+        this.onePhaseMarkers = b.onePhaseMarkers;
         this.retryPolicy = b.retryPolicy;
         this.namespace = b.namespace;
         this.maxValueBytes = b.maxValueBytes;
@@ -205,6 +207,16 @@ public final class RuntimeOptions {
         return requireSyncedWrites;
     }
 
+    /**
+     * @return whether a one-phase commit that writes leaves a COMMITTED marker for {@link #recordRetention()}, so that
+     *     {@link TransactionRuntime#status(String)} can answer after its reply was lost (default {@code true}). Each
+     *     costs about 100 bytes of the participant's memory until it expires: without them, such a status is
+     *     {@link TransactionStatus#UNKNOWN}
+     */
+    public boolean onePhaseMarkers() {
+        return onePhaseMarkers;
+    }
+
     /** @return the retry policy of {@link TransactionRuntime#inTransaction} */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
@@ -285,6 +297,7 @@ public final class RuntimeOptions {
                 + ", transactionTimeout="
                 + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
                 + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
+                + ", onePhaseMarkers=" + onePhaseMarkers
                 + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
                 + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", connectionsPerParticipant="
                 + connectionsPerParticipant + ", maxInFlight=" + maxInFlight + ", overflow="
@@ -304,6 +317,7 @@ public final class RuntimeOptions {
         private Duration recordRetention = DEFAULT_RECORD_RETENTION;
         private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
         private boolean requireSyncedWrites;
+        private boolean onePhaseMarkers = true;
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private String namespace = DEFAULT_NAMESPACE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -450,6 +464,15 @@ public final class RuntimeOptions {
          */
         public Builder requireSyncedWrites(boolean require) {
             this.requireSyncedWrites = require;
+            return this;
+        }
+
+        /**
+         * @param markers whether one-phase commits that write leave a COMMITTED marker for the record retention
+         * @return this builder
+         */
+        public Builder onePhaseMarkers(boolean markers) {
+            this.onePhaseMarkers = markers;
             return this;
         }
 

@@ -110,8 +110,9 @@ public interface TransactionRuntime extends AutoCloseable {
     /**
      * Looks up what the participants hold about a transaction attempt, for example after a
      * {@link TransactionOutcomeUnknownException} ({@link RedtxException#transactionId()}). Lazy; one round trip per
-     * participant. Multi-shard commits are known for {@link RuntimeOptions#recordRetention()} after they settle;
-     * one-phase commits keep no record ({@link TransactionStatus#UNKNOWN}).
+     * participant. Commits are known for {@link RuntimeOptions#recordRetention()} after they settle (a one-phase commit
+     * that wrote nothing, or ran with {@link RuntimeOptions#onePhaseMarkers()} off, leaves no marker: {@link
+     * TransactionStatus#UNKNOWN}).
      *
      * @param transactionId the id of the attempt
      * @return its status; {@link RedtxArgumentException} for a null or empty id

@@ -9,8 +9,9 @@ public enum TransactionStatus {
     /** Prepared and not decided yet: its coordinator is still at work, or recovery will decide once its lease ends. */
     IN_DOUBT,
     /**
-     * Nothing is known: a one-phase commit (which keeps no record), an id that never reached its primary, or a
-     * transaction settled longer ago than {@link RuntimeOptions#recordRetention()}.
+     * Nothing is known: an id that never reached its primary or never committed in one phase, a transaction settled
+     * longer ago than {@link RuntimeOptions#recordRetention()}, or a one-phase commit without a marker (see {@link
+     * RuntimeOptions#onePhaseMarkers()}).
      */
     UNKNOWN
 }

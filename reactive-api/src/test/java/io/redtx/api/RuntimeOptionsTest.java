@@ -50,6 +50,7 @@ class RuntimeOptionsTest {
         assertThat(o.recordRetention()).isEqualTo(RuntimeOptions.DEFAULT_RECORD_RETENTION);
         assertThat(o.recoveryInterval()).isEqualTo(RuntimeOptions.DEFAULT_RECOVERY_INTERVAL);
         assertThat(o.requireSyncedWrites()).isFalse();
+        assertThat(o.onePhaseMarkers()).isTrue();
         assertThat(o.retryPolicy()).isEqualTo(RetryPolicy.defaults());
         assertThat(o.namespace()).isEqualTo(RuntimeOptions.DEFAULT_NAMESPACE).isEqualTo("redtx:");
         assertThat(o.maxValueBytes())
@@ -87,6 +88,7 @@ class RuntimeOptionsTest {
                 .transactionTimeout(Duration.ofMillis(500))
                 .leaseDuration(Duration.ofMillis(301))
                 .recordRetention(Duration.ofMinutes(5))
+                .onePhaseMarkers(false)
                 .retryPolicy(retry)
                 .namespace("tx/")
                 .maxValueBytes(1)
@@ -107,6 +109,7 @@ class RuntimeOptionsTest {
         assertThat(o.transactionTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(301));
         assertThat(o.recordRetention()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(o.onePhaseMarkers()).isFalse();
         assertThat(o.retryPolicy()).isSameAs(retry);
         assertThat(o.namespace()).isEqualTo("tx/");
         assertThat(o.maxValueBytes()).isEqualTo(1);

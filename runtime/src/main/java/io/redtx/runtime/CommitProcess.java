@@ -152,11 +152,13 @@ final class CommitProcess {
         if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
             return Mono.error(cancelled());
         }
-        String[] args = new String[s.specs.size() + 2];
+        String[] args = new String[s.specs.size() + 4];
         args[0] = id;
         args[1] = s.shard.txPrefix();
+        args[2] = ctx.options.onePhaseMarkers() ? s.shard.onePhaseKey(id) : "";
+        args[3] = ctx.retentionMillis;
         for (int i = 0; i < s.specs.size(); i++) {
-            args[i + 2] = s.specs.get(i);
+            args[i + 4] = s.specs.get(i);
         }
         Duration timeout = ctx.options.commitTimeout();
         return timed(Phase.ONE_PHASE, s.shard.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))
@@ -164,11 +166,13 @@ final class CommitProcess {
                     if (e instanceof Error) {
                         return e;
                     }
-                    if (Errors.notSent(e) || Errors.serverRefused(e)) {
+                    // A script that writes nothing changes nothing whether it ran or not: without a reply, it
+                    // failed like a read (and may be retried).
+                    if (Errors.notSent(e) || Errors.serverRefused(e) || !s.writes) {
                         tx.state.set(DefaultTransaction.ROLLED_BACK);
                         return Errors.map(e, id, s.participant(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
                     }
-                    // Sent, but no reply: the script may or may not have run.
+                    // Sent, but no reply: the script may or may not have run (if it did, its marker says so).
                     return new TransactionOutcomeUnknownException(
                             id,
                             "no reply from participant '" + s.participant() + "' to the one-phase commit within "

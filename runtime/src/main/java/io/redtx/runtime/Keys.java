@@ -15,6 +15,9 @@ package io.redtx.runtime;
  */
 final class Keys {
 
+    /** A bucket holds the ids made in the same 2^9 ms (half a second): 10,000 at 20,000 one-phase commits a second. */
+    static final int ONE_PHASE_BUCKET_BITS = 9;
+
     private final String namespace;
     private final String lockPrefix;
 
@@ -50,16 +53,48 @@ final class Keys {
         return namespace + "tx:" + slotTag(slot);
     }
 
+    /**
+     * Where one-phase commits leave their COMMITTED markers: one hash per shard and {@link #ONE_PHASE_BUCKET_BITS
+     * bucket} of transaction ids, a field per transaction. A hash per bucket instead of a key per transaction halves
+     * what a marker costs Redis (no key and expiry of its own, about 100 bytes instead of 190, measured), and the
+     * buckets stay small enough to be freed at once when they expire.
+     *
+     * @param slot a Cluster slot, or -1 for a standalone or Sentinel participant
+     * @param transactionId the id of the one-phase commit
+     * @return {@code 1pc:<bucket>}, or {@code 1pc:{<slot tag>}<bucket>} in the slot; null for an id redtx did not make
+     */
+    String onePhaseKey(int slot, String transactionId) {
+        String bucket = onePhaseBucket(transactionId);
+        return bucket == null ? null : namespace + "1pc:" + slotTag(slot) + bucket;
+    }
+
+    /**
+     * @return the bucket of a transaction id, from the time its id was made (hex millis before the '-'), so that the
+     *     commit and a later lookup find the same one whatever their clocks say; null if the id has no such prefix
+     */
+    static String onePhaseBucket(String transactionId) {
+        int dash = transactionId.indexOf('-');
+        if (dash < 1 || dash > 16) {
+            return null;
+        }
+        try {
+            return Long.toHexString(Long.parseUnsignedLong(transactionId, 0, dash, 16) >>> ONE_PHASE_BUCKET_BITS);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** @return the key of a shard's intent index (see {@link #txPrefix}): {@code idx}, or {@code idx:{<slot tag>}} */
     String indexKey(int slot) {
         return namespace + (slot < 0 ? "idx" : "idx:" + slotTag(slot));
     }
 
     /**
-     * A SCAN pattern for the keys of {@link #txPrefix} or {@link #indexKey} in every slot of a Cluster.
+     * A SCAN pattern for the keys of {@link #txPrefix}, {@link #indexKey} or {@link #onePhaseKey} in every slot of a
+     * Cluster.
      *
-     * @param kind {@code "tx:"} or {@code "idx:"}
-     * @param suffix what follows the slot tag: a transaction id, or nothing
+     * @param kind {@code "tx:"}, {@code "idx:"} or {@code "1pc:"}
+     * @param suffix what follows the slot tag: a transaction id, a bucket, or nothing
      */
     String slotKeyPattern(String kind, String suffix) {
         return glob(namespace + kind) + "{*}" + glob(suffix);

@@ -33,7 +33,7 @@ enum LuaScript {
      */
     static final List<String> CALLED_COMMANDS = List.of(
             "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
-            "zrange", "pexpire");
+            "zrange", "pexpire", "pttl");
 
     private final String body;
     private final String sha;

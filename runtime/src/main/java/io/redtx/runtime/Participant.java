@@ -52,6 +52,12 @@ final class Participant {
     /** The longest such pause: a migration that ends is noticed within this much. */
     static final Duration LONGEST_MIGRATION_PAUSE = Duration.ofMillis(50);
 
+    /**
+     * Time a script sent again after such a pause must still have for its reply. With less, its reply would likely
+     * come too late, and a refusal known to have changed nothing would become an unknown outcome.
+     */
+    static final Duration LEAST_TIME_TO_SEND_AGAIN = Duration.ofMillis(20);
+
     /** Keys each SCAN call of the stale-lock sweep looks at (see {@link #lockKeysToSweep}). */
     static final int SWEEP_SCAN_COUNT = 1000;
 
@@ -377,7 +383,8 @@ final class Participant {
      * multi-key command during a migration unless every key is on one node, and the scripts create keys) did nothing,
      * and runs once the migration has moved the slot's keys. So it is sent again after a short pause, doubling from
      * {@link #FIRST_MIGRATION_PAUSE} up to {@link #LONGEST_MIGRATION_PAUSE}, until it runs or {@code deadline} (the
-     * command's own time limit, from its first sending) comes; then the last refusal is the error.
+     * command's own time limit, from its first sending) is too close ({@link #LEAST_TIME_TO_SEND_AGAIN}); then the last
+     * refusal is the error.
      */
     private Mono<List<Object>> runWhileSlotMoves(
             RedisClusterAsyncCommands<String, String> c,
@@ -393,7 +400,7 @@ final class Participant {
             if (pause.compareTo(LONGEST_MIGRATION_PAUSE) > 0) {
                 pause = LONGEST_MIGRATION_PAUSE;
             }
-            if (deadline - System.nanoTime() <= pause.toNanos()) {
+            if (deadline - System.nanoTime() <= pause.toNanos() + LEAST_TIME_TO_SEND_AGAIN.toNanos()) {
                 return Mono.error(refused);
             }
             return deadlines

@@ -510,6 +510,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         }
     }
 
+    private static Mono<List<Object>> inspect(Shard s, String transactionId, Duration timeout) {
+        String markers = s.onePhaseKey(transactionId);
+        return markers == null
+                ? s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)})
+                : s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId), markers}, transactionId);
+    }
+
     @Override
     public Mono<TransactionStatus> status(String transactionId) {
         return Mono.defer(() -> {
@@ -518,18 +525,21 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 return Mono.error(new RedtxArgumentException(null, "transactionId must not be null or empty"));
             }
             // The primary's record decides; without one, a tombstone anywhere means aborted. A Cluster's keys of the
-            // transaction are found by a scan of its masters.
+            // transaction (and of the one-phase markers of its bucket) are found by scans of its masters.
             Duration timeout = options.readTimeout();
+            String bucket = Keys.onePhaseBucket(transactionId);
             // Every participant answers (or fails) before the lookup does: a second failure must not be dropped.
             int n = ctx.participants.size();
             return Flux.fromIterable(ctx.participants.values())
                     .flatMapDelayError(
-                            p -> p.shardsWithKey("tx:", transactionId, timeout)
+                            p -> (bucket == null
+                                            ? p.shardsWithKey("tx:", transactionId, timeout)
+                                            : Flux.merge(
+                                                            p.shardsWithKey("tx:", transactionId, timeout),
+                                                            p.shardsWithKey("1pc:", bucket, timeout))
+                                                    .distinct())
                                     .flatMapDelayError(
-                                            s -> s.eval(
-                                                    LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)}),
-                                            Queues.SMALL_BUFFER_SIZE,
-                                            1)
+                                            s -> inspect(s, transactionId, timeout), Queues.SMALL_BUFFER_SIZE, 1)
                                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                                     .onErrorMap(e ->
                                             Errors.map(e, transactionId, p.name(), TransactionPhase.READ, timeout)),

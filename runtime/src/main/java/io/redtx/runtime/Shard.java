@@ -25,9 +25,11 @@ final class Shard {
     final String name;
     final String indexKey;
     private final String txPrefix;
+    private final Keys keys;
 
     Shard(Participant participant, int slot, Keys keys) {
         this.participant = participant;
+        this.keys = keys;
         this.slot = slot;
         this.name = slot < 0 ? participant.name() : participant.name() + "@" + slot;
         this.indexKey = keys.indexKey(slot);
@@ -37,6 +39,11 @@ final class Shard {
     /** @return the key of the intent (and, on the primary, the record) of transaction {@code id} on this shard */
     String txKey(String id) {
         return txPrefix + id;
+    }
+
+    /** @return the hash of this shard where a one-phase commit {@code id} leaves its marker; null for a foreign id */
+    String onePhaseKey(String id) {
+        return keys.onePhaseKey(slot, id);
     }
 
     /** @return what {@link #txKey} appends a transaction id to: scripts that meet other transactions' locks need it */

@@ -34,7 +34,7 @@ class AclTest {
      *
      * <pre>
      * ACL SETUSER redtx on &gt;secret ~* resetchannels -@all +evalsha +script|load +get +set +del +exists +hget
-     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +scan
+     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +pttl +scan
      * </pre>
      *
      * <ul>
@@ -71,6 +71,7 @@ class AclTest {
             "zrem",
             "zrange",
             "pexpire",
+            "pttl",
             "scan");
 
     private static final Duration WAIT = Duration.ofSeconds(10);

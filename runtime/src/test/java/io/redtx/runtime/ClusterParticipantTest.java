@@ -197,6 +197,9 @@ class ClusterParticipantTest {
         assertThat(r.value()).isEqualTo(70);
         assertThat(cluster.masterFor("{alice}:savings").command("GET", "{alice}:savings"))
                 .isEqualTo("130");
+        // Its marker sits in the keys' slot, where the status lookup's scan finds it.
+        assertThat(rt.status(r.commit().transactionId()).block(Duration.ofSeconds(10)))
+                .isEqualTo(TransactionStatus.COMMITTED);
         assertNoIntents();
     }
 

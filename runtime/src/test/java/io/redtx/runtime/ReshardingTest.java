@@ -153,6 +153,35 @@ class ReshardingTest {
     }
 
     /**
+     * A one-phase commit whose keys are all still on the source of a migration (here: the key, and its lock key
+     * holding the stale entry of an aborted transaction, whose tombstone is there too) runs there, but the hash of its
+     * bucket's one-phase markers does not exist yet, and Redis refuses to create a key in a migrating slot. That
+     * refusal comes after the writes: the commit must stand, without its marker, not fail half-way (a script error
+     * that the runtime would take for "did not run").
+     */
+    @Test
+    void aOnePhaseCommitWhoseMarkerCannotBeWrittenDuringAMigrationStands() {
+        RedisTransactionRuntime rt = runtime();
+        int slot = RedisCluster.slot("x");
+        RedisServer source = cluster.masterFor("x");
+        source.command("SET", "x", "1");
+        source.command("HSET", KEYS.txPrefix(slot) + "gone-1", "st", "A");
+        source.command("HSET", KEYS.lockKey("x"), "gone-1", "w");
+        migration = cluster.startMigration(slot, otherMaster("x"));
+
+        var result = rt.inTransactionWithResult(tx -> tx.on("c").set("x", "2")).block(Duration.ofSeconds(10));
+
+        String id = result.commit().transactionId();
+        assertThat(source.command("GET", "x")).isEqualTo("2");
+        migration.finish();
+        RedisServer target = migration.target();
+        assertThat(target.command("GET", "x")).isEqualTo("2");
+        assertThat(target.command("EXISTS", KEYS.lockKey("x"), KEYS.onePhaseKey(slot, id)))
+                .isEqualTo(0L);
+        assertThat(rt.status(id).block(Duration.ofSeconds(10))).isEqualTo(TransactionStatus.UNKNOWN);
+    }
+
+    /**
      * Reads need not wait: Redis refuses read.lua on a half-migrated slot, but serves each key and its lock alone on
      * the master that holds it. A key moved, a key not moved, and a key under a live foreign write lock (lock and
      * intent still on the source) all read as they would outside the migration.

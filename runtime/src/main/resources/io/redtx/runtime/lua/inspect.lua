@@ -1,9 +1,14 @@
 -- What a resolver needs to know about a transaction's intent or record on this shard.
--- KEYS: txKey of that transaction. ARGV: none.
+-- KEYS: txKey of that transaction[, the hash of this shard's one-phase markers for its id's bucket].
+-- ARGV: [the transaction id, with the second key].
 -- Reply: {state or 'NONE', leaseExpired ('1' | '0', on this shard's clock), primary participant name ('' if none),
---         isPrimary ('1' | '0'), shards (comma-separated, on the primary)}
+--         isPrimary ('1' | '0'), shards (comma-separated, on the primary)}; a one-phase commit's marker is {'C', '0',
+--         '', '0', ''}
 local st = redis.call('HGET', KEYS[1], 'st')
 if not st then
+  if KEYS[2] and redis.call('HGET', KEYS[2], ARGV[1]) then
+    return {'C', '0', '', '0', ''}
+  end
   return {'NONE', '0', '', '0', ''}
 end
 local function field(name)
