@@ -29,7 +29,7 @@ import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 
 /**
- * The fault suite (issue 4): the bank workload across three {@code redis-server} participants running AOF with
+ * The fault suite: the bank workload across three {@code redis-server} participants running AOF with
  * {@code appendfsync always}, while a {@link Nemesis} kills and restarts participants, pauses them past the lease,
  * crashes the coordinator at every injection point and kills a separate coordinator JVM with {@code kill -9}. After
  * the run it heals, waits out the lease, runs one recovery pass from a fresh runtime and checks everything from the

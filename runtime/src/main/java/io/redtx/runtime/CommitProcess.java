@@ -30,11 +30,12 @@ import reactor.util.Loggers;
 import reactor.util.retry.Retry;
 
 /**
- * Commits one transaction attempt (DESIGN §3): nothing to do, one shard (one script), or several shards (prepare
- * fanned out concurrently, commit point on the primary, secondaries rolled forward concurrently). Runs detached from
- * the caller's subscription (see {@link DefaultTransaction#commit()}); the decision to pass the commit point is the
- * CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can pre-empt. From the first
- * prepare until the commit point is decided, the leases of a multi-shard commit are extended (DESIGN §3 item 7).
+ * Commits one transaction attempt (docs/design.md#the-commit-protocol): nothing to do, one shard (one script), or
+ * several shards (prepare fanned out concurrently, commit point on the primary, secondaries rolled forward
+ * concurrently). Runs detached from the caller's subscription (see {@link DefaultTransaction#commit()}); the decision
+ * to pass the commit point is the CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can
+ * pre-empt. From the first prepare until the commit point is decided, the leases of a multi-shard commit are extended
+ * (docs/design.md#leases).
  */
 final class CommitProcess {
 

@@ -26,7 +26,7 @@ import reactor.core.scheduler.Schedulers;
  * <p>It replaces a Reactor {@code timeout(Duration)} per command. That operator schedules a task on a shared
  * {@code ScheduledThreadPoolExecutor} (a heap insert and a removal under its lock) and, at each subscription, runs a
  * regular expression over its source's name for an error message nobody reads: together about a fifth of the
- * client's CPU in a one-phase commit (JFR, issue 7). Adding to and cancelling from the wheel are queue operations.
+ * client's CPU in a one-phase commit (measured with JFR). Adding to and cancelling from the wheel are queue operations.
  */
 final class Deadlines {
 

@@ -20,8 +20,8 @@ import reactor.util.Loggers;
  * almost nothing else.
  *
  * <p>Queued records count as background work, so a graceful close waits for them. If a batch fails, or the runtime
- * closes first, its records stay indexed as COMMITTED and recovery forgets them (DESIGN §5), as it would after a
- * coordinator crash.
+ * closes first, its records stay indexed as COMMITTED and recovery forgets them
+ * (docs/design.md#recovery-without-the-coordinator), as it would after a coordinator crash.
  */
 final class Forgets {
 

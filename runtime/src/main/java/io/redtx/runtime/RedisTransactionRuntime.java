@@ -699,8 +699,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     /**
      * Coalesces the flushes of each participant connection (Netty's {@link FlushConsolidationHandler}): the commands
      * written in one pass of its event loop, the next steps of many transactions whose replies arrived together, leave
-     * in one socket write instead of one write each. On this 2-core machine a write and the server's read of it cost
-     * more than running a script; fewer, larger writes save CPU on both sides.
+     * in one socket write instead of one write each. A write and the server's read of it can cost more CPU than running
+     * the script it carries, so fewer, larger writes save CPU on both sides.
      */
     private static final class CoalescedFlushes implements NettyCustomizer {
         @Override

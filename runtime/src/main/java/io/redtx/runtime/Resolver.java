@@ -12,11 +12,11 @@ import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * Settles another transaction's intent whose lease has expired (DESIGN §3, items 7 and 8), from what Redis holds: the
- * shard with the intent says whether the lease expired and which participant holds the record; the record decides.
- * COMMITTED → roll the intent forward; ABORTED, or PREPARED past its lease on the primary's own clock, or no record
- * at all → the primary gets (or keeps) its tombstone first, then the intent is rolled back. A live lease is left
- * alone. Best effort: any failure leaves the intent for a later resolver.
+ * Settles another transaction's intent whose lease has expired (docs/design.md#recovery-without-the-coordinator), from
+ * what Redis holds: the shard with the intent says whether the lease expired and which participant holds the record;
+ * the record decides. COMMITTED → roll the intent forward; ABORTED, or PREPARED past its lease on the primary's own
+ * clock, or no record at all → the primary gets (or keeps) its tombstone first, then the intent is rolled back. A live
+ * lease is left alone. Best effort: any failure leaves the intent for a later resolver.
  *
  * <p>It also removes stale lock entries: an entry whose owner's intent on its shard is settled or gone (see
  * {@code unlock.lua}), which nothing else would ever remove. Readers report those they meet (writers' scripts remove

@@ -7,9 +7,9 @@ import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 
 /**
- * What one script changes atomically (DESIGN §1): a standalone or Sentinel participant as a whole, or one hash slot of
- * a Redis Cluster participant. Redis refuses a script whose declared keys span two slots, even on one node and even
- * with {@code allow-cross-slot-keys}, so a Cluster's unit is the slot: its user keys, their lock keys, and the
+ * What one script changes atomically (docs/design.md#words): a standalone or Sentinel participant as a whole, or one
+ * hash slot of a Redis Cluster participant. Redis refuses a script whose declared keys span two slots, even on one node
+ * and even with {@code allow-cross-slot-keys}, so a Cluster's unit is the slot: its user keys, their lock keys, and the
  * transaction's intent and index keys (tagged with the slot) all hash there, move together when the slot is resharded,
  * and are all declared.
  *

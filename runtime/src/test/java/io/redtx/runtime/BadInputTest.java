@@ -506,7 +506,8 @@ class BadInputTest extends ThreeParticipantsTestBase {
                     assertThat(e).hasMessageContaining("WRONGTYPE key 's' holds a string");
                 });
         awaitBackground();
-        // Aborted: only the ABORTED tombstones of the attempt stay in redtx's namespace (DESIGN §3.4).
+        // Aborted: only the ABORTED tombstones of the attempt stay in redtx's namespace
+        // (docs/design.md#rollback-on-error-timeout-and-cancellation).
         assertThat(userKeys(a)).containsExactly("s");
         assertThat(userKeys(b)).isEmpty();
         assertThat(userKeys(c)).isEmpty();

@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
- * A live coordinator extends its transaction's leases until the commit point is decided (DESIGN §3 item 7), so a
+ * A live coordinator extends its transaction's leases until the commit point is decided (docs/design.md#leases), so a
  * transaction slower than its lease is not resolved under its feet; a dead (halted) one stops extending, and recovery
  * settles it once its lease ends.
  */

@@ -1,4 +1,4 @@
--- Extends the lease of this shard's intent while its coordinator is alive (DESIGN §3 item 7). Only a PREPARED
+-- Extends the lease of this shard's intent while its coordinator is alive (docs/design.md#leases). Only a PREPARED
 -- intent is extended: a settled marker (committed, aborted) or a missing key is left exactly as it is, so a late or
 -- replayed extension can neither revive a resolved intent nor create a key. The index entry is only updated
 -- (ZADD XX), never added: a recovery pass finds the intent at its new deadline.

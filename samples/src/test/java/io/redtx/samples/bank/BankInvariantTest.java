@@ -29,9 +29,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The correctness anchor (DESIGN §5), without faults: concurrent transfers across three real servers plus concurrent
- * read-only audits, with BlockHound on. The total never changes, no audit sees a partial transfer, every acknowledged
- * transfer is visible on both its accounts (and no failed one on either), and no intent is left at the end.
+ * The correctness anchor (docs/design.md#how-the-guarantees-are-checked), without faults: concurrent transfers across
+ * three real servers plus concurrent read-only audits, with BlockHound on. The total never changes, no audit sees a
+ * partial transfer, every acknowledged transfer is visible on both its accounts (and no failed one on either), and no
+ * intent is left at the end.
  */
 @RedisTest
 class BankInvariantTest {
