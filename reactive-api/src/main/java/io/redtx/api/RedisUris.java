@@ -211,6 +211,28 @@ final class RedisUris {
         return null;
     }
 
+    /** @return whether a valid {@code uri} connects with TLS: {@code rediss://} or {@code rediss-cluster://} */
+    static boolean tls(String uri) {
+        return uri.startsWith("rediss://") || uri.startsWith("rediss-cluster://");
+    }
+
+    /** @return whether a valid {@code uri} has the query option {@code verifyPeer} (in any case) */
+    static boolean setsVerifyPeer(String uri) {
+        int hash = uri.indexOf('#');
+        String rest = hash < 0 ? uri : uri.substring(0, hash);
+        int question = rest.indexOf('?');
+        if (question < 0) {
+            return false;
+        }
+        for (String pair : split(rest.substring(question + 1), '&')) {
+            int eq = pair.indexOf('=');
+            if ((eq < 0 ? pair : pair.substring(0, eq)).equalsIgnoreCase("verifyPeer")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The value of a string of digits; {@link Long#MAX_VALUE} when it does not fit. */
     private static long number(String digits) {
         return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);

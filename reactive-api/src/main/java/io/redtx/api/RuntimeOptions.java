@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -80,6 +81,7 @@ public final class RuntimeOptions {
     private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final Map<String, String> participants;
+    private final Map<String, TlsOptions> tls;
     private final Duration prepareTimeout;
     private final Duration commitTimeout;
     private final Duration readTimeout;
@@ -105,6 +107,7 @@ public final class RuntimeOptions {
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
+        this.tls = Collections.unmodifiableMap(new LinkedHashMap<>(b.tls));
         this.prepareTimeout = b.prepareTimeout;
         this.commitTimeout = b.commitTimeout;
         this.readTimeout = b.readTimeout;
@@ -146,6 +149,15 @@ public final class RuntimeOptions {
     public String maskedUri(String participant) {
         String uri = participants.get(participant);
         return uri == null ? null : RedisUris.masked(uri);
+    }
+
+    /**
+     * @param participant a participant's name
+     * @return the TLS options it was added with ({@link Builder#participant(String, String, TlsOptions)}); empty for a
+     *     participant without them (a {@code rediss://} URI alone uses Lettuce's defaults) or an unknown name
+     */
+    public Optional<TlsOptions> tls(String participant) {
+        return Optional.ofNullable(tls.get(participant));
     }
 
     /** @return limit of each prepare leg (default 2 s) */
@@ -291,7 +303,8 @@ public final class RuntimeOptions {
 
     @Override
     public String toString() {
-        return "RuntimeOptions{participants=" + participants.keySet() + ", prepareTimeout=" + prepareTimeout
+        return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", prepareTimeout="
+                + prepareTimeout
                 + ", commitTimeout=" + commitTimeout + ", readTimeout=" + readTimeout + ", connectTimeout="
                 + connectTimeout
                 + ", transactionTimeout="
@@ -308,6 +321,7 @@ public final class RuntimeOptions {
     /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
     public static final class Builder {
         private final Map<String, String> participants = new LinkedHashMap<>();
+        private final Map<String, TlsOptions> tls = new LinkedHashMap<>();
         private Duration prepareTimeout = DEFAULT_PREPARE_TIMEOUT;
         private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
@@ -350,6 +364,27 @@ public final class RuntimeOptions {
          *     names the participant, the URI without its password, and what is wrong
          */
         public Builder participant(String name, String redisUri) {
+            return participant(name, redisUri, null);
+        }
+
+        /**
+         * Adds a participant that connects with TLS settings beyond its URI: trusted certificates, a client
+         * certificate (mutual TLS), how to verify the server. Checks everything {@link #participant(String, String)}
+         * does, then reads the TLS files now, so that a missing file or a wrong password fails here rather than at the
+         * first connection.
+         *
+         * @param name as for {@link #participant(String, String)}
+         * @param redisUri as for {@link #participant(String, String)}; with {@code tls}, a {@code rediss://} or
+         *     {@code rediss-cluster://} URI without the {@code verifyPeer} option (it is {@link TlsOptions#verifyPeer()})
+         * @param tls the TLS options; null for none (the same as {@link #participant(String, String)})
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not valid or already defined
+         * @throws RedtxArgumentException if the URI is not valid or is another participant's, if {@code tls} is given
+         *     with a URI that is not TLS or that sets {@code verifyPeer}, or if a TLS file is missing, unreadable, not
+         *     what it should be or its password is wrong; the message names the participant, the URI without its
+         *     password and the file, never a password
+         */
+        public Builder participant(String name, String redisUri, TlsOptions tls) {
             if (name == null || !PARTICIPANT_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException(
                         "participant name must be 1-64 characters of [A-Za-z0-9_.-], was " + quote(name));
@@ -369,8 +404,36 @@ public final class RuntimeOptions {
                                     + "': one Redis database must be one participant");
                 }
             }
+            if (tls != null) {
+                checkTls(name, redisUri, tls);
+                this.tls.put(name, tls);
+            }
             participants.put(name, redisUri);
             return this;
+        }
+
+        private static void checkTls(String name, String redisUri, TlsOptions tls) {
+            String masked = quote(RedisUris.masked(redisUri));
+            if (!RedisUris.tls(redisUri)) {
+                throw new RedtxArgumentException(
+                        null,
+                        "participant '" + name + "' has TLS options, but its URI " + masked
+                                + " does not use TLS (rediss:// or rediss-cluster://)");
+            }
+            if (RedisUris.setsVerifyPeer(redisUri)) {
+                throw new RedtxArgumentException(
+                        null,
+                        "participant '" + name + "' has TLS options and its URI " + masked
+                                + " sets verifyPeer: set it in one place, TlsOptions.verifyPeer");
+            }
+            try {
+                tls.trustManagerFactory();
+                tls.keyManagerFactory();
+            } catch (RedtxArgumentException e) {
+                throw new RedtxArgumentException(
+                        null,
+                        "participant '" + name + "' (" + masked + ") has unusable TLS options: " + e.getMessage());
+            }
         }
 
         /**

@@ -6,9 +6,11 @@ import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 import reactor.core.Exceptions;
 
 /** Maps what Lettuce and Reactor signal to redtx's exceptions (in the spirit of Lettuce's ExceptionFactory). */
@@ -89,6 +91,28 @@ final class Errors {
                         || m.startsWith("MOVED ")
                         || m.startsWith("ASK ")
                         || m.contains(NON_LOCAL_KEY));
+    }
+
+    /**
+     * Why a TLS handshake was refused, when a connection failed for that: the server refused this client (its alert,
+     * such as {@code Received fatal alert: certificate_required}, or no protocol or cipher in common), or this client
+     * refused the server's certificate (an untrusted chain, {@code PKIX path building failed}; another host name; an
+     * expired certificate). Retrying cannot fix those. A handshake cut short (a server restarting, a handshake
+     * timeout) is not a refusal. Null for any other failure.
+     */
+    static String tlsRefusal(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException handshake) {
+                String message = String.valueOf(handshake.getMessage());
+                for (Throwable c = handshake; c != null && c.getCause() != c; c = c.getCause()) {
+                    if (c instanceof CertificateException) {
+                        return message;
+                    }
+                }
+                return message.startsWith("Received fatal alert") ? message : null;
+            }
+        }
+        return null;
     }
 
     /**

@@ -470,17 +470,22 @@ final class Participant {
             this.connection = Mono.defer(this::connectOnce)
                     .flatMap(this::adopt)
                     .timeout(connectTimeout)
-                    // A refusal (NOPERM, WRONGPASS) is not transient: retrying cannot fix a missing permission. A
-                    // server that cannot run commands yet (LOADING after a restart, BUSY, ...) is only unavailable
-                    // for now.
-                    .onErrorMap(
-                            e -> !(e instanceof RedtxException),
-                            e -> e instanceof TimeoutException
-                                    ? new TransactionTimeoutException(
-                                            null, TransactionPhase.CONNECT, connectTimeout, name)
-                                    : e instanceof RedisCommandExecutionException && !Errors.notYet(e)
-                                            ? new ParticipantErrorException(null, name, e.getMessage(), e)
-                                            : new ParticipantUnavailableException(null, name, e))
+                    // A refusal (NOPERM, WRONGPASS, a certificate refused in the TLS handshake) is not transient:
+                    // retrying cannot fix a missing permission. A server that cannot run commands yet (LOADING after a
+                    // restart, BUSY, ...) is only unavailable for now.
+                    .onErrorMap(e -> !(e instanceof RedtxException), e -> {
+                        if (e instanceof TimeoutException) {
+                            return new TransactionTimeoutException(
+                                    null, TransactionPhase.CONNECT, connectTimeout, name);
+                        }
+                        if (e instanceof RedisCommandExecutionException && !Errors.notYet(e)) {
+                            return new ParticipantErrorException(null, name, e.getMessage(), e);
+                        }
+                        String refused = Errors.tlsRefusal(e);
+                        return refused != null
+                                ? new ParticipantErrorException(null, name, "the TLS handshake failed: " + refused, e)
+                                : new ParticipantUnavailableException(null, name, e);
+                    })
                     .cacheInvalidateIf(c -> false);
         }
 

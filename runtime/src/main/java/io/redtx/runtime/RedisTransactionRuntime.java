@@ -4,16 +4,20 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.DefaultEventPublisherOptions;
 import io.lettuce.core.protocol.CommandEncoder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -27,6 +31,7 @@ import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TlsOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionOptions;
@@ -39,6 +44,9 @@ import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.metrics.AbortCause;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,8 +94,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
 
     private final RuntimeOptions options;
     private final Deadlines deadlines;
+    /**
+     * The runtime's own: either made and owned by it, or a view of the caller's that shares all their pools, so that
+     * shutting it down stops none of them ({@link #resources(ClientResources)}).
+     */
     private final ClientResources resources;
+    /** Standalone and Sentinel participants without {@link TlsOptions}. */
     private final RedisClient client;
+    /** One per standalone participant with {@link TlsOptions} (TLS settings are per client), sharing resources. */
+    private final List<RedisClient> tlsClients;
     /** One per Cluster participant, sharing {@link #resources}. */
     private final List<RedisClusterClient> clusterClients;
 
@@ -106,8 +121,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     /** Fires when closing starts: intakes stop taking requests. */
     private final Sinks.Empty<Void> closing = Sinks.empty();
 
-    private RedisTransactionRuntime(RuntimeOptions options, ProtocolHooks hooks) {
+    private RedisTransactionRuntime(RuntimeOptions options, ClientResources callers, ProtocolHooks hooks) {
         this.options = options;
+        if (callers != null && callers.eventExecutorGroup().isShuttingDown()) {
+            throw new RedtxArgumentException(null, "the clientResources given are shut down");
+        }
         // Read the script resources here, on the caller's thread, never lazily on an event loop.
         LuaScript.values();
         // Likewise the table of slot tags (a few ms, once per JVM), which a lock key may need.
@@ -115,14 +133,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // Parse every URI before making client resources: a bad one must not leave them behind, never shut down.
         Map<String, List<RedisURI>> uris = new LinkedHashMap<>();
         options.participants().forEach((name, uri) -> uris.put(name, parse(name, uri, options.maskedUri(name))));
+        // Likewise the TLS files: read here, once, so that no connection reads them on an event loop.
+        Map<String, SslOptions> ssl = new LinkedHashMap<>();
+        uris.forEach((name, seeds) -> options.tls(name).ifPresent(tls -> {
+            ssl.put(name, ssl(name, tls, options.maskedUri(name)));
+            SslVerifyMode mode = SslVerifyMode.valueOf(tls.verifyPeer().name());
+            seeds.forEach(seed -> seed.setVerifyPeer(mode));
+        }));
         this.deadlines = new Deadlines();
-        this.resources = ClientResources.builder()
-                // Reconnect fast after a participant restarts; the default backoff grows to 30 s.
-                .reconnectDelay(
-                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .timer(deadlines.timer())
-                .nettyCustomizer(new CoalescedFlushes())
-                .build();
+        this.resources = resources(callers);
         this.client = RedisClient.create(resources);
         ClientOptions clientOptions = ClientOptions.builder()
                 .autoReconnect(true)
@@ -147,12 +166,18 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         Keys keys = new Keys(options.namespace());
         Map<String, Participant> participants = new LinkedHashMap<>();
         List<RedisClusterClient> clusters = new ArrayList<>();
+        List<RedisClient> tlsOwn = new ArrayList<>();
         uris.forEach((name, seeds) -> {
             boolean cluster = isCluster(options.participants().get(name));
+            SslOptions tls = ssl.get(name);
             Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
             if (cluster) {
                 RedisClusterClient c = RedisClusterClient.create(resources, seeds);
-                c.setOptions(ClusterClientOptions.builder(clientOptions)
+                ClusterClientOptions.Builder clusterOptions = ClusterClientOptions.builder(clientOptions);
+                if (tls != null) {
+                    clusterOptions.sslOptions(tls);
+                }
+                c.setOptions(clusterOptions
                         // Follow a resharding or failover: refresh the slot map on MOVED and ASK redirections, and
                         // check it now and then.
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -167,6 +192,12 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 // one connection is made once (a failed attempt is retried by the next use), so loading it before
                 // each attempt costs one CLUSTER NODES round per connection made.
                 connect = () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
+            } else if (tls != null) {
+                RedisClient own = RedisClient.create(resources);
+                own.setOptions(clientOptions.mutate().sslOptions(tls).build());
+                tlsOwn.add(own);
+                RedisURI uri = seeds.get(0);
+                connect = () -> own.connectAsync(StringCodec.UTF8, uri);
             } else {
                 RedisURI uri = seeds.get(0);
                 connect = () -> client.connectAsync(StringCodec.UTF8, uri);
@@ -188,6 +219,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             options.requireSyncedWrites()));
         });
         this.clusterClients = List.copyOf(clusters);
+        this.tlsClients = List.copyOf(tlsOwn);
         this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
         this.retrySchedule = new RetrySchedule(options.retryPolicy(), System::nanoTime);
         this.retry = retrySchedule.retry();
@@ -199,19 +231,103 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     }
 
     /**
-     * Creates a runtime. Connections are made lazily, on the first transaction that touches each participant.
+     * Creates a runtime with Lettuce client resources of its own (event loops, timers), which it shuts down when it
+     * closes. Connections are made lazily, on the first transaction that touches each participant.
      *
      * @param options the participants and limits
      * @return a new runtime; close it when done
-     * @throws RedtxArgumentException if a participant URI cannot be parsed (the options' builder already checks them)
+     * @throws RedtxArgumentException if a participant URI cannot be parsed, or its TLS files can no longer be used
+     *     (the options' builder already checks both)
      */
     public static TransactionRuntime create(RuntimeOptions options) {
-        return new RedisTransactionRuntime(options, ProtocolHooks.NONE);
+        return new RedisTransactionRuntime(options, null, ProtocolHooks.NONE);
+    }
+
+    /**
+     * Creates a runtime on the caller's Lettuce client resources: its connections run on their event loops, and
+     * their command latency recorder (Lettuce's Micrometer metrics, say), tracing and event bus see its commands and
+     * connections. The runtime never shuts them down: closing it closes its connections only, and the caller shuts
+     * the resources down after the runtime closed (after {@link #closeGracefully()} completed).
+     *
+     * <p>The runtime keeps its own reconnect delay (from 10 ms, at most 1 s) and timer, and adds its flush
+     * coalescing after the resources' own {@link NettyCustomizer}; it does not start a second latency-event publisher.
+     * Connections are made lazily, on the first transaction that touches each participant.
+     *
+     * @param options the participants and limits
+     * @param clientResources the caller's resources, not shut down, not null
+     * @return a new runtime; close it before shutting the resources down
+     * @throws RedtxArgumentException if a participant URI cannot be parsed, its TLS files can no longer be used, or
+     *     the resources are already shut down
+     */
+    public static TransactionRuntime create(RuntimeOptions options, ClientResources clientResources) {
+        Objects.requireNonNull(clientResources, "clientResources");
+        return new RedisTransactionRuntime(options, clientResources, ProtocolHooks.NONE);
     }
 
     /** For tests: a runtime whose multi-shard commits stop at {@code hooks}. */
     static RedisTransactionRuntime create(RuntimeOptions options, ProtocolHooks hooks) {
-        return new RedisTransactionRuntime(options, hooks);
+        return new RedisTransactionRuntime(options, null, hooks);
+    }
+
+    /**
+     * The runtime's client resources: its own, or, on the caller's, a new instance that takes each pool of theirs
+     * (event loops, computation threads, event bus, latency recorder, tracing, address resolution) as shared, which
+     * Lettuce never shuts down with it. Not {@code callers.mutate()}: in Lettuce 7.7 the copy makes event loops of its
+     * own, and shutting the copy down shuts down the caller's computation threads.
+     */
+    private ClientResources resources(ClientResources callers) {
+        ClientResources.Builder builder = ClientResources.builder();
+        NettyCustomizer theirs = new NettyCustomizer() {};
+        if (callers != null) {
+            theirs = callers.nettyCustomizer();
+            builder.eventLoopGroupProvider(callers.eventLoopGroupProvider())
+                    .eventExecutorGroup(callers.eventExecutorGroup())
+                    .eventBus(callers.eventBus())
+                    .commandLatencyRecorder(callers.commandLatencyRecorder())
+                    // The caller's resources publish the latencies already; a second publisher would reset the
+                    // recorder's counts in between and split them across two events.
+                    .commandLatencyPublisherOptions(DefaultEventPublisherOptions.disabled())
+                    .tracing(callers.tracing())
+                    .addressResolverGroup(callers.addressResolverGroup())
+                    .socketAddressResolver(callers.socketAddressResolver());
+        }
+        return builder
+                // Reconnect fast after a participant restarts; the default backoff grows to 30 s.
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .timer(deadlines.timer())
+                .nettyCustomizer(new CoalescedFlushes(theirs))
+                .build();
+    }
+
+    /**
+     * Lettuce's SSL options for a participant's {@link TlsOptions}, with the key material read now. Lettuce would read
+     * files each time it connects, inside the event loop's channel set-up; key and trust managers made once are used
+     * as they are.
+     */
+    private static SslOptions ssl(String name, TlsOptions tls, String masked) {
+        try {
+            // Lettuce builds a TLS context per connection, on the event loop; with no random source of its own the JDK
+            // would read /dev/urandom there. A DRBG seeded now, on the caller's thread, reads nothing afterwards.
+            SecureRandom random = SecureRandom.getInstance("DRBG");
+            random.nextBytes(new byte[1]);
+            SslOptions.Builder builder = SslOptions.builder().sslContext(context -> context.secureRandom(random));
+            tls.trustManagerFactory().ifPresent(builder::trustManager);
+            tls.keyManagerFactory().ifPresent(builder::keyManager);
+            SslOptions ssl = builder.build();
+            // One context now, on the caller's thread: it proves that the material works together, and the JDK loads
+            // its TLS classes and settings (which reads files) before an event loop needs them.
+            ssl.createSslContextBuilder().build();
+            return ssl;
+        } catch (RedtxArgumentException e) {
+            throw new RedtxArgumentException(
+                    null, "participant '" + name + "' (" + masked + ") has unusable TLS options: " + e.getMessage());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new RedtxArgumentException(
+                    null,
+                    "participant '" + name + "' (" + masked + ") has unusable TLS options: no TLS context: "
+                            + e.getMessage());
+        }
     }
 
     private static boolean isCluster(String uri) {
@@ -683,11 +799,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .flatMap(Participant::close)
                 .then(admission.close())
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                .then(Flux.fromIterable(tlsClients)
+                        .flatMap(c -> Mono.fromCompletionStage(() -> c.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                        .then())
                 .then(Flux.fromIterable(clusterClients)
                         .flatMap(c -> Mono.fromCompletionStage(() -> c.shutdownAsync(0, 2, TimeUnit.SECONDS)))
                         .then())
                 // Shutting the event loops down queues a task on each under a lock; the previous step completes on one
                 // of those loops, so hand over to a thread that may wait for a contended lock (BlockHound caught it).
+                // On the caller's resources this stops nothing of theirs: every pool in the view is shared.
                 .then(Mono.<Void>create(sink ->
                                 resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success()))
                         .subscribeOn(Schedulers.boundedElastic()))
@@ -703,8 +823,21 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      * the script it carries, so fewer, larger writes save CPU on both sides.
      */
     private static final class CoalescedFlushes implements NettyCustomizer {
+        /** The client resources' own customizer (the caller's), which runs first. */
+        private final NettyCustomizer theirs;
+
+        CoalescedFlushes(NettyCustomizer theirs) {
+            this.theirs = theirs;
+        }
+
+        @Override
+        public void afterBootstrapInitialized(Bootstrap bootstrap) {
+            theirs.afterBootstrapInitialized(bootstrap);
+        }
+
         @Override
         public void afterChannelInitialized(Channel channel) {
+            theirs.afterChannelInitialized(channel);
             ChannelPipeline pipeline = channel.pipeline();
             // Before Lettuce's encoder (after a TLS handler, if any), where every command's flush passes.
             pipeline.addBefore(

@@ -3,11 +3,17 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisLoadingException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.TransactionPhase;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
 /** Which error replies are transient (the server is not ready yet) and which are the participant's answer. */
@@ -73,5 +79,23 @@ class ErrorsTest {
                 .isInstanceOf(ParticipantErrorException.class);
         assertThat(map(new RedisCommandExecutionException("BUSYKEY Target key name already exists.")))
                 .isInstanceOf(ParticipantErrorException.class);
+    }
+
+    /** A refused handshake cannot be fixed by retrying; one cut short (a server restarting, a timeout) may be. */
+    @Test
+    void onlyARefusedTlsHandshakeIsARefusal() {
+        SSLHandshakeException alert = new SSLHandshakeException("Received fatal alert: certificate_required");
+        assertThat(Errors.tlsRefusal(new RedisConnectionException("Unable to connect", new DecoderException(alert))))
+                .isEqualTo("Received fatal alert: certificate_required");
+        SSLHandshakeException untrusted = new SSLHandshakeException("PKIX path building failed");
+        untrusted.initCause(new CertificateException("unable to find valid certification path"));
+        assertThat(Errors.tlsRefusal(new CompletionException(untrusted))).isEqualTo("PKIX path building failed");
+
+        assertThat(Errors.tlsRefusal(new SSLHandshakeException("Remote host terminated the handshake")))
+                .isNull();
+        assertThat(Errors.tlsRefusal(new SslHandshakeTimeoutException("handshake timed out after 10000ms")))
+                .isNull();
+        assertThat(Errors.tlsRefusal(new RedisConnectionException("Connection refused")))
+                .isNull();
     }
 }

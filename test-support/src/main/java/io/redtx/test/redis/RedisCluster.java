@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Redis Cluster of {@code redis-server} masters on {@code 127.0.0.1}, formed through commands (no
@@ -85,7 +86,23 @@ public final class RedisCluster implements AutoCloseable {
      *     started is closed then
      */
     public static RedisCluster start(int masters, Persistence persistence) {
+        return start(masters, persistence, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #start(int, Persistence)}, with more settings for every node: for example
+     * {@code node -> node.tls(cert, key, ca).config("tls-cluster yes")} for a cluster whose clients and bus use TLS
+     * (the harness still forms and checks it through the plain ports).
+     *
+     * @param masters how many masters, 1 to 16
+     * @param persistence how every master keeps its data
+     * @param eachNode adds settings to each node's builder, after the harness's own
+     * @return the healthy cluster; the caller must {@link #close()} it
+     */
+    public static RedisCluster start(
+            int masters, Persistence persistence, UnaryOperator<RedisServer.Builder> eachNode) {
         Objects.requireNonNull(persistence, "persistence");
+        Objects.requireNonNull(eachNode, "eachNode");
         if (masters < 1 || masters > 16) {
             throw new IllegalArgumentException("masters must be 1 to 16, was " + masters);
         }
@@ -93,11 +110,11 @@ public final class RedisCluster implements AutoCloseable {
         boolean ok = false;
         try {
             for (int i = 0; i < masters; i++) {
-                nodes.add(RedisServer.builder()
-                        .persistence(persistence)
-                        .clusterEnabled()
-                        // A killed master is marked failed after 1 s, so tests of a dead master end quickly.
-                        .config("cluster-node-timeout 1000")
+                nodes.add(eachNode.apply(RedisServer.builder()
+                                .persistence(persistence)
+                                .clusterEnabled()
+                                // A killed master is marked failed after 1 s, so tests of a dead master end quickly.
+                                .config("cluster-node-timeout 1000"))
                         .start());
             }
             for (int i = 0; i < masters; i++) {
@@ -523,6 +540,22 @@ public final class RedisCluster implements AutoCloseable {
                         ",",
                         masters.stream()
                                 .map(m -> RedisServer.HOST + ":" + m.port())
+                                .toList());
+    }
+
+    /**
+     * The URI of a redtx Cluster participant on this cluster over TLS, with every master's TLS port as a seed; the
+     * nodes need {@code RedisServer.Builder#tls} and {@code tls-cluster yes} (see
+     * {@link #start(int, Persistence, UnaryOperator)}).
+     *
+     * @return {@code rediss-cluster://127.0.0.1:<tlsPort>,127.0.0.1:<tlsPort>,...}
+     */
+    public String tlsParticipantUri() {
+        return "rediss-cluster://"
+                + String.join(
+                        ",",
+                        masters.stream()
+                                .map(m -> RedisServer.HOST + ":" + m.tlsPort())
                                 .toList());
     }
 

@@ -60,12 +60,15 @@ public final class RedisServer implements AutoCloseable {
     private final List<String> extraConfig;
     private final Duration startupTimeout;
     private final boolean cluster;
+    /** TLS files ({@code tls-cert-file}, {@code tls-key-file}, {@code tls-ca-cert-file}), or null: no TLS port. */
+    private final List<Path> tlsFiles;
 
     // Volatile so that accessors and the shutdown hook can read them without the lock, which a thread waiting for
     // readiness may hold for up to the startup timeout.
     private volatile Path dataDir;
     private volatile int port = -1;
     private volatile int clusterBusPort = -1;
+    private volatile int tlsPort = -1;
     private volatile Process process;
     private volatile Path ownerFile;
     private volatile boolean paused;
@@ -78,6 +81,7 @@ public final class RedisServer implements AutoCloseable {
         this.extraConfig = List.copyOf(builder.config);
         this.startupTimeout = builder.startupTimeout;
         this.cluster = builder.cluster;
+        this.tlsFiles = builder.tlsFiles;
     }
 
     /**
@@ -141,12 +145,17 @@ public final class RedisServer implements AutoCloseable {
                 while (cluster && (bus < 0 || bus == candidate)) {
                     bus = freeLoopbackPort();
                 }
-                Files.writeString(configFile(), configText(candidate, bus), StandardCharsets.UTF_8);
+                int tls = -1;
+                while (tlsFiles != null && (tls < 0 || tls == candidate || tls == bus)) {
+                    tls = freeLoopbackPort();
+                }
+                Files.writeString(configFile(), configText(candidate, bus, tls), StandardCharsets.UTF_8);
                 // Each attempt starts with an empty log so the tail in an error message belongs to that attempt.
                 Files.deleteIfExists(logFile());
                 Files.deleteIfExists(outputFile());
                 port = candidate;
                 clusterBusPort = bus;
+                tlsPort = tls;
                 try {
                     launchAndAwaitReady();
                     started = true;
@@ -389,6 +398,30 @@ public final class RedisServer implements AutoCloseable {
      */
     public String uri() {
         return "redis://" + HOST + ":" + port();
+    }
+
+    /**
+     * The TLS port of a server built with {@link Builder#tls}, fixed at the first start like {@link #port()}.
+     *
+     * @return the TLS port
+     * @throws IllegalStateException if the server was never started or has no TLS port
+     */
+    public int tlsPort() {
+        requireStarted();
+        if (tlsFiles == null) {
+            throw new IllegalStateException(this + " has no TLS port");
+        }
+        return tlsPort;
+    }
+
+    /**
+     * The URI a Redis client connects to over TLS.
+     *
+     * @return {@code rediss://127.0.0.1:<tlsPort>}
+     * @throws IllegalStateException if the server was never started or has no TLS port
+     */
+    public String tlsUri() {
+        return "rediss://" + HOST + ":" + tlsPort();
     }
 
     /**
@@ -660,7 +693,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private String configText(int port, int busPort) {
+    private String configText(int port, int busPort, int tlsPort) {
         StringBuilder conf = new StringBuilder();
         conf.append("# Written by redtx test-support; reused by restart().\n");
         conf.append("bind ").append(HOST).append('\n');
@@ -677,6 +710,20 @@ public final class RedisServer implements AutoCloseable {
             conf.append("cluster-enabled yes\n");
             conf.append("cluster-port ").append(busPort).append('\n');
             conf.append("cluster-config-file nodes.conf\n");
+        }
+        if (tlsFiles != null) {
+            conf.append("tls-port ").append(tlsPort).append('\n');
+            conf.append("tls-cert-file ")
+                    .append(quote(tlsFiles.get(0).toString()))
+                    .append('\n');
+            conf.append("tls-key-file ")
+                    .append(quote(tlsFiles.get(1).toString()))
+                    .append('\n');
+            conf.append("tls-ca-cert-file ")
+                    .append(quote(tlsFiles.get(2).toString()))
+                    .append('\n');
+            // Mutual TLS: a client without a certificate signed by the CA is refused in the handshake.
+            conf.append("tls-auth-clients yes\n");
         }
         // Last, so that a raw line overrides any default above (Redis keeps the last value of a directive).
         for (String line : extraConfig) {
@@ -748,8 +795,29 @@ public final class RedisServer implements AutoCloseable {
         private RedisServerBinary binary;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private boolean cluster;
+        private List<Path> tlsFiles;
 
         private Builder() {}
+
+        /**
+         * Adds a TLS port (a free loopback port, see {@link RedisServer#tlsPort()}) that requires client certificates
+         * ({@code tls-auth-clients yes}). The plain {@link RedisServer#port()} stays open: the harness's readiness
+         * probe and {@link RedisServer#command(String...)} use it; clients under test connect to
+         * {@link RedisServer#tlsUri()}. The files must outlive the server (it reads them again on restart).
+         *
+         * @param certificate the server's certificate chain, PEM ({@code tls-cert-file})
+         * @param key the server's unencrypted private key, PEM ({@code tls-key-file})
+         * @param caCertificate the certificates that sign acceptable client certificates, PEM
+         *     ({@code tls-ca-cert-file})
+         * @return this builder
+         */
+        public Builder tls(Path certificate, Path key, Path caCertificate) {
+            this.tlsFiles = List.of(
+                    Objects.requireNonNull(certificate, "certificate").toAbsolutePath(),
+                    Objects.requireNonNull(key, "key").toAbsolutePath(),
+                    Objects.requireNonNull(caCertificate, "caCertificate").toAbsolutePath());
+            return this;
+        }
 
         /**
          * Runs the server in cluster mode ({@code cluster-enabled yes}, its own {@code nodes.conf} in the data

@@ -22,6 +22,13 @@
  * {@link io.redtx.test.redis.RedisCluster#startMigration(int, io.redtx.test.redis.RedisServer)} stops half-way, where
  * the source answers {@code ASK} and {@code TRYAGAIN}.
  *
+ * <h2>TLS</h2>
+ *
+ * <p>{@link io.redtx.test.redis.RedisServer.Builder#tls} adds a TLS port that requires client certificates, with
+ * certificates from {@link io.redtx.test.tls.TestCertificates}, made when the test runs;
+ * {@link io.redtx.test.redis.RedisCluster#start(int, io.redtx.test.redis.Persistence,
+ * java.util.function.UnaryOperator)} can do the same for every node of a cluster.
+ *
  * <h2>No leaked processes</h2>
  *
  * <p>Every process is stopped by PID: by {@code close()}, by the JUnit extension when the test (or class) that asked
