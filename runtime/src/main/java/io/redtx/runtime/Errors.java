@@ -1,6 +1,9 @@
 package io.redtx.runtime;
 
+import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisLoadingException;
+import io.lettuce.core.RedisReadOnlyException;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
@@ -60,16 +63,22 @@ final class Errors {
 
     /**
      * True for an error reply saying the server cannot run commands yet: it is loading its data after a restart
-     * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), its primary or cluster is down
-     * ({@code MASTERDOWN}, {@code CLUSTERDOWN}, or a script told so), or a Cluster slot is being resharded
-     * ({@link #slotMoving}). Nothing was written, and a later attempt may succeed.
+     * ({@code LOADING}), a script is running past its time limit ({@code BUSY}), it is a replica now ({@code
+     * READONLY}: a Sentinel master demoted by a failover, until the connection follows the new master), its primary
+     * or cluster is down ({@code MASTERDOWN}, {@code CLUSTERDOWN}, or a script told so), or a Cluster slot is being
+     * resharded ({@link #slotMoving}). Nothing was written (a replica refuses a writing script before it runs), and a
+     * later attempt may succeed.
      */
     static boolean notYet(Throwable e) {
+        if (e instanceof RedisLoadingException
+                || e instanceof RedisBusyException
+                || e instanceof RedisReadOnlyException) {
+            return true;
+        }
+        // Replies Lettuce has no type for.
         String m = e.getMessage();
         return m != null
-                && (m.startsWith("LOADING")
-                        || m.startsWith("BUSY ")
-                        || m.startsWith("MASTERDOWN")
+                && (m.startsWith("MASTERDOWN")
                         || m.startsWith("CLUSTERDOWN")
                         || m.contains(CLUSTER_DOWN_IN_SCRIPT)
                         || slotMoving(e));

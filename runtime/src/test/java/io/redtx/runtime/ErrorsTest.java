@@ -2,9 +2,11 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisLoadingException;
+import io.lettuce.core.RedisReadOnlyException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.redtx.api.ParticipantErrorException;
@@ -28,8 +30,11 @@ class ErrorsTest {
         // What a participant restarted with a large AOF answers until it has read it (seen by the fault suite).
         assertThat(map(new RedisLoadingException("LOADING Redis is loading the dataset in memory")))
                 .isInstanceOf(ParticipantUnavailableException.class);
-        assertThat(map(new RedisCommandExecutionException(
+        assertThat(map(new RedisBusyException(
                         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")))
+                .isInstanceOf(ParticipantUnavailableException.class);
+        // A Sentinel master demoted to a replica by a failover, until the connection follows the new master.
+        assertThat(map(new RedisReadOnlyException("READONLY You can't write against a read only replica.")))
                 .isInstanceOf(ParticipantUnavailableException.class);
         assertThat(map(new RedisCommandExecutionException("MASTERDOWN Link with MASTER is down")))
                 .isInstanceOf(ParticipantUnavailableException.class);
