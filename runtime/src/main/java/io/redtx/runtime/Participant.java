@@ -3,6 +3,7 @@ package io.redtx.runtime;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisReadOnlyException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScanStream;
@@ -210,7 +211,28 @@ final class Participant {
      * durability required checked), then reads the durability. Fails as the first connection that cannot be made.
      */
     Mono<ParticipantDurability> verify() {
-        return Flux.fromArray(lanes).concatMap(lane -> lane.connection).then(durability());
+        return Flux.fromArray(lanes)
+                .concatMap(lane -> lane.connection)
+                .then(acceptsWrites())
+                .then(durability());
+    }
+
+    /**
+     * A standalone or Sentinel participant must be a master: a replica answers every commit with {@code READONLY},
+     * which a transaction takes for a failover in progress (transient). The one-phase commit script with no keys
+     * writes nothing, but a replica refuses it as a writing script, and it needs no permission beyond the scripts'.
+     */
+    private Mono<Void> acceptsWrites() {
+        if (whole == null) {
+            return Mono.empty(); // a Cluster's commands go to its masters
+        }
+        return whole.eval(
+                        LuaScript.COMMIT_ONE_PHASE, connectTimeout, new String[0], "verify", whole.txPrefix(), "", "0")
+                .onErrorMap(
+                        RedisReadOnlyException.class,
+                        e -> new ParticipantErrorException(
+                                null, name, "is a replica, which refuses writes (" + e.getMessage() + ")", e))
+                .then();
     }
 
     /** Reads the persistence settings (connecting if needed). Never an error: what cannot be read is UNKNOWN. */

@@ -3,6 +3,7 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.ParticipantUnavailableException;
+import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
@@ -37,6 +38,13 @@ class ReadOnlyReplicaTest {
                     .expectErrorSatisfies(e -> assertThat(e)
                             .isInstanceOf(ParticipantUnavailableException.class)
                             .hasMessageContaining("READONLY"))
+                    .verify(Duration.ofSeconds(10));
+            // verify() tells a participant configured on a replica at once, as a configuration error.
+            StepVerifier.create(rt.verify())
+                    .expectErrorSatisfies(e -> assertThat(e)
+                            .isInstanceOf(RedtxConfigurationException.class)
+                            .hasMessageContaining("'r'")
+                            .hasMessageContaining("is a replica"))
                     .verify(Duration.ofSeconds(10));
         } finally {
             rt.closeGracefully().block(Duration.ofSeconds(30));
