@@ -4,7 +4,6 @@ import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
-import io.redtx.runtime.CoordinatorCrashes;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;

@@ -1,6 +1,5 @@
 package io.redtx.faults;
 
-import io.redtx.runtime.CoordinatorCrashes;
 import io.redtx.test.redis.RedisServer;
 import java.io.PrintStream;
 import java.time.Duration;

@@ -1,7 +1,6 @@
 package io.redtx.faults;
 
 import io.redtx.api.TransactionOutcomeUnknownException;
-import io.redtx.runtime.CoordinatorCrashes;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;

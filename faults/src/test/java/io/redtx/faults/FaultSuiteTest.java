@@ -2,7 +2,6 @@ package io.redtx.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.redtx.runtime.CoordinatorCrashes;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

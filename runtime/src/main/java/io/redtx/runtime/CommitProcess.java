@@ -10,6 +10,7 @@ import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.metrics.Phase;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -20,6 +20,7 @@ import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.runtime.internal.Deadlines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -44,6 +44,8 @@ import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.metrics.AbortCause;
+import io.redtx.runtime.internal.Deadlines;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -264,8 +266,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return new RedisTransactionRuntime(options, clientResources, ProtocolHooks.NONE);
     }
 
-    /** For tests: a runtime whose multi-shard commits stop at {@code hooks}. */
-    static RedisTransactionRuntime create(RuntimeOptions options, ProtocolHooks hooks) {
+    /**
+     * Internal, for the fault suite and tests; may change without notice: a runtime whose multi-shard commits stop at
+     * {@code hooks}.
+     *
+     * @param options the participants and limits
+     * @param hooks the injection points
+     * @return a new runtime; close it when done
+     */
+    public static RedisTransactionRuntime create(RuntimeOptions options, ProtocolHooks hooks) {
         return new RedisTransactionRuntime(options, null, hooks);
     }
 

@@ -2,6 +2,8 @@ package io.redtx.runtime;
 
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.runtime.internal.Deadlines;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;

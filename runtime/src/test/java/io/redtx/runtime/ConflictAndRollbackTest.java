@@ -7,6 +7,7 @@ import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionConflictException.Reason;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.runtime.internal.ProtocolHooks;
 import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
 import java.util.List;

@@ -9,6 +9,7 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionResult;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -8,6 +8,7 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStatus;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

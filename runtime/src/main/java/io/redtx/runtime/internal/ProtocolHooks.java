@@ -1,4 +1,4 @@
-package io.redtx.runtime;
+package io.redtx.runtime.internal;
 
 import reactor.core.publisher.Mono;
 
@@ -10,7 +10,7 @@ import reactor.core.publisher.Mono;
  * still arrive. Production runtimes use {@link #NONE}.
  */
 @FunctionalInterface
-interface ProtocolHooks {
+public interface ProtocolHooks {
 
     /** The points a hook can stop at, in protocol order. */
     enum Step {
@@ -46,7 +46,7 @@ interface ProtocolHooks {
     final class Halted extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        Halted(Point point, Throwable cause) {
+        public Halted(Point point, Throwable cause) {
             super(
                     "coordinator of " + point.transactionId() + " halted by a test hook at " + point.step() + " ("
                             + point.sent() + " of " + point.of() + " sent): " + cause.getMessage(),

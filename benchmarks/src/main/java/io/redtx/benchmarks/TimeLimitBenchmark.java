@@ -1,5 +1,6 @@
-package io.redtx.runtime;
+package io.redtx.benchmarks;
 
+import io.redtx.runtime.internal.Deadlines;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,8 @@ import reactor.core.publisher.Mono;
 /**
  * What the client pays to put a time limit on one Redis command, from subscription to its reply: the per-command
  * part of every read, prepare and commit. The reply is a future completed by the benchmark (no I/O), as Lettuce's
- * async API hands it over. Compares Reactor's {@code timeout(Duration)} (what {@link Participant} used before) with
- * {@link Deadlines#bound} (what it uses now), against no limit at all.
+ * async API hands it over. Compares Reactor's {@code timeout(Duration)} with {@link Deadlines#bound} (the runtime's
+ * time limit per command), against no limit at all.
  *
  * <p>Run: {@code java -cp benchmarks/target/redtx-benchmarks.jar org.openjdk.jmh.Main TimeLimit}
  */

@@ -1,4 +1,4 @@
-package io.redtx.runtime;
+package io.redtx.runtime.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,13 +1,15 @@
-package io.redtx.runtime;
+package io.redtx.faults;
 
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
+import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.runtime.internal.ProtocolHooks;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 
 /**
- * The fault suite's handle on the runtime's test-only injection points ({@link ProtocolHooks}, package-private in
- * {@code runtime}; this class shares the package for that reason and is not part of redtx's API). {@link #arm(Point)}
+ * The fault suite's handle on the runtime's test-only injection points ({@link ProtocolHooks}, in the runtime's
+ * internal package: not part of redtx's API). {@link #arm(Point)}
  * picks a step; the next multi-shard commit that reaches it "dies" there: its commit fails with
  * {@link #isCrash(Throwable) a crash} and nothing after that step runs — no rollback, no roll-forward — as if the
  * coordinator's process had gone. Commands it sent before still arrive. Every other transaction goes on.

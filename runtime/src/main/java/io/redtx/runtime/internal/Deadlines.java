@@ -1,4 +1,4 @@
-package io.redtx.runtime;
+package io.redtx.runtime.internal;
 
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
@@ -28,14 +28,14 @@ import reactor.core.scheduler.Schedulers;
  * regular expression over its source's name for an error message nobody reads: together about a fifth of the
  * client's CPU in a one-phase commit (measured with JFR). Adding to and cancelling from the wheel are queue operations.
  */
-final class Deadlines {
+public final class Deadlines {
 
     /** Resolution of the time limits: a limit fires between its time and one tick later. */
-    static final long TICK_MILLIS = 5;
+    public static final long TICK_MILLIS = 5;
 
     private final HashedWheelTimer wheel;
 
-    Deadlines() {
+    public Deadlines() {
         ThreadFactory threads = task -> {
             Thread t = new Thread(task, "redtx-deadlines");
             t.setDaemon(true);
@@ -48,7 +48,7 @@ final class Deadlines {
     }
 
     /** @return the wheel, for Lettuce's client resources (which then leave stopping it to {@link #stop()}) */
-    Timer timer() {
+    public Timer timer() {
         return wheel;
     }
 
@@ -59,7 +59,7 @@ final class Deadlines {
      *
      * @return {@code reply}
      */
-    <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
+    public <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
         if (!reply.isDone()) {
             Timeout t = wheel.newTimeout(
                     expired -> onReactorThread(() -> reply.completeExceptionally(
@@ -75,12 +75,12 @@ final class Deadlines {
      * Like {@code Mono.delay(delay)} on this wheel: emits 0 once {@code delay} has passed; cancelling removes it from
      * the wheel.
      */
-    Mono<Long> delay(Duration delay) {
+    public Mono<Long> delay(Duration delay) {
         return new Delay(wheel, delay.toNanos());
     }
 
     /** Stops the wheel; pending limits never fire. Blocks briefly (joins the worker): not on an event loop. */
-    void stop() {
+    public void stop() {
         wheel.stop();
     }
 
