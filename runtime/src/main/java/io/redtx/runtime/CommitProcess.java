@@ -140,7 +140,7 @@ final class CommitProcess {
 
     Mono<CommitResult> run() {
         if (shards.isEmpty()) {
-            if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+            if (!tx.state.markPastCommitPoint()) {
                 return Mono.error(cancelled());
             }
             return Mono.just(result(CommitProtocol.NONE, true));
@@ -151,7 +151,7 @@ final class CommitProcess {
     // ---- one shard ----
 
     private Mono<CommitResult> onePhase(ShardPlan s) {
-        if (!tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+        if (!tx.state.markPastCommitPoint()) {
             return Mono.error(cancelled());
         }
         String[] args = new String[s.specs.size() + 4];
@@ -171,7 +171,7 @@ final class CommitProcess {
                     // A script that writes nothing changes nothing whether it ran or not: without a reply, it
                     // failed like a read (and may be retried).
                     if (Errors.notSent(e) || Errors.serverRefused(e) || !s.writes) {
-                        tx.state.set(DefaultTransaction.ROLLED_BACK);
+                        tx.state.markOnePhaseFailed();
                         return Errors.map(e, id, s.participant(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
                     }
                     // Sent, but no reply: the script may or may not have run (if it did, its marker says so).
@@ -186,7 +186,7 @@ final class CommitProcess {
                     if ("OK".equals(reply.get(0))) {
                         return Mono.just(result(CommitProtocol.ONE_PHASE, true));
                     }
-                    tx.state.set(DefaultTransaction.ROLLED_BACK);
+                    tx.state.markOnePhaseFailed();
                     return refused(s, reply);
                 });
     }
@@ -207,8 +207,7 @@ final class CommitProcess {
                         return abortThenFail(error);
                     })
                     .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
-                        if (!tx.state.compareAndSet(
-                                DefaultTransaction.COMMITTING, DefaultTransaction.PAST_COMMIT_POINT)) {
+                        if (!tx.state.markPastCommitPoint()) {
                             return Mono.error(cancelled());
                         }
                         return readOnly ? Mono.just(READ_ONLY) : commitPoint();
@@ -244,8 +243,7 @@ final class CommitProcess {
 
     /** Before the commit point (not aborting), or past it while the commit point's reply is awaited. */
     private boolean keepsLeases() {
-        int s = tx.state.get();
-        return s == DefaultTransaction.COMMITTING || s == DefaultTransaction.PAST_COMMIT_POINT;
+        return tx.state.keepsLeases();
     }
 
     /** One round of extensions. Called serially by the ticker (one tick at a time), so the lazy init is safe. */
@@ -339,7 +337,7 @@ final class CommitProcess {
         if (error instanceof ProtocolHooks.Halted) {
             return Mono.error(error); // a dead coordinator rolls nothing back
         }
-        if (tx.state.compareAndSet(DefaultTransaction.COMMITTING, DefaultTransaction.ABORTING)) {
+        if (tx.state.markAborting()) {
             return tx.startRollback().then(Mono.error(error));
         }
         return Mono.error(error); // a cancel or rollback() already started the rollback
@@ -354,8 +352,7 @@ final class CommitProcess {
                         // may still arrive, and without a tombstone it would leave read locks behind.
                         .flatMap(s -> abortShard(s, true), shards.size())
                         .then())
-                .doFinally(
-                        signal -> tx.state.compareAndSet(DefaultTransaction.ABORTING, DefaultTransaction.ROLLED_BACK));
+                .doFinally(signal -> tx.state.markRolledBack());
     }
 
     private Mono<Void> abortShard(ShardPlan s, boolean keepTombstone) {
@@ -422,7 +419,7 @@ final class CommitProcess {
             return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
         }
         // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
-        tx.state.set(DefaultTransaction.ABORTING);
+        tx.state.markCommitPointFailed();
         return abortAll()
                 .then(Mono.error(new TransactionConflictException(
                         id,
@@ -456,7 +453,7 @@ final class CommitProcess {
     }
 
     private Mono<Void> abortAllAfterSettle() {
-        tx.state.set(DefaultTransaction.ABORTING);
+        tx.state.markCommitPointFailed();
         return abortAll();
     }
 

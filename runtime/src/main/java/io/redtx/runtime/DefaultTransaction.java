@@ -31,26 +31,17 @@ import reactor.util.Loggers;
 import reactor.util.context.Context;
 
 /**
- * One transaction attempt: its read set, its buffered writes and its lifecycle state machine.
- *
- * <p>States: ACTIVE (operations allowed) → COMMITTING (commit started, before the commit point; a cancel or
- * rollback moves it to ABORTING) → PAST_COMMIT_POINT (the decision to commit was taken: cancellation no longer
- * aborts) → ENDED. Every transition is a CAS, so a cancel racing the commit point has exactly one winner.
+ * One transaction attempt: its read set, its buffered writes, and its state ({@link AttemptState}: every transition
+ * is named there and is one CAS, so a cancel racing the commit point has exactly one winner).
  */
 final class DefaultTransaction implements Transaction {
 
     private static final Logger log = Loggers.getLogger(DefaultTransaction.class);
 
-    static final int ACTIVE = 0;
-    static final int COMMITTING = 1;
-    static final int PAST_COMMIT_POINT = 2;
-    static final int ABORTING = 3;
-    static final int ROLLED_BACK = 4;
-
     final RuntimeContext ctx;
     private final String id;
     private final boolean readOnly;
-    final AtomicInteger state = new AtomicInteger(ACTIVE);
+    final AttemptState state = new AttemptState();
     /** Keyed by participant name + '\0' + key, in first-use order. Guarded by {@code this}. */
     private final Map<String, KeyEntry> entries = new LinkedHashMap<>();
 
@@ -127,7 +118,7 @@ final class DefaultTransaction implements Transaction {
     }
 
     boolean pastCommitPoint() {
-        return state.get() == PAST_COMMIT_POINT;
+        return state.isPastCommitPoint();
     }
 
     // ---- buffer access, used by DefaultTransactionCommands ----
@@ -160,10 +151,9 @@ final class DefaultTransaction implements Transaction {
     }
 
     void checkActive() {
-        int s = state.get();
-        if (s != ACTIVE) {
+        if (!state.isActive()) {
             throw new TransactionStateException(
-                    id, "transaction " + id + " is " + describe(s) + "; its handle accepts no more operations");
+                    id, "transaction " + id + " is " + state.describe() + "; its handle accepts no more operations");
         }
         if (ctx.closed.get()) {
             throw new TransactionStateException(
@@ -477,7 +467,7 @@ final class DefaultTransaction implements Transaction {
 
     /** Rolls back a transaction nobody committed or rolled back within the transaction timeout. */
     void expire() {
-        if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+        if (state.markRolledBackBeforeCommit()) {
             end(AbortCause.TIMEOUT, null);
         }
     }
@@ -496,7 +486,7 @@ final class DefaultTransaction implements Transaction {
         return Mono.defer(() -> {
             // Closed: the connections are gone, so a commit could only fail with an unknown outcome. Nothing was
             // sent yet, so refuse it cleanly.
-            if (ctx.closed.get() && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+            if (ctx.closed.get() && state.markRolledBackBeforeCommit()) {
                 TransactionStateException error = new TransactionStateException(
                         id, "transaction " + id + " cannot be committed: the transaction runtime is closed");
                 end(AbortCause.INVALID, error);
@@ -506,7 +496,7 @@ final class DefaultTransaction implements Transaction {
             synchronized (this) {
                 lost = cutShort;
             }
-            if (lost != null && state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+            if (lost != null && state.markRolledBackBeforeCommit()) {
                 TransactionStateException error = new TransactionStateException(
                         id,
                         "transaction " + id + " was rolled back instead of committed: " + lost + " was cancelled"
@@ -519,7 +509,7 @@ final class DefaultTransaction implements Transaction {
             // cancel that wins COMMITTING -> ABORTING right after this CAS must find the process whose prepares it
             // has to abort (else its rollback would be empty and the prepared intents would stay).
             synchronized (this) {
-                if (state.compareAndSet(ACTIVE, COMMITTING)) {
+                if (state.markCommitting()) {
                     started = new CommitProcess(this, List.copyOf(entries.values()));
                     process = started;
                 } else if (process == null) {
@@ -553,18 +543,18 @@ final class DefaultTransaction implements Transaction {
     @Override
     public Mono<Void> rollback() {
         return Mono.defer(() -> {
-            if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
+            if (state.markRolledBackBeforeCommit()) {
                 end(AbortCause.ROLLED_BACK, null);
                 return Mono.empty(); // nothing was written before commit
             }
-            if (state.get() == ROLLED_BACK) {
+            if (state.isRolledBack()) {
                 return Mono.empty();
             }
-            if (state.compareAndSet(COMMITTING, ABORTING)) {
+            if (state.markAborting()) {
                 stoppedBy = AbortCause.ROLLED_BACK;
                 return startRollback();
             }
-            if (state.get() == ABORTING) {
+            if (state.isAborting()) {
                 return startRollback(); // the rollback already started (or about to be): wait for it
             }
             return Mono.error(new TransactionStateException(
@@ -582,23 +572,15 @@ final class DefaultTransaction implements Transaction {
     }
 
     private void cancelNow() {
-        // Loop: a commit may move ACTIVE to COMMITTING between the read and the CAS; that cancel must not be lost.
-        for (; ; ) {
-            int s = state.get();
-            if (s == ACTIVE) {
-                if (state.compareAndSet(ACTIVE, ROLLED_BACK)) {
-                    end(AbortCause.CANCELLED, null);
-                    return;
-                }
-            } else if (s == COMMITTING) {
-                if (state.compareAndSet(COMMITTING, ABORTING)) {
-                    stoppedBy = AbortCause.CANCELLED;
-                    ctx.background.run("rollback after cancel", id, startRollback());
-                    return;
-                }
-            } else {
-                return; // past the commit point, or already rolling back
-            }
+        if (state.markRolledBackBeforeCommit()) {
+            end(AbortCause.CANCELLED, null);
+            return;
+        }
+        // Not active any more, and states only move forward: committing (then this cancel rolls back), or past the
+        // commit point or already rolling back (then it does nothing).
+        if (state.markAborting()) {
+            stoppedBy = AbortCause.CANCELLED;
+            ctx.background.run("rollback after cancel", id, startRollback());
         }
     }
 
@@ -615,18 +597,8 @@ final class DefaultTransaction implements Transaction {
         }
     }
 
-    private static String describe(int s) {
-        return switch (s) {
-            case COMMITTING -> "committing";
-            case PAST_COMMIT_POINT -> "committed (or past its commit point)";
-            case ABORTING -> "rolling back";
-            case ROLLED_BACK -> "rolled back";
-            default -> "active";
-        };
-    }
-
     @Override
     public String toString() {
-        return "Transaction{" + id + ", " + describe(state.get()) + "}";
+        return "Transaction{" + id + ", " + state.describe() + "}";
     }
 }
