@@ -29,7 +29,18 @@ public record CommitResult(
         Duration secondaries,
         boolean secondariesSettled) {
 
-    /** Validates and copies the fields. */
+    /**
+     * Validates and copies the fields.
+     *
+     * @param transactionId the id of the attempt that committed
+     * @param shards the participants the commit touched, copied
+     * @param protocol one-phase, two-phase, or none
+     * @param attempts how many attempts were made, the committed one included
+     * @param prepare time spent preparing every shard
+     * @param commitPoint time of the one-phase script or of the commit point
+     * @param secondaries time spent rolling secondaries forward or releasing read locks
+     * @param secondariesSettled {@code false} if some secondary is left for recovery to roll forward
+     */
     public CommitResult {
         Objects.requireNonNull(transactionId, "transactionId");
         shards = List.copyOf(shards);

@@ -9,7 +9,10 @@ public final class ParticipantErrorException extends RedtxNonTransientException 
 
     private static final long serialVersionUID = 1L;
 
+    /** The participant that replied with the error. */
     private final String participant;
+
+    /** The error reply as the participant gave it. */
     private final String reply;
 
     /**

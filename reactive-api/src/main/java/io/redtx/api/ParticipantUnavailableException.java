@@ -10,6 +10,7 @@ public final class ParticipantUnavailableException extends RedtxTransientExcepti
 
     private static final long serialVersionUID = 1L;
 
+    /** The participant that could not be reached. */
     private final String participant;
 
     /**

@@ -12,6 +12,7 @@ public final class RedtxConfigurationException extends RedtxNonTransientExceptio
 
     private static final long serialVersionUID = 1L;
 
+    /** By participant name, what is wrong with it. */
     private final Map<String, String> problems;
 
     /**

@@ -9,6 +9,7 @@ public abstract class RedtxException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The transaction attempt concerned, or {@code null}. */
     private final String transactionId;
 
     /**

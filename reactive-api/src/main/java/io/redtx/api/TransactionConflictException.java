@@ -23,8 +23,13 @@ public final class TransactionConflictException extends RedtxTransientException 
         ALREADY_SETTLED
     }
 
+    /** The participant holding the key. */
     private final String participant;
+
+    /** The key that conflicted. */
     private final String key;
+
+    /** Why the transaction conflicted. */
     private final Reason reason;
 
     /**

@@ -18,7 +18,10 @@ public final class TransactionRejectedException extends RedtxTransientException 
         WAIT_TIMED_OUT
     }
 
+    /** Why the transaction was not admitted. */
     private final Reason reason;
+
+    /** The runtime's limit of transactions in flight. */
     private final int maxInFlight;
 
     /**

@@ -11,7 +11,12 @@ import java.util.Objects;
  */
 public record TransactionResult<T>(T value, CommitResult commit) {
 
-    /** Validates the commit. */
+    /**
+     * Validates the commit.
+     *
+     * @param value what the function emitted, or {@code null} if it completed empty
+     * @param commit what the commit did, not {@code null}
+     */
     public TransactionResult {
         Objects.requireNonNull(commit, "commit");
     }

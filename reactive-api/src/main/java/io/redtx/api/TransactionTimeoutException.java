@@ -11,7 +11,10 @@ public final class TransactionTimeoutException extends RedtxTransientException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The phase that timed out. */
     private final TransactionPhase phase;
+
+    /** The configured limit of that phase. */
     private final Duration timeout;
 
     /**
