@@ -35,6 +35,7 @@ public final class Deadlines {
 
     private final HashedWheelTimer wheel;
 
+    /** Starts the wheel's thread; {@link #stop()} ends it. */
     public Deadlines() {
         ThreadFactory threads = task -> {
             Thread t = new Thread(task, "redtx-deadlines");
@@ -57,6 +58,9 @@ public final class Deadlines {
      * command this is what Lettuce's own command timeout does: the command stays on its connection, and its late
      * reply is read and dropped.
      *
+     * @param <T> the reply's type
+     * @param reply the command's reply
+     * @param timeout its time limit
      * @return {@code reply}
      */
     public <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
@@ -74,6 +78,9 @@ public final class Deadlines {
     /**
      * Like {@code Mono.delay(delay)} on this wheel: emits 0 once {@code delay} has passed; cancelling removes it from
      * the wheel.
+     *
+     * @param delay how long
+     * @return 0 after {@code delay}
      */
     public Mono<Long> delay(Duration delay) {
         return new Delay(wheel, delay.toNanos());

@@ -46,6 +46,10 @@ public interface ProtocolHooks {
     final class Halted extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * @param point where the coordinator stopped
+         * @param cause what the hook failed with
+         */
         public Halted(Point point, Throwable cause) {
             super(
                     "coordinator of " + point.transactionId() + " halted by a test hook at " + point.step() + " ("
@@ -54,6 +58,7 @@ public interface ProtocolHooks {
         }
     }
 
+    /** No injection: what production runtimes use. */
     ProtocolHooks NONE = point -> Mono.empty();
 
     /**
