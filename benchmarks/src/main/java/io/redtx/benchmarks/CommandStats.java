@@ -35,7 +35,7 @@ record CommandStats(List<Map<String, Calls>> servers) {
     record Calls(long calls, long usec) {}
 
     /**
-     * Takes {@code INFO commandstats} from every server (blocking; one short connection per server).
+     * Takes {@code INFO commandstats} from every server (blocking, on each server's command connection).
      *
      * @param servers the servers, in order
      * @return the snapshot

@@ -1,6 +1,5 @@
 package io.redtx.benchmarks;
 
-import io.redtx.samples.Json;
 import io.redtx.samples.ProgressLine;
 import io.redtx.samples.bank.Bank;
 import io.redtx.test.redis.IntentCount;
@@ -40,6 +39,7 @@ import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The load program of the benchmarks: the bank workload run four ways, one after the other, on the same three
@@ -589,7 +589,7 @@ public final class LoadBenchmark implements Callable<Integer> {
             j.put("accounts", accounts);
             workloads.add(j);
         }
-        return Json.write(Map.of("workloads", workloads));
+        return JsonMapper.shared().writeValueAsString(Map.of("workloads", workloads));
     }
 
     private static long intents(IntentCount c) {

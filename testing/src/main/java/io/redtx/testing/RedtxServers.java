@@ -205,8 +205,8 @@ public final class RedtxServers {
 
     /**
      * Reads a string value straight from a participant ({@code GET}, outside any transaction), for assertions. Lazy and
-     * non-blocking for the subscriber: the read runs on {@link Schedulers#boundedElastic()} at each subscription, over
-     * a short connection of its own (5 s timeout). Use {@code .block()} on a test thread for a plain value.
+     * non-blocking for the subscriber: the read runs on {@link Schedulers#boundedElastic()} at each subscription, with
+     * {@link RedisServer#command(String...)} (5 s timeout). Use {@code .block()} on a test thread for a plain value.
      *
      * @param participant a name of {@link #participants()}
      * @param key the key

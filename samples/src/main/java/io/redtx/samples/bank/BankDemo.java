@@ -12,7 +12,6 @@ import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.runtime.RedisTransactionRuntime;
-import io.redtx.samples.Json;
 import io.redtx.samples.ProgressLine;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -52,6 +51,7 @@ import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * redtx's main job, the bank demo: accounts spread over several Redis servers, concurrent transfers between them
@@ -837,7 +837,7 @@ public final class BankDemo implements Callable<Integer> {
         j.put("faults", r.faults());
         j.put("faultsInjected", r.faultsTotal());
         j.put("result", r.ok() ? "PASS" : "FAIL");
-        return Json.write(j);
+        return JsonMapper.shared().writeValueAsString(j);
     }
 
     private static long intents(IntentCount c) {

@@ -1,6 +1,5 @@
 package io.redtx.test.redis;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -373,7 +372,8 @@ public final class RedisCluster implements AutoCloseable {
         }
 
         /**
-         * Sends one command to the target after {@code ASKING}, on a fresh connection, as a client that follows an
+         * Sends one command to the target after {@code ASKING}, on a connection of its own (ASKING applies to the next
+         * command of its connection, which the server's shared one cannot promise), as a client that follows an
          * {@code ASK} redirection does. The target then serves keys of the slot that it holds, and answers a
          * single-key command for a key it does not hold (perhaps still on the source) as if the key did not exist.
          *
@@ -383,12 +383,10 @@ public final class RedisCluster implements AutoCloseable {
          * @throws RuntimeException carrying the server's message when Redis answers with an error reply
          */
         public Object askTarget(String... command) {
-            try (RespClient client = new RespClient(
-                    RedisServer.HOST, target.port(), RedisServer.COMMAND_TIMEOUT, RedisServer.COMMAND_TIMEOUT)) {
-                client.command("ASKING");
-                return client.command(command);
-            } catch (IOException e) {
-                throw new UncheckedIOException("ASKING " + command[0] + " on " + target + " failed: " + e, e);
+            try (CommandConnection connection =
+                    CommandConnection.open(target.port(), RedisServer.COMMAND_TIMEOUT, RedisServer.COMMAND_TIMEOUT)) {
+                connection.command("ASKING");
+                return connection.command(command);
             }
         }
 

@@ -1,5 +1,6 @@
 package io.redtx.test.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One real {@code redis-server} process on {@code 127.0.0.1}, with fault controls for tests.
@@ -30,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * (shutdown hook) or, if the JVM is killed with {@code kill -9}, by {@link #reapOrphans()} in the next JVM.
  *
  * <p>The life-cycle methods are thread-safe. The command methods ({@link #command(String...)}, {@link #ping()}, ...)
- * open a short connection per call and do not take the server's lock, so a command blocked on a paused server never
- * prevents {@link #resume()} or {@link #close()}.
+ * share one connection per server, made on first use, made anew when it was lost, and closed whenever the process
+ * stops; they do not take the server's lock, so a command blocked on a paused server never prevents {@link #resume()}
+ * or {@link #close()}.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -74,6 +77,9 @@ public final class RedisServer implements AutoCloseable {
     private volatile boolean paused;
     private volatile boolean started;
     private volatile boolean closed;
+
+    /** The connection of the command methods; null until the first command and after each stop of the process. */
+    private final AtomicReference<CommandConnection> connection = new AtomicReference<>();
 
     private RedisServer(Builder builder, RedisServerBinary binary) {
         this.binary = binary;
@@ -196,6 +202,8 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException(this + " is still running; call kill() or stop() before restart()");
         }
         paused = false;
+        // A process that died by itself may have left a connection that does not know yet.
+        disconnect();
         try {
             launchAndAwaitReady();
         } catch (ExitedEarly e) {
@@ -213,6 +221,7 @@ public final class RedisServer implements AutoCloseable {
      * @throws IllegalStateException if the process is still alive after the wait
      */
     public synchronized void kill() {
+        disconnect();
         Process p = process;
         if (p != null && p.isAlive()) {
             p.destroyForcibly();
@@ -232,6 +241,7 @@ public final class RedisServer implements AutoCloseable {
      * @throws IllegalStateException if the process is still alive even after SIGKILL
      */
     public synchronized void stop() {
+        disconnect();
         Process p = process;
         if (p != null && p.isAlive()) {
             if (paused) {
@@ -315,19 +325,24 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * Sends one command on a fresh connection (connect and read timeout 5 s) and returns the reply: simple and bulk
-     * strings as {@link String}, integers as {@link Long}, arrays as {@link List}, nil as {@code null}.
+     * Sends one command on the server's connection (connect and reply timeout 5 s; a new connection when there is none
+     * or it was lost) and returns the reply: simple and bulk strings as {@link String}, integers as {@link Long},
+     * arrays as {@link List}, nil as {@code null}. The connection is shared by every thread's commands, so commands
+     * that change the state of a connection ({@code MULTI}, {@code ASKING}, {@code SELECT}, ...) do not belong here.
      *
      * @param args the command name and its arguments, e.g. {@code "SET", "k", "v"}
      * @return the decoded reply
      * @throws IllegalStateException if the server was never started or is closed
-     * @throws UncheckedIOException on connection errors and timeouts (for example while the server is paused)
-     * @throws RuntimeException carrying the server's message when Redis answers with an error reply
+     * @throws UncheckedIOException on connection errors and timeouts (for example while the server is paused; a
+     *     timeout has a {@link java.net.SocketTimeoutException} cause); the connection is closed then, and the next
+     *     command makes a new one
+     * @throws RuntimeException carrying the server's message when Redis answers with an error reply (Lettuce's
+     *     {@link RedisCommandExecutionException}; an error inside an array reply is an element of the list instead)
      */
     public Object command(String... args) {
         requireStarted();
         ensureOpen();
-        return RespClient.call(HOST, port, COMMAND_TIMEOUT, args);
+        return connection().command(args);
     }
 
     /**
@@ -515,6 +530,36 @@ public final class RedisServer implements AutoCloseable {
                 + (p == null ? "-" : Long.toString(p.pid())) + ", " + persistence + (closed ? ", closed" : "") + "]";
     }
 
+    /**
+     * The open connection of the command methods, made if there is none. Lock-free: {@link #kill()} and
+     * {@link #stop()}, which hold the server's lock, must never wait for a connect to end.
+     */
+    private CommandConnection connection() {
+        while (true) {
+            CommandConnection current = connection.get();
+            if (current != null && current.isOpen()) {
+                return current;
+            }
+            CommandConnection fresh = CommandConnection.open(port, COMMAND_TIMEOUT, COMMAND_TIMEOUT);
+            if (connection.compareAndSet(current, fresh)) {
+                if (current != null) {
+                    current.close();
+                }
+                return fresh;
+            }
+            // Another thread replaced it first (or the process stopped meanwhile): look again.
+            fresh.close();
+        }
+    }
+
+    /** Closes the connection of the command methods: the process behind it is stopping, or another will answer. */
+    private void disconnect() {
+        CommandConnection current = connection.getAndSet(null);
+        if (current != null) {
+            current.close();
+        }
+    }
+
     // ---- process handling -------------------------------------------------------------------------------------
 
     /** The process exited before it answered PING; on a first start that usually means the port was taken. */
@@ -560,11 +605,11 @@ public final class RedisServer implements AutoCloseable {
             if (!p.isAlive()) {
                 throw new ExitedEarly("exited with status " + p.exitValue() + " before answering PING");
             }
-            try (RespClient client = new RespClient(HOST, port, PROBE_CONNECT_TIMEOUT, PROBE_READ_TIMEOUT)) {
-                Object reply = client.command("PING");
+            try (CommandConnection probe = CommandConnection.open(port, PROBE_CONNECT_TIMEOUT, PROBE_READ_TIMEOUT)) {
+                Object reply = probe.command("PING");
                 if ("PONG".equals(reply)) {
                     // Another process may own the port (ours then fails to bind and exits): only our pid counts.
-                    long answering = processId((String) client.command("INFO", "server"));
+                    long answering = processId((String) probe.command("INFO", "server"));
                     if (answering == p.pid()) {
                         return;
                     }
@@ -572,11 +617,11 @@ public final class RedisServer implements AutoCloseable {
                 } else {
                     last = "PING answered " + reply;
                 }
-            } catch (RespClient.ErrorReply e) {
+            } catch (RedisCommandExecutionException e) {
                 // -LOADING while an AOF is replayed after a restart: alive, not ready yet.
                 last = e.getMessage();
-            } catch (IOException e) {
-                last = e.toString();
+            } catch (UncheckedIOException e) {
+                last = e.getCause().toString();
             }
             if (System.nanoTime() - deadline > 0) {
                 p.destroyForcibly();

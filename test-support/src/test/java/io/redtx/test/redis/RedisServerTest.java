@@ -3,13 +3,19 @@ package io.redtx.test.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RedisServerTest {
@@ -122,9 +128,14 @@ class RedisServerTest {
             server.pause();
             assertThat(server.isPaused()).isTrue();
             assertThat(server.isAlive()).isTrue();
-            try (RespClient client =
-                    new RespClient(server.host(), server.port(), Duration.ofSeconds(1), Duration.ofMillis(300))) {
-                assertThatThrownBy(() -> client.command("PING")).isInstanceOf(SocketTimeoutException.class);
+            try (CommandConnection connection =
+                    CommandConnection.open(server.port(), Duration.ofSeconds(1), Duration.ofMillis(300))) {
+                assertThatThrownBy(() -> connection.command("PING"))
+                        .isInstanceOf(UncheckedIOException.class)
+                        .hasCauseInstanceOf(SocketTimeoutException.class);
+                assertThat(connection.isOpen())
+                        .as("closed: a late PONG must not answer a later command")
+                        .isFalse();
             }
 
             server.resume();
@@ -144,12 +155,76 @@ class RedisServerTest {
     }
 
     @Test
-    void commandAgainstAPausedServerFailsWithATimeout() {
+    void commandAgainstAPausedServerFailsWithATimeoutAndTheLateReplyAnswersNoLaterCommand() {
         try (RedisServer server = RedisServer.builder().build().start()) {
+            server.command("SET", "k", "late");
             server.pause();
-            assertThatThrownBy(server::ping)
+            assertThatThrownBy(() -> server.command("GET", "k"))
                     .isInstanceOf(UncheckedIOException.class)
                     .hasCauseInstanceOf(SocketTimeoutException.class);
+
+            server.resume();
+            assertThat(server.command("INCR", "n")).isEqualTo(1L);
+        }
+    }
+
+    @Test
+    void repliesArePlainJavaValues() {
+        try (RedisServer server = RedisServer.start(Persistence.IN_MEMORY)) {
+            assertThat(server.command("SET", "k", "é")).isEqualTo("OK");
+            assertThat(server.command("GET", "k")).isEqualTo("é");
+            assertThat(server.command("GET", "missing")).isNull();
+            assertThat(server.command("INCR", "n")).isEqualTo(1L);
+            assertThat(server.command("EVAL", "return {1, 'two', {}, {3, {'four'}}}", "0"))
+                    .isEqualTo(List.of(1L, "two", List.of(), List.of(3L, List.of("four"))));
+            assertThat(server.command("BLPOP", "missing", "0.01"))
+                    .as("nil array")
+                    .isNull();
+            List<?> withError = (List<?>) server.command("EVAL", "return {1, redis.error_reply('NESTED error')}", "0");
+            assertThat(withError.get(0)).isEqualTo(1L);
+            assertThat(withError.get(1))
+                    .isInstanceOf(RedisCommandExecutionException.class)
+                    .hasToString(RedisCommandExecutionException.class.getName() + ": NESTED error");
+            assertThatThrownBy(() -> server.command("EVAL", "return redis.error_reply('TOP error')", "0"))
+                    .isInstanceOf(RedisCommandExecutionException.class)
+                    .hasMessage("TOP error");
+        }
+    }
+
+    @Test
+    void commandsFromEveryThreadShareOneConnection() throws Exception {
+        try (RedisServer server = RedisServer.start(Persistence.IN_MEMORY)) {
+            Object id = server.command("CLIENT", "ID");
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Object>> ids = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    ids.add(threads.submit(() -> {
+                        server.command("INCR", "n");
+                        return server.command("CLIENT", "ID");
+                    }));
+                }
+                for (Future<Object> f : ids) {
+                    assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(id);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            assertThat(server.command("GET", "n")).isEqualTo("200");
+            assertThat(server.info("clients")).contains("connected_clients:1\r\n");
+        }
+    }
+
+    /** Nothing on connect (no HELLO, PING, CLIENT SETINFO): the harness leaves no trace in the counters tests read. */
+    @Test
+    void theHarnessSendsOnlyTheCommandsItIsAskedFor() {
+        try (RedisServer server = RedisServer.start(Persistence.IN_MEMORY)) {
+            // The readiness probe's PING and INFO server, and this INFO (counted once it ran).
+            assertThat(server.info("commandstats"))
+                    .containsPattern("cmdstat_ping:calls=1,")
+                    .containsPattern("cmdstat_info:calls=1,")
+                    .doesNotContainPattern("cmdstat_(?!ping:|info:)");
+            assertThat(server.info("errorstats")).doesNotContain("errorstat_");
         }
     }
 
