@@ -55,8 +55,9 @@ final class Participant {
     static final Duration LONGEST_MIGRATION_PAUSE = Duration.ofMillis(50);
 
     /**
-     * Time a script sent again after such a pause must still have for its reply. With less, its reply would likely
-     * come too late, and a refusal known to have changed nothing would become an unknown outcome.
+     * Time a script sent again after such a pause must still have for its reply: a quarter of its time limit, and at
+     * least this much. With less, its reply could come too late on a loaded machine, and a refusal known to have
+     * changed nothing would become an unknown outcome.
      */
     static final Duration LEAST_TIME_TO_SEND_AGAIN = Duration.ofMillis(20);
 
@@ -321,8 +322,8 @@ final class Participant {
         if (whole != null) {
             return runOnce(c, script, timeout, sent, keys, args);
         }
-        return Mono.defer(
-                () -> runWhileSlotMoves(c, script, System.nanoTime() + timeout.toNanos(), 0, sent, keys, args));
+        return Mono.defer(() -> runWhileSlotMoves(
+                c, script, System.nanoTime() + timeout.toNanos(), reserve(timeout), 0, sent, keys, args));
     }
 
     /**
@@ -406,13 +407,14 @@ final class Participant {
      * multi-key command during a migration unless every key is on one node, and the scripts create keys) did nothing,
      * and runs once the migration has moved the slot's keys. So it is sent again after a short pause, doubling from
      * {@link #FIRST_MIGRATION_PAUSE} up to {@link #LONGEST_MIGRATION_PAUSE}, until it runs or {@code deadline} (the
-     * command's own time limit, from its first sending) is too close ({@link #LEAST_TIME_TO_SEND_AGAIN}); then the last
-     * refusal is the error.
+     * command's own time limit, from its first sending) is closer than {@code reserve} ({@link
+     * #LEAST_TIME_TO_SEND_AGAIN}); then the last refusal is the error.
      */
     private Mono<List<Object>> runWhileSlotMoves(
             RedisClusterAsyncCommands<String, String> c,
             LuaScript script,
             long deadline,
+            long reserve,
             int pauses,
             Consumer<CompletableFuture<?>> sent,
             String[] keys,
@@ -423,13 +425,19 @@ final class Participant {
             if (pause.compareTo(LONGEST_MIGRATION_PAUSE) > 0) {
                 pause = LONGEST_MIGRATION_PAUSE;
             }
-            if (deadline - System.nanoTime() <= pause.toNanos() + LEAST_TIME_TO_SEND_AGAIN.toNanos()) {
+            if (deadline - System.nanoTime() <= pause.toNanos() + reserve) {
                 return Mono.error(refused);
             }
             return deadlines
                     .delay(pause)
-                    .then(Mono.defer(() -> runWhileSlotMoves(c, script, deadline, pauses + 1, sent, keys, args)));
+                    .then(Mono.defer(
+                            () -> runWhileSlotMoves(c, script, deadline, reserve, pauses + 1, sent, keys, args)));
         });
+    }
+
+    /** The time a resent script keeps for its reply, in nanoseconds (see {@link #LEAST_TIME_TO_SEND_AGAIN}). */
+    private static long reserve(Duration timeout) {
+        return Math.max(LEAST_TIME_TO_SEND_AGAIN.toNanos(), timeout.toNanos() / 4);
     }
 
     private Mono<List<Object>> runOnce(
