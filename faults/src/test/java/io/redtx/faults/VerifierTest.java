@@ -3,6 +3,7 @@ package io.redtx.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.util.List;
@@ -100,7 +101,7 @@ class VerifierTest {
 
     @Test
     void anIntentLeftBehindIsAViolation() {
-        servers.get(1).command("HSET", "redtx:lk:{acct:4}", "some-tx", "w");
+        servers.get(1).command("HSET", KeyLayout.DEFAULT.lockPrefix() + "{acct:4}", "some-tx", "w");
 
         assertThat(verify(Map.of()).details())
                 .singleElement(STRING)

@@ -239,6 +239,11 @@ public final class RuntimeOptions {
         return namespace;
     }
 
+    /** @return the names of redtx's own keys under {@link #namespace()} */
+    public KeyLayout keyLayout() {
+        return KeyLayout.of(namespace);
+    }
+
     /** @return largest accepted value, in UTF-8 bytes */
     public int maxValueBytes() {
         return maxValueBytes;
@@ -557,11 +562,7 @@ public final class RuntimeOptions {
          * @return this builder
          */
         public Builder namespace(String namespace) {
-            if (namespace == null || namespace.isEmpty() || namespace.contains("{") || namespace.contains("}")) {
-                throw new IllegalArgumentException(
-                        "namespace must be non-empty and contain no '{' or '}', was " + quote(namespace));
-            }
-            this.namespace = namespace;
+            this.namespace = KeyLayout.of(namespace).namespace();
             return this;
         }
 

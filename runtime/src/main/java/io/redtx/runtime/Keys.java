@@ -1,7 +1,12 @@
 package io.redtx.runtime;
 
+import static io.redtx.api.KeyLayout.glob;
+
+import io.redtx.api.KeyLayout;
+
 /**
- * Names of redtx's own keys, all under the configured namespace (which holds no '{' or '}').
+ * Names of redtx's own keys under the configured namespace: {@link KeyLayout}'s prefixes, with a Cluster slot's tag
+ * where a shard is a slot.
  *
  * <p>A lock key lands in the same Redis Cluster slot as the key it guards, and no two user keys share one (the first
  * character after {@code lk:} tells the three forms apart):
@@ -18,12 +23,14 @@ final class Keys {
     /** A bucket holds the ids made in the same 2^9 ms (half a second): 10,000 at 20,000 one-phase commits a second. */
     static final int ONE_PHASE_BUCKET_BITS = 9;
 
+    private final KeyLayout layout;
     private final String namespace;
     private final String lockPrefix;
 
     Keys(String namespace) {
+        this.layout = KeyLayout.of(namespace);
         this.namespace = namespace;
-        this.lockPrefix = namespace + "lk:";
+        this.lockPrefix = layout.lockPrefix();
     }
 
     String namespace() {
@@ -50,7 +57,7 @@ final class Keys {
      *     {@code tx:{<slot tag>}} in the slot
      */
     String txPrefix(int slot) {
-        return namespace + "tx:" + slotTag(slot);
+        return layout.transactionPrefix() + slotTag(slot);
     }
 
     /**
@@ -65,7 +72,7 @@ final class Keys {
      */
     String onePhaseKey(int slot, String transactionId) {
         String bucket = onePhaseBucket(transactionId);
-        return bucket == null ? null : namespace + "1pc:" + slotTag(slot) + bucket;
+        return bucket == null ? null : layout.onePhasePrefix() + slotTag(slot) + bucket;
     }
 
     /**
@@ -86,18 +93,22 @@ final class Keys {
 
     /** @return the key of a shard's intent index (see {@link #txPrefix}): {@code idx}, or {@code idx:{<slot tag>}} */
     String indexKey(int slot) {
-        return namespace + (slot < 0 ? "idx" : "idx:" + slotTag(slot));
+        return slot < 0 ? layout.indexKey() : layout.indexKey() + ":" + slotTag(slot);
     }
 
-    /**
-     * A SCAN pattern for the keys of {@link #txPrefix}, {@link #indexKey} or {@link #onePhaseKey} in every slot of a
-     * Cluster.
-     *
-     * @param kind {@code "tx:"}, {@code "idx:"} or {@code "1pc:"}
-     * @param suffix what follows the slot tag: a transaction id, a bucket, or nothing
-     */
-    String slotKeyPattern(String kind, String suffix) {
-        return glob(namespace + kind) + "{*}" + glob(suffix);
+    /** @return a SCAN pattern for the keys of transaction {@code id} ({@link #txPrefix}) in every slot of a Cluster */
+    String transactionKeysPattern(String id) {
+        return glob(layout.transactionPrefix()) + "{*}" + glob(id);
+    }
+
+    /** @return a SCAN pattern for the intent indexes ({@link #indexKey}) of every slot of a Cluster */
+    String indexKeysPattern() {
+        return glob(layout.indexKey() + ":") + "{*}";
+    }
+
+    /** @return a SCAN pattern for the one-phase markers of {@code bucket} ({@link #onePhaseKey}) in every slot */
+    String onePhaseKeysPattern(String bucket) {
+        return glob(layout.onePhasePrefix()) + "{*}" + glob(bucket);
     }
 
     private static String slotTag(int slot) {
@@ -106,20 +117,7 @@ final class Keys {
 
     /** @return a SCAN pattern for every lock key of the namespace */
     String lockKeyPattern() {
-        return glob(lockPrefix) + "*";
-    }
-
-    /** Escapes the characters SCAN's MATCH gives a meaning. */
-    private static String glob(String text) {
-        StringBuilder b = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-                b.append('\\');
-            }
-            b.append(c);
-        }
-        return b.toString();
+        return layout.lockKeyPattern();
     }
 
     /** Whether Redis Cluster hashes only a tag of the key (a tag is shorter than its key, braces excluded). */

@@ -147,16 +147,15 @@ final class Participant {
     }
 
     /**
-     * The shards that may hold a key of {@code kind} ({@code "tx:"} or {@code "idx:"}, see {@link Keys#slotKeyPattern})
-     * ending in {@code suffix}: a Cluster's are found by a SCAN of every master (each round bounded by
-     * {@code timeout}); a standalone participant has one shard, where the caller looks itself.
+     * The shards that may hold a key matching {@code pattern} (one of {@link Keys}'s patterns over every slot): a
+     * Cluster's are found by a SCAN of every master (each round bounded by {@code timeout}); a standalone participant
+     * has one shard, where the caller looks itself.
      */
-    Flux<Shard> shardsWithKey(String kind, String suffix, Duration timeout) {
+    Flux<Shard> shardsWithKey(Function<Keys, String> pattern, Duration timeout) {
         if (whole != null) {
             return Flux.just(whole);
         }
-        ScanArgs match =
-                ScanArgs.Builder.matches(keys.slotKeyPattern(kind, suffix)).limit(1000);
+        ScanArgs match = ScanArgs.Builder.matches(pattern.apply(keys)).limit(1000);
         return lanes[0].connection
                 .flatMapMany(
                         c -> ScanStream.scan(((StatefulRedisClusterConnection<String, String>) c).reactive(), match))

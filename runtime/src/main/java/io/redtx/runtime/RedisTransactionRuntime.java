@@ -658,10 +658,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             return Flux.fromIterable(ctx.participants.values())
                     .flatMapDelayError(
                             p -> (bucket == null
-                                            ? p.shardsWithKey("tx:", transactionId, timeout)
+                                            ? p.shardsWithKey(k -> k.transactionKeysPattern(transactionId), timeout)
                                             : Flux.merge(
-                                                            p.shardsWithKey("tx:", transactionId, timeout),
-                                                            p.shardsWithKey("1pc:", bucket, timeout))
+                                                            p.shardsWithKey(
+                                                                    k -> k.transactionKeysPattern(transactionId),
+                                                                    timeout),
+                                                            p.shardsWithKey(
+                                                                    k -> k.onePhaseKeysPattern(bucket), timeout))
                                                     .distinct())
                                     .flatMapDelayError(
                                             s -> inspect(s, transactionId, timeout), Queues.SMALL_BUFFER_SIZE, 1)

@@ -115,10 +115,11 @@ final class Resolver {
 
     /** The shards of {@code p} with an intent index; none if they cannot be listed now. */
     private Flux<Shard> indexedShards(Participant p) {
-        return p.shardsWithKey("idx:", "", ctx.options.commitTimeout()).onErrorResume(e -> {
-            log.warn("redtx: recovery could not list the intent indexes of '{}': {}", p.name(), e.toString());
-            return Flux.empty();
-        });
+        return p.shardsWithKey(Keys::indexKeysPattern, ctx.options.commitTimeout())
+                .onErrorResume(e -> {
+                    log.warn("redtx: recovery could not list the intent indexes of '{}': {}", p.name(), e.toString());
+                    return Flux.empty();
+                });
     }
 
     /** The owners of the expired intents of one shard; none if it cannot be read now. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.redtx.api.CommitResult;
+import io.redtx.api.KeyLayout;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
@@ -135,10 +136,10 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void internalKeysCannotBeReadThroughTheHandle() {
-        a.command("SET", "redtx:tx:someone-else", "secret-state");
+        a.command("SET", KeyLayout.DEFAULT.transactionPrefix() + "someone-else", "secret-state");
         runtime();
         expectArgumentError(
-                t -> t.on("a").get("redtx:tx:someone-else"),
+                t -> t.on("a").get(KeyLayout.DEFAULT.transactionPrefix() + "someone-else"),
                 "key 'redtx:tx:someone-else' is inside redtx's internal namespace 'redtx:'");
     }
 

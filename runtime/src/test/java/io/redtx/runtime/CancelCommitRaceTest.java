@@ -125,7 +125,7 @@ class CancelCommitRaceTest extends ThreeParticipantsTestBase {
 
             List<String> present = new ArrayList<>();
             for (RedisServer s : shards) {
-                assertThat(s.command("EXISTS", "redtx:lk:{" + key + "}"))
+                assertThat(s.command("EXISTS", new Keys("redtx:").lockKey(key)))
                         .as("lock of iteration %d on %s (%s)", i, name(s), explicit ? "begin/commit" : "inTransaction")
                         .isEqualTo(0L);
                 Object seen = get(s, key);

@@ -3,6 +3,7 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.CommitProtocol;
+import io.redtx.api.KeyLayout;
 import io.redtx.api.TransactionResult;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ class CommitTest extends ThreeParticipantsTestBase {
         assertThat(get(a, "x")).isEqualTo("1");
         assertThat(get(a, "counter")).isEqualTo("15");
         assertThat(a.command("HGET", "h", "f2")).isEqualTo("v2");
-        assertThat(a.command("EXISTS", "redtx:idx")).isEqualTo(0L);
+        assertThat(a.command("EXISTS", KeyLayout.DEFAULT.indexKey())).isEqualTo(0L);
         assertNoIntents();
     }
 

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionConflictException.Reason;
@@ -53,9 +54,19 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
     private static void foreignIntent(RedisServer server, String key, String mode) {
         List<?> time = (List<?>) server.command("TIME");
         String lease = Long.toString(Long.parseLong((String) time.get(0)) * 1000 + 60_000);
-        server.command("HSET", "redtx:lk:{" + key + "}", "other-tx", mode);
-        server.command("HSET", "redtx:tx:other-tx", "st", "P", "lease", lease, "primary", "1", "pn", "elsewhere");
-        server.command("ZADD", "redtx:idx", lease, "other-tx");
+        server.command("HSET", new Keys("redtx:").lockKey(key), "other-tx", mode);
+        server.command(
+                "HSET",
+                KeyLayout.DEFAULT.transactionPrefix() + "other-tx",
+                "st",
+                "P",
+                "lease",
+                lease,
+                "primary",
+                "1",
+                "pn",
+                "elsewhere");
+        server.command("ZADD", KeyLayout.DEFAULT.indexKey(), lease, "other-tx");
     }
 
     @Test
@@ -83,7 +94,11 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                             assertThat(c.key()).isEqualTo("y");
                         }))
                 .verify(Duration.ofSeconds(10));
-        b.command("DEL", "redtx:lk:{y}", "redtx:tx:other-tx", "redtx:idx");
+        b.command(
+                "DEL",
+                new Keys("redtx:").lockKey("y"),
+                KeyLayout.DEFAULT.transactionPrefix() + "other-tx",
+                KeyLayout.DEFAULT.indexKey());
         assertThat(get(a, "x")).isNull();
         assertThat(get(b, "y")).isNull();
         assertNoIntents();
@@ -196,7 +211,8 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                 .subscribe();
         awaitTrue(() -> reached.get() > 0);
         if (step == ProtocolHooks.Step.AFTER_PREPARE) {
-            assertThat(a.command("KEYS", "redtx:lk:*")).isEqualTo(List.of("redtx:lk:{x}"));
+            assertThat(a.command("KEYS", KeyLayout.DEFAULT.lockKeyPattern()))
+                    .isEqualTo(List.of(new Keys("redtx:").lockKey("x")));
         }
 
         subscription.dispose();
@@ -247,8 +263,9 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
                             }))
                     .verify(Duration.ofSeconds(10));
             for (var s : List.of(a, b)) {
-                assertThat((List<?>) s.command("KEYS", "redtx:lk:*")).isEmpty();
-                assertThat(s.command("ZCARD", "redtx:idx")).isEqualTo(0L);
+                assertThat((List<?>) s.command("KEYS", KeyLayout.DEFAULT.lockKeyPattern()))
+                        .isEmpty();
+                assertThat(s.command("ZCARD", KeyLayout.DEFAULT.indexKey())).isEqualTo(0L);
             }
             assertThat(get(a, "x")).isNull();
             assertThat(get(b, "y")).isNull();
@@ -256,7 +273,7 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
             c.resume();
         }
         // The queued prepare ran on resume, and the abort queued behind it removed it again.
-        awaitTrue(() -> c.command("ZCARD", "redtx:idx").equals(0L));
+        awaitTrue(() -> c.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(0L));
         assertThat(get(c, "z")).isNull();
         assertNoIntents();
     }

@@ -3,6 +3,7 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.CommitProtocol;
+import io.redtx.api.KeyLayout;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxTransientException;
 import io.redtx.api.RetryPolicy;
@@ -52,8 +53,8 @@ class LeaseTest extends ThreeParticipantsTestBase {
     }
 
     private static boolean preparedOnAAndB() {
-        return a.command("ZCARD", "redtx:idx").equals(1L)
-                && b.command("ZCARD", "redtx:idx").equals(1L);
+        return a.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(1L)
+                && b.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(1L);
     }
 
     private static void expectForeignIntent(RedisTransactionRuntime rt, String participant, String key, String owner) {

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.util.Arrays;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class LuaScriptTest {
 
     private static final Pattern CALL = Pattern.compile("redis\\.p?call\\('([A-Z]+)'");
-    private static final String TX = "redtx:tx:t1";
-    private static final String INDEX = "redtx:idx";
+    private static final String TX = KeyLayout.DEFAULT.transactionPrefix() + "t1";
+    private static final String INDEX = KeyLayout.DEFAULT.indexKey();
 
     private static RedisServer redis;
 

@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
@@ -19,7 +20,7 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private static String markers(String id) {
-        return "redtx:1pc:" + Keys.onePhaseBucket(id);
+        return KeyLayout.DEFAULT.onePhasePrefix() + Keys.onePhaseBucket(id);
     }
 
     private RedisTransactionRuntime pausable() {
@@ -68,7 +69,8 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
         // The hash of the bucket outlives its newest marker by at most a second.
         assertThat((Long) b.command("PTTL", markers)).isBetween(1000L, 2000L);
         assertThat(b.command("HGET", markers, id)).isEqualTo("C");
-        assertThat(b.command("EXISTS", "redtx:tx:" + id)).isEqualTo(0L);
+        assertThat(b.command("EXISTS", KeyLayout.DEFAULT.transactionPrefix() + id))
+                .isEqualTo(0L);
         awaitTrue(() -> (Long) b.command("EXISTS", markers) == 0);
         assertThat(runtime.status(id).block(WAIT)).isEqualTo(TransactionStatus.UNKNOWN);
     }
@@ -103,7 +105,8 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
                 .transactionId();
 
         assertThat(get(b, "n")).isEqualTo("1");
-        assertThat(b.command("EXISTS", markers(id), "redtx:tx:" + id)).isEqualTo(0L);
+        assertThat(b.command("EXISTS", markers(id), KeyLayout.DEFAULT.transactionPrefix() + id))
+                .isEqualTo(0L);
         assertThat(runtime.status(id).block(WAIT)).isEqualTo(TransactionStatus.UNKNOWN);
     }
 
@@ -172,7 +175,8 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
                 .commit()
                 .transactionId();
 
-        assertThat(a.command("EXISTS", markers(id), "redtx:tx:" + id)).isEqualTo(0L);
+        assertThat(a.command("EXISTS", markers(id), KeyLayout.DEFAULT.transactionPrefix() + id))
+                .isEqualTo(0L);
     }
 
     /** A script that writes nothing changed nothing whether it ran or not: no reply is a time limit, not a doubt. */

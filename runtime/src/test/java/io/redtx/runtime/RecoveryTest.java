@@ -2,6 +2,7 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
@@ -90,7 +91,9 @@ class RecoveryTest extends ThreeParticipantsTestBase {
     @Test
     void expiredIntentOfACoordinatorThatDiedBeforeTheCommitPointIsRolledBack() {
         crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
-        assertThat(a.command("ZCARD", "redtx:idx")).as("intent left on a").isEqualTo(1L);
+        assertThat(a.command("ZCARD", KeyLayout.DEFAULT.indexKey()))
+                .as("intent left on a")
+                .isEqualTo(1L);
 
         StepVerifier.create(survivor()
                         .inTransaction(t -> t.on("a")
@@ -105,8 +108,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
 
         assertThat(get(a, "x")).isNull();
         assertThat(get(b, "y")).isNull();
-        awaitTrue(() ->
-                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+        awaitTrue(() -> servers().stream()
+                .allMatch(s -> s.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(0L)));
         assertNoIntents();
     }
 
@@ -134,9 +137,10 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                         .inTransaction(t -> t.on("a").get("x")))
                 .expectError(TransactionConflictException.class)
                 .verify(Duration.ofSeconds(10));
-        assertThat(a.command("ZCARD", "redtx:idx")).isEqualTo(1L);
-        assertThat(b.command("ZCARD", "redtx:idx")).isEqualTo(1L);
-        assertThat(a.command("KEYS", "redtx:lk:*")).isEqualTo(List.of("redtx:lk:{x}"));
+        assertThat(a.command("ZCARD", KeyLayout.DEFAULT.indexKey())).isEqualTo(1L);
+        assertThat(b.command("ZCARD", KeyLayout.DEFAULT.indexKey())).isEqualTo(1L);
+        assertThat(a.command("KEYS", KeyLayout.DEFAULT.lockKeyPattern()))
+                .isEqualTo(List.of(new Keys("redtx:").lockKey("x")));
     }
 
     @Test
@@ -146,12 +150,12 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         StepVerifier.create(survivor()
                         .inTransaction(t -> t.on("b").get("y").then(t.on("a").get("x"))))
                 .verifyComplete();
-        awaitTrue(() ->
-                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+        awaitTrue(() -> servers().stream()
+                .allMatch(s -> s.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(0L)));
 
         // Every transaction key left is an ABORTED tombstone: a replayed prepare of that id finds it and is refused.
         for (var s : List.of(a, b)) {
-            for (Object key : (List<?>) s.command("KEYS", "redtx:tx:*")) {
+            for (Object key : (List<?>) s.command("KEYS", KeyLayout.DEFAULT.transactionKeyPattern())) {
                 assertThat(s.command("HGET", (String) key, "st")).isEqualTo("A");
             }
         }
@@ -192,7 +196,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         assertThat(get(b, "y")).isEqualTo("2");
         assertNoIntents();
         for (var s : List.of(a, b)) {
-            for (Object key : (List<?>) s.command("KEYS", "redtx:tx:*")) {
+            for (Object key : (List<?>) s.command("KEYS", KeyLayout.DEFAULT.transactionKeyPattern())) {
                 assertThat((Long) s.command("PTTL", (String) key))
                         .as("%s expires once every shard is settled", key)
                         .isPositive();
@@ -203,7 +207,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
     @Test
     void coordinatorDeadAfterOneOfThreePreparesIsRolledBackEverywhere() {
         crashAt(ProtocolHooks.Step.PREPARE_SHARD, 1, List.of("a", "b", "c"));
-        assertThat(servers().stream().mapToLong(s -> (Long) s.command("ZCARD", "redtx:idx")))
+        assertThat(servers().stream().mapToLong(s -> (Long) s.command("ZCARD", KeyLayout.DEFAULT.indexKey())))
                 .as("intent index entries")
                 .containsExactlyInAnyOrder(1L, 0L, 0L);
         sleepPastTheLease();
@@ -259,7 +263,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
                 .expectNext(RecoveryReport.EMPTY)
                 .verifyComplete();
-        assertThat(a.command("ZCARD", "redtx:idx")).isEqualTo(1L);
+        assertThat(a.command("ZCARD", KeyLayout.DEFAULT.indexKey())).isEqualTo(1L);
     }
 
     @Test
@@ -267,8 +271,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
         runtime(o -> o.recoveryInterval(Duration.ofMillis(100)));
 
-        awaitTrue(() ->
-                servers().stream().allMatch(s -> s.command("ZCARD", "redtx:idx").equals(0L)));
+        awaitTrue(() -> servers().stream()
+                .allMatch(s -> s.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(0L)));
         assertNoIntents();
         assertThat(get(a, "x")).isNull();
     }

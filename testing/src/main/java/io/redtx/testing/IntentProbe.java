@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.redtx.api.KeyLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,10 +122,10 @@ final class IntentProbe {
 
     private static Mono<Findings> findings(
             String participant, RedisReactiveCommands<String, String> redis, String namespace) {
-        String pattern = escapeGlob(namespace);
+        KeyLayout layout = KeyLayout.of(namespace);
         // The three kinds of leftovers that IntentCount (test-support) counts, as docs/protocol.md defines them.
         Mono<Listed<String>> locks = ScanStream.scan(
-                        redis, ScanArgs.Builder.matches(pattern + "lk:*").limit(SCAN_COUNT))
+                        redis, ScanArgs.Builder.matches(layout.lockKeyPattern()).limit(SCAN_COUNT))
                 .collectSortedList()
                 .flatMap(keys -> Flux.fromIterable(keys.subList(0, Math.min(keys.size(), MAX_LISTED)))
                         .concatMap(key -> redis.hgetall(key)
@@ -132,14 +133,15 @@ final class IntentProbe {
                                 .map(owners -> key + " " + owners))
                         .collectList()
                         .map(described -> new Listed<>(keys.size(), described)));
-        String index = namespace + "idx";
+        String index = layout.indexKey();
         Mono<Listed<String>> indexEntries = redis.zcard(index)
                 .zipWith(redis.zrangeWithScores(index, 0, MAX_LISTED - 1)
                         .map(IntentProbe::describe)
                         .collectList())
                 .map(t -> new Listed<>(t.getT1(), t.getT2()));
         Mono<Listed<String>> prepared = ScanStream.scan(
-                        redis, ScanArgs.Builder.matches(pattern + "tx:*").limit(SCAN_COUNT))
+                        redis,
+                        ScanArgs.Builder.matches(layout.transactionKeyPattern()).limit(SCAN_COUNT))
                 .flatMap(key -> redis.hget(key, "st").filter("P"::equals).map(state -> key), HGET_CONCURRENCY)
                 .collectSortedList()
                 .map(Listed::of);
@@ -149,19 +151,6 @@ final class IntentProbe {
 
     private static String describe(ScoredValue<String> entry) {
         return entry.getValue() + " (score " + (long) entry.getScore() + ")";
-    }
-
-    /** Escapes the glob characters of {@code text} so that {@code SCAN MATCH} takes it literally. */
-    static String escapeGlob(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 4);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-                out.append('\\');
-            }
-            out.append(c);
-        }
-        return out.toString();
     }
 
     private static String message(String namespace, List<Findings> dirty) {

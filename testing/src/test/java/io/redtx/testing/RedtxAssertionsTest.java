@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisConnectionException;
 import io.redtx.api.CommitProtocol;
+import io.redtx.api.KeyLayout;
 import io.redtx.api.TransactionRuntime;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,7 +23,7 @@ import reactor.test.StepVerifier;
 class RedtxAssertionsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String FAKE_LOCK = "redtx:lk:{x}";
+    private static final String FAKE_LOCK = KeyLayout.DEFAULT.lockPrefix() + "{x}";
 
     @Test
     void noIntentsLeftCompletesOnCleanServers(RedtxServers servers) {
@@ -46,10 +47,10 @@ class RedtxAssertionsTest {
 
     @Test
     void noIntentsLeftReportsIndexEntriesAndPreparedRecordsButNotSettledMarkers(RedtxServers servers) {
-        servers.server("a").command("ZADD", "redtx:idx", "1234", "tx-1");
-        servers.server("a").command("HSET", "redtx:tx:tx-1", "st", "P", "lease", "1234");
-        servers.server("c").command("HSET", "redtx:tx:tx-2", "st", "C");
-        servers.server("c").command("HSET", "redtx:tx:tx-3", "st", "A");
+        servers.server("a").command("ZADD", KeyLayout.DEFAULT.indexKey(), "1234", "tx-1");
+        servers.server("a").command("HSET", KeyLayout.DEFAULT.transactionPrefix() + "tx-1", "st", "P", "lease", "1234");
+        servers.server("c").command("HSET", KeyLayout.DEFAULT.transactionPrefix() + "tx-2", "st", "C");
+        servers.server("c").command("HSET", KeyLayout.DEFAULT.transactionPrefix() + "tx-3", "st", "A");
 
         StepVerifier.create(servers.noIntentsLeft())
                 .expectErrorSatisfies(e -> assertThat(e)
@@ -63,8 +64,8 @@ class RedtxAssertionsTest {
 
     @Test
     void settledMarkersAloneAreNotIntents(RedtxServers servers) {
-        servers.server("a").command("HSET", "redtx:tx:done", "st", "C");
-        servers.server("b").command("HSET", "redtx:tx:aborted", "st", "A");
+        servers.server("a").command("HSET", KeyLayout.DEFAULT.transactionPrefix() + "done", "st", "C");
+        servers.server("b").command("HSET", KeyLayout.DEFAULT.transactionPrefix() + "aborted", "st", "A");
 
         StepVerifier.create(servers.noIntentsLeft()).expectComplete().verify(WAIT);
     }
@@ -72,13 +73,13 @@ class RedtxAssertionsTest {
     @Test
     void listsTheFirstTwentyLocksAndCountsTheRest(RedtxServers servers) {
         for (int i = 0; i < 25; i++) {
-            servers.server("a").command("HSET", "redtx:lk:{k" + (100 + i) + "}", "tx", "w");
+            servers.server("a").command("HSET", KeyLayout.DEFAULT.lockPrefix() + "{k" + (100 + i) + "}", "tx", "w");
         }
 
         StepVerifier.create(servers.noIntentsLeft())
                 .expectErrorSatisfies(e -> assertThat(e.getMessage())
                         .contains("25 lock keys [redtx:lk:{k100} {tx=w}, ")
-                        .contains("redtx:lk:{k119} {tx=w}] and 5 more")
+                        .contains(KeyLayout.DEFAULT.lockPrefix() + "{k119} {tx=w}] and 5 more")
                         .doesNotContain("{k120}"))
                 .verify(WAIT);
     }

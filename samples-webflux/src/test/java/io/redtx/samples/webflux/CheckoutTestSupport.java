@@ -2,6 +2,7 @@ package io.redtx.samples.webflux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.KeyLayout;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
@@ -121,7 +122,7 @@ abstract class CheckoutTestSupport {
                 Duration.ofSeconds(10));
         assertThat(IntentCount.on("redtx:", servers())).isEqualTo(IntentCount.NONE);
         for (RedisServer server : servers()) {
-            assertThat((List<?>) server.command("KEYS", "redtx:lk:*"))
+            assertThat((List<?>) server.command("KEYS", KeyLayout.DEFAULT.lockKeyPattern()))
                     .as("lock keys on %s", server)
                     .isEmpty();
         }

@@ -1,5 +1,6 @@
 package io.redtx.test.redis;
 
+import io.redtx.api.KeyLayout;
 import java.util.List;
 
 /**
@@ -21,26 +22,25 @@ public record IntentCount(long locks, long indexEntries, long prepared) {
     /** Nothing left. */
     public static final IntentCount NONE = new IntentCount(0, 0, 0);
 
-    private static final String COUNT_SCRIPT = "local ns = ARGV[1] "
-            + "local prepared = 0 "
-            + "for _, k in ipairs(redis.call('KEYS', ns .. 'tx:*')) do "
+    /** ARGV: the patterns of transaction keys and lock keys ({@link KeyLayout}), the index key. */
+    private static final String COUNT_SCRIPT = "local prepared = 0 "
+            + "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do "
             + "  if redis.call('HGET', k, 'st') == 'P' then prepared = prepared + 1 end "
             + "end "
-            + "return {#redis.call('KEYS', ns .. 'lk:*'), redis.call('ZCARD', ns .. 'idx'), prepared}";
+            + "return {#redis.call('KEYS', ARGV[2]), redis.call('ZCARD', ARGV[3]), prepared}";
 
     /**
      * The same count on a Redis Cluster's masters, whose intent indexes are one per slot ({@code <ns>idx:{<tag>}}). A
      * cluster node lets a script touch undeclared keys of several slots only with this flag (Redis 7).
      */
     private static final String CLUSTER_COUNT_SCRIPT = "#!lua flags=allow-cross-slot-keys\n"
-            + "local ns = ARGV[1] "
             + "local prepared = 0 "
-            + "for _, k in ipairs(redis.call('KEYS', ns .. 'tx:*')) do "
+            + "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do "
             + "  if redis.call('HGET', k, 'st') == 'P' then prepared = prepared + 1 end "
             + "end "
             + "local entries = 0 "
-            + "for _, k in ipairs(redis.call('KEYS', ns .. 'idx*')) do entries = entries + redis.call('ZCARD', k) end "
-            + "return {#redis.call('KEYS', ns .. 'lk:*'), entries, prepared}";
+            + "for _, k in ipairs(redis.call('KEYS', ARGV[3])) do entries = entries + redis.call('ZCARD', k) end "
+            + "return {#redis.call('KEYS', ARGV[2]), entries, prepared}";
 
     /**
      * Counts on every master of a Redis Cluster (blocking; for test threads and programs, not Reactor threads).
@@ -50,7 +50,8 @@ public record IntentCount(long locks, long indexEntries, long prepared) {
      * @return the sums over its masters
      */
     public static IntentCount on(String namespace, RedisCluster cluster) {
-        return count(CLUSTER_COUNT_SCRIPT, namespace, cluster.masters());
+        KeyLayout keys = KeyLayout.of(namespace);
+        return count(CLUSTER_COUNT_SCRIPT, keys, keys.indexKeyPattern(), cluster.masters());
     }
 
     /**
@@ -61,15 +62,17 @@ public record IntentCount(long locks, long indexEntries, long prepared) {
      * @return the sums over all servers
      */
     public static IntentCount on(String namespace, List<RedisServer> servers) {
-        return count(COUNT_SCRIPT, namespace, servers);
+        KeyLayout keys = KeyLayout.of(namespace);
+        return count(COUNT_SCRIPT, keys, keys.indexKey(), servers);
     }
 
-    private static IntentCount count(String script, String namespace, List<RedisServer> servers) {
+    private static IntentCount count(String script, KeyLayout keys, String indexes, List<RedisServer> servers) {
         long locks = 0;
         long index = 0;
         long prepared = 0;
         for (RedisServer s : servers) {
-            List<?> counts = (List<?>) s.command("EVAL", script, "0", namespace);
+            List<?> counts = (List<?>)
+                    s.command("EVAL", script, "0", keys.transactionKeyPattern(), keys.lockKeyPattern(), indexes);
             locks += (Long) counts.get(0);
             index += (Long) counts.get(1);
             prepared += (Long) counts.get(2);

@@ -1,0 +1,120 @@
+package io.redtx.api;
+
+/**
+ * The names of the keys redtx keeps in Redis for itself, all under a namespace ({@link RuntimeOptions#namespace()},
+ * {@code redtx:} by default): the one place that spells them, for the runtime and for tools that look at what it left
+ * (test assertions, an operator's scan). The whole layout, with what each key holds, is in the project's
+ * {@code docs/protocol.md} ("Keys redtx writes").
+ *
+ * <ul>
+ *   <li>{@code <ns>lk:...}: the lock of one user key (three forms, so that it lands in its key's Cluster slot);
+ *   <li>{@code <ns>tx:<id>}, on a Cluster {@code <ns>tx:{<slot tag>}<id>}: a transaction's intent, record or settled
+ *       marker on one shard;
+ *   <li>{@code <ns>idx}, on a Cluster {@code <ns>idx:{<slot tag>}}: the intent index of a shard;
+ *   <li>{@code <ns>1pc:<bucket>}, on a Cluster {@code <ns>1pc:{<slot tag>}<bucket>}: one-phase commits' markers.
+ * </ul>
+ *
+ * <p>Immutable.
+ */
+public final class KeyLayout {
+
+    /** The layout under {@link RuntimeOptions#DEFAULT_NAMESPACE}. */
+    public static final KeyLayout DEFAULT = new KeyLayout(RuntimeOptions.DEFAULT_NAMESPACE);
+
+    private final String namespace;
+
+    private KeyLayout(String namespace) {
+        this.namespace = namespace;
+    }
+
+    /**
+     * @param namespace the prefix of every key: non-empty, without '{' or '}' (they would change Redis Cluster hash
+     *     slots)
+     * @return the layout under it
+     * @throws IllegalArgumentException for a namespace that cannot be one
+     */
+    public static KeyLayout of(String namespace) {
+        if (namespace == null || namespace.isEmpty() || namespace.contains("{") || namespace.contains("}")) {
+            throw new IllegalArgumentException("namespace must be non-empty and contain no '{' or '}', was "
+                    + (namespace == null ? "null" : "'" + namespace + "'"));
+        }
+        return new KeyLayout(namespace);
+    }
+
+    /** @return the namespace, the prefix of every key here */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** @return what every lock key starts with: {@code <ns>lk:} */
+    public String lockPrefix() {
+        return namespace + "lk:";
+    }
+
+    /**
+     * @return what a transaction id is appended to for its key on a standalone or Sentinel participant, {@code
+     *     <ns>tx:} (on a Cluster a slot tag comes between)
+     */
+    public String transactionPrefix() {
+        return namespace + "tx:";
+    }
+
+    /** @return the intent index of a standalone or Sentinel participant, {@code <ns>idx} (on a Cluster, one per slot) */
+    public String indexKey() {
+        return namespace + "idx";
+    }
+
+    /**
+     * @return what the bucket of one-phase markers is appended to on a standalone or Sentinel participant, {@code
+     *     <ns>1pc:} (on a Cluster a slot tag comes between)
+     */
+    public String onePhasePrefix() {
+        return namespace + "1pc:";
+    }
+
+    /** @return a {@code SCAN}/{@code KEYS} pattern matching every lock key */
+    public String lockKeyPattern() {
+        return glob(lockPrefix()) + "*";
+    }
+
+    /** @return a {@code SCAN}/{@code KEYS} pattern matching every transaction key, on any participant */
+    public String transactionKeyPattern() {
+        return glob(transactionPrefix()) + "*";
+    }
+
+    /** @return a {@code SCAN}/{@code KEYS} pattern matching every intent index, on any participant */
+    public String indexKeyPattern() {
+        return glob(indexKey()) + "*";
+    }
+
+    /**
+     * @param text literal text
+     * @return {@code text} with the characters that {@code SCAN}'s {@code MATCH} gives a meaning escaped
+     */
+    public static String glob(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KeyLayout other && other.namespace.equals(namespace);
+    }
+
+    @Override
+    public int hashCode() {
+        return namespace.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "KeyLayout{" + namespace + "}";
+    }
+}
