@@ -43,7 +43,6 @@ final class CommitProcess {
     private static final Logger log = Loggers.getLogger(CommitProcess.class);
 
     /** What {@link #twoPhase()} decides for a read-only transaction: no commit point, only a release. */
-    private static final String READ_ONLY = "R";
 
     /** The keys of one shard and their encoded specs. */
     static final class ShardPlan {
@@ -183,11 +182,12 @@ final class CommitProcess {
                             e);
                 })
                 .flatMap(reply -> {
-                    if ("OK".equals(reply.get(0))) {
+                    CommitReply decoded = CommitReply.of(reply);
+                    if (decoded instanceof CommitReply.Ok) {
                         return Mono.just(result(CommitProtocol.ONE_PHASE, true));
                     }
                     tx.state.markOnePhaseFailed();
-                    return refused(s, reply);
+                    return refused(s, decoded);
                 });
     }
 
@@ -210,7 +210,8 @@ final class CommitProcess {
                         if (!tx.state.markPastCommitPoint()) {
                             return Mono.error(cancelled());
                         }
-                        return readOnly ? Mono.just(READ_ONLY) : commitPoint();
+                        // A read-only transaction has no commit point: NONE stands for "nothing decided".
+                        return readOnly ? Mono.just(RecordState.NONE) : commitPoint();
                     })))
                     // Decided (or failed, halted, cancelled): stop before the roll-forward or release starts. The
                     // doFinally covers cancel and error; doOnSuccess runs before the value moves on.
@@ -329,7 +330,8 @@ final class CommitProcess {
         return s.shard
                 .eval(LuaScript.PREPARE, timeout, keys, args)
                 .onErrorMap(e -> Errors.map(e, id, s.participant(), TransactionPhase.PREPARE, timeout))
-                .flatMap(reply -> "OK".equals(reply.get(0)) ? Mono.empty() : refused(s, reply));
+                .map(CommitReply::of)
+                .flatMap(reply -> reply instanceof CommitReply.Ok ? Mono.empty() : refused(s, reply));
     }
 
     /** A refusal, error, timeout before the commit point: roll back, then report (the rollback runs once). */
@@ -365,7 +367,7 @@ final class CommitProcess {
                         ctx.retentionMillis,
                         keepTombstone ? "1" : "0")
                 .doOnNext(reply -> {
-                    if (!"A".equals(reply.get(0))) {
+                    if (AbortReply.of(reply) != AbortReply.ABORTED) {
                         log.error("redtx: abort of {} on '{}' found state {}", id, s.name(), reply);
                     }
                 })
@@ -390,14 +392,14 @@ final class CommitProcess {
                 .then(Mono.fromSupplier(() -> result(CommitProtocol.TWO_PHASE, true)));
     }
 
-    /** Runs the commit point on the primary: its record's state afterwards ('C', 'A', or 'NONE' when missing). */
-    private Mono<String> commitPoint() {
+    /** Runs the commit point on the primary: its record's state afterwards (NONE when missing). */
+    private Mono<RecordState> commitPoint() {
         Duration timeout = ctx.options.commitTimeout();
         return timed(
                 Phase.COMMIT_POINT,
                 primary.shard
                         .eval(LuaScript.COMMIT, timeout, primary.txKeys, id, ctx.retentionMillis)
-                        .map(reply -> (String) reply.get(0))
+                        .map(RecordState::ofCommitReply)
                         .onErrorResume(e -> Errors.serverRefused(e) && Errors.notYet(e)
                                 ? refusedCommitPoint(e, timeout)
                                 : settleThroughPrimary(e, timeout)));
@@ -408,14 +410,14 @@ final class CommitProcess {
      * did not run, and nobody but this coordinator ever commits a record, so the transaction is not committed and
      * never will be. Roll it back (what this leaves, recovery settles) and report the refusal.
      */
-    private Mono<String> refusedCommitPoint(Throwable refusal, Duration timeout) {
+    private Mono<RecordState> refusedCommitPoint(Throwable refusal, Duration timeout) {
         return abortAllAfterSettle()
                 .then(Mono.error(
                         Errors.map(refusal, id, primary.participant(), TransactionPhase.COMMIT_POINT, timeout)));
     }
 
-    private Mono<CommitResult> afterCommitPoint(String state) {
-        if ("C".equals(state)) {
+    private Mono<CommitResult> afterCommitPoint(RecordState state) {
+        if (state == RecordState.COMMITTED) {
             return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
         }
         // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
@@ -426,7 +428,8 @@ final class CommitProcess {
                         primary.participant(),
                         primary.txKeys[0],
                         TransactionConflictException.Reason.ALREADY_SETTLED,
-                        "the record was " + ("A".equals(state) ? "ABORTED" : "missing") + " at the commit point")));
+                        "the record was " + (state == RecordState.ABORTED ? "ABORTED" : "missing")
+                                + " at the commit point")));
     }
 
     /**
@@ -434,22 +437,23 @@ final class CommitProcess {
      * committed, 'A' means it is now certainly aborted (a late commit point finds ABORTED and does nothing). If the
      * primary cannot answer, the outcome is unknown.
      */
-    private Mono<String> settleThroughPrimary(Throwable cause, Duration timeout) {
+    private Mono<RecordState> settleThroughPrimary(Throwable cause, Duration timeout) {
         return primary.shard
                 .eval(LuaScript.ABORT, timeout, primary.txKeys, id, ctx.retentionMillis, "1")
                 .retryWhen(Retry.fixedDelay(2, Duration.ofMillis(50)))
-                .map(reply -> (String) reply.get(0))
+                .map(AbortReply::of)
                 .onErrorMap(e -> new TransactionOutcomeUnknownException(
                         id,
                         "the commit point on '" + primary.participant() + "' got no reply within "
                                 + Durations.text(timeout)
                                 + " and the record could not be read (" + cause + ")",
                         cause))
-                .flatMap(state -> "A".equals(state)
+                // Without onlyIfExpired abort.lua never answers LIVE: ABORTED or COMMITTED decide it.
+                .flatMap(decided -> decided == AbortReply.ABORTED
                         ? abortAllAfterSettle()
                                 .then(Mono.error(Errors.map(
                                         cause, id, primary.participant(), TransactionPhase.COMMIT_POINT, timeout)))
-                        : Mono.just(state));
+                        : Mono.just(RecordState.COMMITTED));
     }
 
     private Mono<Void> abortAllAfterSettle() {
@@ -476,7 +480,7 @@ final class CommitProcess {
     private Mono<Boolean> rollForward(ShardPlan s, Duration timeout) {
         return s.shard
                 .eval(LuaScript.COMMIT, timeout, s.txKeys, id, ctx.retentionMillis)
-                .map(reply -> "C".equals(reply.get(0)))
+                .map(reply -> RecordState.ofCommitReply(reply) == RecordState.COMMITTED)
                 .onErrorResume(e -> {
                     log.warn(
                             "redtx: roll-forward of {} on '{}' failed; recovery will finish it: {}",
@@ -531,49 +535,41 @@ final class CommitProcess {
      * Fails with the refusal; a foreign intent whose lease has expired is resolved first, so that the retry finds the
      * key free.
      */
-    private <T> Mono<T> refused(ShardPlan s, List<Object> reply) {
+    private <T> Mono<T> refused(ShardPlan s, CommitReply reply) {
         RedtxException error = refusal(s, reply);
-        if (error instanceof TransactionConflictException c
+        if (reply instanceof CommitReply.Conflict c
                 && c.reason() == TransactionConflictException.Reason.FOREIGN_INTENT) {
-            return ctx.resolver.resolve(s.shard, (String) reply.get(3)).then(Mono.error(error));
+            return ctx.resolver.resolve(s.shard, c.holder()).then(Mono.error(error));
         }
         return Mono.error(error);
     }
 
-    /** Maps a script's refusal reply to the exception naming the key. */
-    private RedtxException refusal(ShardPlan s, List<Object> reply) {
-        String status = String.valueOf(reply.get(0));
-        switch (status) {
-            case "CONFLICT" -> {
-                KeyEntry e = s.entries.get(((Long) reply.get(1)).intValue() - 1);
-                String detail = String.valueOf(reply.get(3));
-                return new TransactionConflictException(
-                        id,
-                        s.participant(),
-                        e.key,
-                        TransactionConflictException.Reason.valueOf(String.valueOf(reply.get(2))),
-                        detail.isEmpty() ? null : "held by " + detail);
-            }
-            case "WRONGTYPE" -> {
-                KeyEntry e = s.entries.get(((Long) reply.get(1)).intValue() - 1);
-                return new ParticipantErrorException(
-                        id,
-                        s.participant(),
-                        "WRONGTYPE key '" + e.key + "' holds a " + reply.get(2)
-                                + " but the transaction writes hash fields into it",
-                        null);
-            }
-            case "SETTLED" -> {
-                return new TransactionConflictException(
-                        id,
-                        s.participant(),
-                        s.txKeys[0],
-                        TransactionConflictException.Reason.ALREADY_SETTLED,
-                        "prepare refused: state " + reply.get(1));
-            }
-            default -> {
-                return new ParticipantErrorException(id, s.participant(), "unexpected script reply " + reply, null);
-            }
+    /** Maps a script's refusal to the exception naming the key. */
+    private RedtxException refusal(ShardPlan s, CommitReply reply) {
+        if (reply instanceof CommitReply.Conflict c) {
+            return new TransactionConflictException(
+                    id,
+                    s.participant(),
+                    s.entries.get(c.keyIndex()).key,
+                    c.reason(),
+                    c.holder().isEmpty() ? null : "held by " + c.holder());
         }
+        if (reply instanceof CommitReply.WrongType w) {
+            return new ParticipantErrorException(
+                    id,
+                    s.participant(),
+                    "WRONGTYPE key '" + s.entries.get(w.keyIndex()).key + "' holds a " + w.type()
+                            + " but the transaction writes hash fields into it",
+                    null);
+        }
+        if (reply instanceof CommitReply.Settled settled) {
+            return new TransactionConflictException(
+                    id,
+                    s.participant(),
+                    s.txKeys[0],
+                    TransactionConflictException.Reason.ALREADY_SETTLED,
+                    "prepare refused: state " + settled.state());
+        }
+        return new ParticipantErrorException(id, s.participant(), "unexpected script reply " + reply, null);
     }
 }

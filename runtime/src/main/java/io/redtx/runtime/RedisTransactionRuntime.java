@@ -635,11 +635,40 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         }
     }
 
-    private static Mono<List<Object>> inspect(Shard s, String transactionId, Duration timeout) {
+    private static Mono<Inspection> inspect(Shard s, String transactionId, Duration timeout) {
         String markers = s.onePhaseKey(transactionId);
-        return markers == null
-                ? s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)})
-                : s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId), markers}, transactionId);
+        return (markers == null
+                        ? s.eval(LuaScript.INSPECT, timeout, new String[] {s.txKey(transactionId)})
+                        : s.eval(
+                                LuaScript.INSPECT,
+                                timeout,
+                                new String[] {s.txKey(transactionId), markers},
+                                transactionId))
+                .map(Inspection::of);
+    }
+
+    /** The primary's record decides; without one, a tombstone anywhere means aborted. */
+    private static TransactionStatus statusOf(List<Inspection> found) {
+        for (Inspection i : found) {
+            if (i.primary()) {
+                return switch (i.state()) {
+                    case COMMITTED -> TransactionStatus.COMMITTED;
+                    case ABORTED -> TransactionStatus.ABORTED;
+                    default -> TransactionStatus.IN_DOUBT;
+                };
+            }
+        }
+        // No record (forgotten, expired): a secondary's COMMITTED marker exists only after the commit point, an
+        // ABORTED tombstone only after a decision to abort.
+        if (found.stream().anyMatch(i -> i.state() == RecordState.COMMITTED)) {
+            return TransactionStatus.COMMITTED;
+        }
+        if (found.stream().anyMatch(i -> i.state() == RecordState.ABORTED)) {
+            return TransactionStatus.ABORTED;
+        }
+        return found.stream().anyMatch(i -> i.state() == RecordState.PREPARED)
+                ? TransactionStatus.IN_DOUBT
+                : TransactionStatus.UNKNOWN;
     }
 
     @Override
@@ -675,28 +704,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             1)
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .collectList()
-                    .map(states -> {
-                        for (var s : states) {
-                            if ("1".equals(s.get(3))) {
-                                return switch ((String) s.get(0)) {
-                                    case "C" -> TransactionStatus.COMMITTED;
-                                    case "A" -> TransactionStatus.ABORTED;
-                                    default -> TransactionStatus.IN_DOUBT;
-                                };
-                            }
-                        }
-                        // No record (forgotten, expired): a secondary's COMMITTED marker exists only after the commit
-                        // point, an ABORTED tombstone only after a decision to abort.
-                        if (states.stream().anyMatch(s -> "C".equals(s.get(0)))) {
-                            return TransactionStatus.COMMITTED;
-                        }
-                        if (states.stream().anyMatch(s -> "A".equals(s.get(0)))) {
-                            return TransactionStatus.ABORTED;
-                        }
-                        return states.stream().anyMatch(s -> "P".equals(s.get(0)))
-                                ? TransactionStatus.IN_DOUBT
-                                : TransactionStatus.UNKNOWN;
-                    });
+                    .map(RedisTransactionRuntime::statusOf);
         });
     }
 

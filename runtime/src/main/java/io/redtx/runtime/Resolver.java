@@ -164,22 +164,23 @@ final class Resolver {
     Mono<Outcome> resolve(Shard where, String owner) {
         var timeout = ctx.options.commitTimeout();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
+                .map(Inspection::of)
                 .flatMap(intent -> {
                     // Settled meanwhile (by its coordinator or another resolver): say how.
-                    if ("A".equals(intent.get(0))) {
+                    if (intent.state() == RecordState.ABORTED) {
                         return Mono.just(Outcome.ROLLED_BACK);
                     }
-                    if ("C".equals(intent.get(0)) && !"1".equals(intent.get(3))) {
+                    if (intent.state() == RecordState.COMMITTED && !intent.primary()) {
                         return Mono.just(Outcome.ROLLED_FORWARD);
                     }
-                    boolean expired = "1".equals(intent.get(1));
-                    if (expired && "C".equals(intent.get(0)) && "1".equals(intent.get(3))) {
-                        return finishCommitted(where, owner, (String) intent.get(4));
+                    boolean expired = intent.leaseExpired();
+                    if (expired && intent.state() == RecordState.COMMITTED) {
+                        return finishCommitted(where, owner, intent.shards());
                     }
-                    if (!expired || !"P".equals(intent.get(0))) {
+                    if (!expired || intent.state() != RecordState.PREPARED) {
                         return Mono.just(Outcome.LEFT);
                     }
-                    String primaryName = (String) intent.get(2);
+                    String primaryName = intent.primaryName();
                     Shard primary = primaryName.isEmpty() ? where : ctx.shard(primaryName);
                     if (primary == null) {
                         log.warn(
@@ -196,7 +197,7 @@ final class Resolver {
                                     ctx.retentionMillis,
                                     "1",
                                     "1")
-                            .map(decision -> (String) decision.get(0))
+                            .map(AbortReply::of)
                             .flatMap(decision -> settle(where, primary, owner, decision));
                 })
                 .onErrorResume(e -> {
@@ -224,13 +225,13 @@ final class Resolver {
                 .thenReturn(Outcome.ROLLED_FORWARD);
     }
 
-    private Mono<Outcome> settle(Shard where, Shard primary, String owner, String decision) {
+    private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {
         var timeout = ctx.options.commitTimeout();
         String[] ownerKeys = where.txKeys(owner);
         Mono<List<Object>> step;
         switch (decision) {
-            case "C" -> step = where.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
-            case "A" ->
+            case COMMITTED -> step = where.eval(LuaScript.COMMIT, timeout, ownerKeys, owner, ctx.retentionMillis);
+            case ABORTED ->
                 step = where == primary
                         ? Mono.just(List.of())
                         : where.eval(LuaScript.ABORT, timeout, ownerKeys, owner, ctx.retentionMillis, "1");
@@ -238,11 +239,12 @@ final class Resolver {
                 return Mono.just(Outcome.LEFT); // LIVE: the primary's own clock says the lease still runs
             }
         }
+        boolean forward = decision == AbortReply.COMMITTED;
         return step.doOnNext(ignored -> log.info(
                         "redtx: resolved expired intent of {} on '{}': {}",
                         owner,
                         where.name,
-                        "C".equals(decision) ? "rolled forward" : "rolled back"))
-                .thenReturn("C".equals(decision) ? Outcome.ROLLED_FORWARD : Outcome.ROLLED_BACK);
+                        forward ? "rolled forward" : "rolled back"))
+                .thenReturn(forward ? Outcome.ROLLED_FORWARD : Outcome.ROLLED_BACK);
     }
 }
