@@ -6,7 +6,6 @@ import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +64,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 synchronized (tx) {
                     tx.checkActive();
                     if (e.existsSeen == null) {
-                        e.existsSeen = "1".equals(reply.get(1));
+                        e.existsSeen = "1".equals(reply.valueOrNull());
                     }
                     Boolean exists = localExistence(e);
                     return setIfAbsent(e, exists, value);
@@ -169,7 +168,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 }
             }
             return read(e, "get", "", writer).map(reply -> {
-                String seen = value(reply);
+                String seen = reply.valueOrNull();
                 synchronized (tx) {
                     tx.checkActive();
                     if (!e.stringRead) {
@@ -213,12 +212,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 }
             }
             return read(e, "hgetall", "", null).map(reply -> {
-                @SuppressWarnings("unchecked")
-                List<Object> flat = (List<Object>) reply.get(1);
-                Map<String, String> seen = new HashMap<>(flat.size());
-                for (int i = 0; i + 1 < flat.size(); i += 2) {
-                    seen.put((String) flat.get(i), (String) flat.get(i + 1));
-                }
+                Map<String, String> seen = new HashMap<>(((ReadReply.Hash) reply).fields());
                 synchronized (tx) {
                     tx.checkActive();
                     if (e.hashSeen == null) {
@@ -330,7 +324,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 }
             }
             return read(e, "hget", field, writer).map(reply -> {
-                String seen = value(reply);
+                String seen = reply.valueOrNull();
                 synchronized (tx) {
                     tx.checkActive();
                     e.recordField(field, seen);
@@ -399,12 +393,12 @@ final class DefaultTransactionCommands implements TransactionCommands {
      * @param writer the writing operation that buffers a write with what this reads, or null for a pure read: cancelled
      *     before its value, that write is lost, and the handle refuses to commit
      */
-    private Mono<List<Object>> read(KeyEntry e, String op, String field, String writer) {
+    private Mono<ReadReply> read(KeyEntry e, String op, String field, String writer) {
         Duration timeout = tx.ctx.options.readTimeout();
         // A future, not a MonoSink: a batch's reply (or error) may come after this read's subscriber left, and must
         // then be dropped quietly, not handed to Reactor's onErrorDropped.
-        Mono<List<Object>> read = Mono.defer(() -> {
-                    CompletableFuture<List<Object>> reply = new CompletableFuture<>();
+        Mono<ReadReply> read = Mono.defer(() -> {
+                    CompletableFuture<ReadReply> reply = new CompletableFuture<>();
                     ReadBatch now;
                     synchronized (tx) {
                         now = ReadBatch.add(tx, e, op, field, reply);
@@ -416,21 +410,20 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 })
                 .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout))
                 .flatMap(reply -> {
-                    String status = (String) reply.get(0);
-                    if ("L".equals(status)) {
-                        String owner = (String) reply.get(1);
+                    if (reply instanceof ReadReply.Locked locked) {
+                        String owner = locked.owner();
                         // Settle the owner first if its lease expired, so the retry finds the key free.
                         return tx.ctx
                                 .resolver
                                 .resolve(e.shard, owner)
-                                .then(tx.delivered(
-                                        CompletableFuture.failedFuture(tx.foreignIntent(participant, e.key, owner))));
+                                .then(tx.delivered(CompletableFuture.<ReadReply>failedFuture(
+                                        tx.foreignIntent(participant, e.key, owner))));
                     }
-                    if ("WRONGTYPE".equals(status)) {
+                    if (reply instanceof ReadReply.WrongType wrong) {
                         return Mono.error(new ParticipantErrorException(
                                 tx.id(),
                                 participant.name(),
-                                "WRONGTYPE key '" + e.key + "' holds a " + reply.get(1) + " (" + op + ")",
+                                "WRONGTYPE key '" + e.key + "' holds a " + wrong.type() + " (" + op + ")",
                                 null));
                     }
                     return Mono.just(reply);
@@ -441,10 +434,6 @@ final class DefaultTransactionCommands implements TransactionCommands {
     /** Names an operation for an error message: {@code incrBy of 'k' on 'a'}. */
     private String described(String operation, String key) {
         return operation + " of '" + key + "' on '" + participant.name() + "'";
-    }
-
-    private static String value(List<Object> reply) {
-        return "V".equals(reply.get(0)) ? (String) reply.get(1) : null;
     }
 
     private void checkField(String key, String field) {

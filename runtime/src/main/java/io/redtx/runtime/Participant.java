@@ -22,7 +22,6 @@ import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.runtime.internal.Deadlines;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -360,7 +359,7 @@ final class Participant {
      * or after the lock was read, and the commit validates it again under its own locks. Unlike {@code read.lua}, no
      * lock entry is taken for stale here: that needs the owner's intent, which an importing master may not show.
      */
-    Mono<List<Object>> readAlone(
+    Mono<ReadReply> readAlone(
             String key,
             String lockKey,
             String op,
@@ -371,34 +370,26 @@ final class Participant {
         return withCommands(c -> send(() -> c.hgetall(lockKey), timeout, sent).flatMap(owners -> {
             for (Map.Entry<String, String> owner : owners.entrySet()) {
                 if (!owner.getKey().equals(txid) && "w".equals(owner.getValue())) {
-                    return Mono.just(List.<Object>of("L", owner.getKey()));
+                    return Mono.just(new ReadReply.Locked(owner.getKey()));
                 }
             }
-            Mono<List<Object>> value = switch (op) {
+            Mono<ReadReply> value = switch (op) {
                 case "get" -> valueReply(send(() -> c.get(key), timeout, sent));
                 case "hget" -> valueReply(send(() -> c.hget(key, field), timeout, sent));
-                case "hgetall" ->
-                    send(() -> c.hgetall(key), timeout, sent).map(hash -> {
-                        List<Object> flat = new ArrayList<>(hash.size() * 2);
-                        hash.forEach((f, v) -> {
-                            flat.add(f);
-                            flat.add(v);
-                        });
-                        return List.of("H", flat);
-                    });
+                case "hgetall" -> send(() -> c.hgetall(key), timeout, sent).map(ReadReply.Hash::new);
                 case "exists" ->
-                    send(() -> c.exists(key), timeout, sent).map(n -> List.<Object>of("V", Long.toString(n)));
+                    send(() -> c.exists(key), timeout, sent).map(n -> new ReadReply.Value(Long.toString(n)));
                 default -> Mono.error(new IllegalArgumentException("unknown read op " + op));
             };
             return value.onErrorResume(
                     e -> String.valueOf(e.getMessage()).startsWith("WRONGTYPE"),
-                    e -> send(() -> c.type(key), timeout, sent).map(type -> List.<Object>of("WRONGTYPE", type)));
+                    e -> send(() -> c.type(key), timeout, sent).map(ReadReply.WrongType::new));
         }));
     }
 
-    /** read.lua's reply for a string or a hash field: its value, or absent (a nil reply is an empty Mono). */
-    private static Mono<List<Object>> valueReply(Mono<String> value) {
-        return value.map(v -> List.<Object>of("V", v)).defaultIfEmpty(List.of("N"));
+    /** read.lua's answer for a string or a hash field: its value, or absent (a nil reply is an empty Mono). */
+    private static Mono<ReadReply> valueReply(Mono<String> value) {
+        return value.<ReadReply>map(ReadReply.Value::new).defaultIfEmpty(ReadReply.ABSENT);
     }
 
     /**

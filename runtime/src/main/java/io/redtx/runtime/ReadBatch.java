@@ -25,7 +25,7 @@ final class ReadBatch {
     private final Shard shard;
     private final List<String> keys = new ArrayList<>(4);
     private final List<String> args = new ArrayList<>(6);
-    private final List<CompletableFuture<List<Object>>> replies = new ArrayList<>(2);
+    private final List<CompletableFuture<ReadReply>> replies = new ArrayList<>(2);
 
     private ReadBatch(DefaultTransaction tx, Shard shard) {
         this.tx = tx;
@@ -41,7 +41,7 @@ final class ReadBatch {
      * @return the batch to send now (the caller sends it once it released the monitor), or null
      */
     static ReadBatch add(
-            DefaultTransaction tx, KeyEntry e, String op, String field, CompletableFuture<List<Object>> reply) {
+            DefaultTransaction tx, KeyEntry e, String op, String field, CompletableFuture<ReadReply> reply) {
         Shard shard = e.shard;
         ReadBatch batch = tx.openReads(shard);
         boolean opened = batch == null;
@@ -84,27 +84,24 @@ final class ReadBatch {
     void send() {
         Duration timeout = tx.ctx.options.readTimeout();
         shard.evalOnce(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
+                .map(reply -> ReadReply.Batch.of(reply, replies.size()))
                 .onErrorResume(Errors::slotMoving, refused -> readEachAlone(timeout))
                 .subscribe(
-                        reply -> {
+                        batch -> {
                             // First: the removal is background work a graceful close waits for, and handing out the
                             // reads may end the transaction.
-                            if (reply.size() > replies.size()) {
-                                @SuppressWarnings("unchecked")
-                                List<Object> stale = (List<Object>) reply.get(replies.size());
-                                tx.ctx.resolver.removeStaleLocks(shard, stale.subList(1, stale.size()));
+                            if (!batch.staleLocks().isEmpty()) {
+                                tx.ctx.resolver.removeStaleLocks(shard, batch.staleLocks());
                             }
                             for (int i = 0; i < replies.size(); i++) {
-                                @SuppressWarnings("unchecked")
-                                List<Object> one = (List<Object>) reply.get(i);
-                                replies.get(i).complete(one);
+                                replies.get(i).complete(batch.entries().get(i));
                             }
                         },
                         error -> replies.forEach(r -> r.completeExceptionally(error)));
     }
 
-    /** The reply read.lua would give, read key by key (the keys of this batch, at once). */
-    private Mono<List<Object>> readEachAlone(Duration timeout) {
+    /** What read.lua would answer, read key by key (the keys of this batch, at once). */
+    private Mono<ReadReply.Batch> readEachAlone(Duration timeout) {
         return Flux.range(0, replies.size())
                 .flatMapSequential(i -> shard.participant.readAlone(
                         keys.get(2 * i),
@@ -114,7 +111,7 @@ final class ReadBatch {
                         tx.id(),
                         timeout,
                         tx::readSent))
-                .<Object>map(reply -> reply)
-                .collectList();
+                .collectList()
+                .map(entries -> new ReadReply.Batch(entries, List.of()));
     }
 }

@@ -88,8 +88,8 @@ final class Resolver {
      * Removes, in the background, the stale entries of lock keys of {@code shard} that a reader met (it could not:
      * reads run as read-only scripts).
      */
-    void removeStaleLocks(Shard shard, List<Object> lockKeys) {
-        List<String> keys = lockKeys.stream().map(String.class::cast).distinct().toList();
+    void removeStaleLocks(Shard shard, List<String> lockKeys) {
+        List<String> keys = lockKeys.stream().distinct().toList();
         ctx.background.run("unlock", "stale locks " + keys + " on '" + shard.name + "'", unlock(shard, keys));
     }
 

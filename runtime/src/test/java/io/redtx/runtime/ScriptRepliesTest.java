@@ -40,6 +40,31 @@ class ScriptRepliesTest {
     }
 
     @Test
+    void readReplies() {
+        var batch = ReadReply.Batch.of(
+                List.of(
+                        List.of("V", "7"),
+                        List.of("N"),
+                        List.of("H", List.of("f", "1", "g", "2")),
+                        List.of("L", "tx-2"),
+                        List.of("WRONGTYPE", "set"),
+                        List.of("STALE", "redtx:lk:{a}", "redtx:lk:{b}")),
+                5);
+        assertThat(batch.entries())
+                .containsExactly(
+                        new ReadReply.Value("7"),
+                        ReadReply.ABSENT,
+                        new ReadReply.Hash(java.util.Map.of("f", "1", "g", "2")),
+                        new ReadReply.Locked("tx-2"),
+                        new ReadReply.WrongType("set"));
+        assertThat(batch.staleLocks()).containsExactly("redtx:lk:{a}", "redtx:lk:{b}");
+        assertThat(batch.entries().get(0).valueOrNull()).isEqualTo("7");
+        assertThat(batch.entries().get(1).valueOrNull()).isNull();
+        assertThat(ReadReply.Batch.of(List.of(List.of("N")), 1).staleLocks()).isEmpty();
+        assertThatThrownBy(() -> ReadReply.of(List.of("X"))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void inspections() {
         assertThat(Inspection.of(List.of("P", "1", "a", "0", "")))
                 .isEqualTo(new Inspection(RecordState.PREPARED, true, "a", false, ""));
