@@ -1,10 +1,20 @@
 package io.redtx.benchmarks;
 
+import static io.redtx.samples.load.Format.f;
+
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.samples.bank.Bank;
+import io.redtx.samples.load.Counts;
+import io.redtx.samples.load.DroppedErrors;
+import io.redtx.samples.load.EmbeddedServers;
+import io.redtx.samples.load.Format;
+import io.redtx.samples.load.Latency;
+import io.redtx.samples.load.Phases;
+import io.redtx.samples.load.Progress;
+import io.redtx.samples.load.ProgressLine;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisCluster;
@@ -15,20 +25,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -39,7 +43,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 
 /**
@@ -84,8 +87,6 @@ import reactor.core.publisher.Mono;
 public final class ClusterBenchmark implements Callable<Integer> {
 
     static final String NS = RuntimeOptions.DEFAULT_NAMESPACE;
-    static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(2);
-    static final Duration BACKOFF_AFTER_FAILURE = Duration.ofMillis(50);
     /** Bound on each blocking step: seeding, the drain of the transfers in flight, the invariant check, the close. */
     static final Duration LIMIT = Duration.ofSeconds(120);
 
@@ -138,7 +139,8 @@ public final class ClusterBenchmark implements Callable<Integer> {
     /** With {@code --reshard}: the pause between two migrations. */
     static final Duration RESHARD_PAUSE = Duration.ofMillis(10);
 
-    private final List<RedisServer> standalone = new ArrayList<>();
+    private final ProgressLine progressLine = new ProgressLine(System.err);
+    private List<RedisServer> standalone;
     private RedisCluster cluster;
 
     /** Where the bank's accounts live. */
@@ -161,41 +163,11 @@ public final class ClusterBenchmark implements Callable<Integer> {
         }
 
         double ms(double percentile) {
-            return latency.getValueAtPercentile(percentile) / 1000.0;
+            return Latency.millis(latency, percentile);
         }
 
         boolean passed() {
             return invariant && intents.none() && w.wrongAudits.sum() == 0;
-        }
-    }
-
-    /**
-     * What the resharding of a cluster round did to the transactions of its measured window.
-     *
-     * @param migrations migrations finished in the round
-     * @param keysMoved keys they moved
-     * @param transfers transfers that met a slot being migrated: {met, committed}
-     * @param audits audits that met a slot being migrated: {met, committed}
-     */
-    record Resharding(int migrations, long keysMoved, long[] transfers, long[] audits) {
-        static final Resharding NONE = new Resharding(0, 0, new long[2], new long[2]);
-
-        Resharding plus(Resharding o) {
-            return new Resharding(
-                    migrations + o.migrations,
-                    keysMoved + o.keysMoved,
-                    new long[] {transfers[0] + o.transfers[0], transfers[1] + o.transfers[1]},
-                    new long[] {audits[0] + o.audits[0], audits[1] + o.audits[1]});
-        }
-
-        String describe() {
-            return f(
-                    "%d migrations (%d keys moved); on a migrating slot: transfers %s, audits %s",
-                    migrations, keysMoved, share(transfers), share(audits));
-        }
-
-        static String share(long[] c) {
-            return f("%d of %d committed (%.1f%%)", c[1], c[0], c[0] == 0 ? Double.NaN : 100.0 * c[1] / c[0]);
         }
     }
 
@@ -207,8 +179,8 @@ public final class ClusterBenchmark implements Callable<Integer> {
         final LongAdder moved = new LongAdder();
         final LongAdder twoPhase = new LongAdder();
         final LongAdder insufficient = new LongAdder();
-        final Map<String, LongAdder> failures = new ConcurrentSkipListMap<>();
-        final Recorder latency = new Recorder(MAX_LATENCY_MICROS, 3);
+        final Counts failures = new Counts();
+        final Recorder latency = Latency.recorder();
         final LongAdder audits = new LongAdder();
         final LongAdder wrongAudits = new LongAdder();
         /** Every transfer and audit, when the round reshards (else none is kept). */
@@ -220,15 +192,10 @@ public final class ClusterBenchmark implements Callable<Integer> {
                 return;
             }
             moved.increment();
-            latency.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(1, nanos / 1000)));
+            latency.recordValue(Latency.micros(nanos));
             if (t.commit().protocol() == CommitProtocol.TWO_PHASE) {
                 twoPhase.increment();
             }
-        }
-
-        void failed(Throwable e) {
-            failures.computeIfAbsent(e.getClass().getSimpleName(), k -> new LongAdder())
-                    .increment();
         }
     }
 
@@ -252,21 +219,14 @@ public final class ClusterBenchmark implements Callable<Integer> {
                     "need --duration >= 1, --warmup >= 0, --rounds >= 1, --concurrency >= 1, --slot-keys >= 0,"
                             + " --accounts a positive multiple of 100 and --reshard-groups from 1 to the groups");
         }
-        LongAdder dropped = new LongAdder();
-        // A prepare leg may fail after its sibling's failure was signalled: counted instead of logged.
-        Hooks.onErrorDropped(e -> dropped.increment());
-        try {
-            for (int i = 0; i < 3; i++) {
-                standalone.add(RedisServer.start(persistence));
-            }
+        try (DroppedErrors dropped = DroppedErrors.count();
+                EmbeddedServers servers = EmbeddedServers.start(3, persistence)) {
+            standalone = servers.list();
             cluster = RedisCluster.start(3, persistence);
             String version = standalone.get(0).version();
             System.out.println(f(
                     "redis-server %s, %s; standalone ports %s; cluster masters %s",
-                    version,
-                    persistence,
-                    join(standalone, s -> "" + s.port(), ", "),
-                    join(cluster.masters(), s -> "" + s.port(), ", ")));
+                    version, persistence, EmbeddedServers.ports(standalone), EmbeddedServers.ports(cluster.masters())));
             System.out.println(f(
                     "%d accounts, concurrency %d, warm-up %d s + measured %d s per round, %d rounds",
                     accounts, concurrency, warmupSeconds, durationSeconds, rounds));
@@ -280,7 +240,7 @@ public final class ClusterBenchmark implements Callable<Integer> {
                     String twoPhase = x.w().twoPhase.sum() + " / " + x.w().moved.sum();
                     String latency = f("%8.2f %8.2f %8.2f", x.ms(50), x.ms(99), x.ms(99.9));
                     String check = x.invariant() && x.w().wrongAudits.sum() == 0 ? "holds" : "BROKEN";
-                    String left = x.intents().none() ? "" : ", intents left " + x.intents();
+                    String left = x.intents().none() ? "" : "; intents left: " + Format.intents(x.intents());
                     System.out.println(f(
                             "%-5d %-10s %9.1f %s %15s  %-9s  %s insufficient=%d%s",
                             r,
@@ -307,11 +267,10 @@ public final class ClusterBenchmark implements Callable<Integer> {
             summary(results, dropped.sum());
             return results.stream().allMatch(Round::passed) ? 0 : 1;
         } finally {
-            Hooks.resetOnErrorDropped();
+            progressLine.clear();
             if (cluster != null) {
                 cluster.close();
             }
-            standalone.forEach(RedisServer::close);
         }
     }
 
@@ -333,7 +292,8 @@ public final class ClusterBenchmark implements Callable<Integer> {
             }
         }
         TransactionRuntime runtime = RedisTransactionRuntime.create(options.build());
-        Window measured = new Window();
+        Phases<Window> phases = new Phases<>(Window::new);
+        Window measured = phases.measured();
         double seconds;
         Bank.Invariant invariant;
         Resharding resharding = Resharding.NONE;
@@ -346,23 +306,20 @@ public final class ClusterBenchmark implements Callable<Integer> {
                 padReshardedSlots();
             }
             Random random = seed == null ? new Random() : new Random(seed);
-            AtomicReference<Window> current = new AtomicReference<>(new Window());
-            AtomicLong deadline = new AtomicLong(Long.MAX_VALUE);
             AtomicLong operations = new AtomicLong();
             Mono<Void> operation = Mono.defer(() -> reshard && operations.getAndIncrement() % AUDIT_EVERY == 0
-                            ? audit(bank, random.nextInt(bank.groups()), slotsOfGroup, current)
-                            : transfer(bank, random, current))
+                            ? audit(bank, random.nextInt(bank.groups()), slotsOfGroup, phases)
+                            : transfer(bank, random, phases))
                     .onErrorResume(e -> {
-                        current.get().failed(e);
-                        return Mono.delay(BACKOFF_AFTER_FAILURE).then();
+                        phases.current().failures.add(e);
+                        return Phases.backoff();
                     });
             CompletableFuture<Void> load = Flux.range(0, concurrency)
-                    .flatMap(w -> operation.repeat(() -> System.nanoTime() < deadline.get()), concurrency)
+                    .flatMap(w -> operation.repeat(phases::running), concurrency)
                     .then()
                     .toFuture();
-            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
-            long end = warmupEnd + TimeUnit.SECONDS.toNanos(durationSeconds);
-            deadline.set(end);
+            phases.start(warmupSeconds, durationSeconds);
+            Progress progress = new Progress(phases, name(setup), null);
             Resharder resharder = resharded
                     ? Resharder.start(
                             cluster,
@@ -376,17 +333,16 @@ public final class ClusterBenchmark implements Callable<Integer> {
             int migrationsBefore = 0;
             long keysBefore = 0;
             try {
-                sleepUntil(warmupEnd);
+                phases.awaitWarmup(progressLine, load, progress);
                 if (resharder != null) {
                     migrationsBefore = resharder.migrations();
                     keysBefore = resharder.keysMoved();
                 }
-                current.set(measured);
-                long start = System.nanoTime();
-                sleepUntil(end);
-                current.set(new Window()); // the drain: transfers in flight at the end finish, not counted
-                seconds = (System.nanoTime() - start) / 1e9;
-                load.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+                phases.startMeasured();
+                phases.awaitEnd(progressLine, load, progress);
+                phases.endMeasured();
+                seconds = phases.measuredSeconds();
+                phases.awaitDrain(progressLine, load, LIMIT, "cluster-benchmark " + name(setup));
             } finally {
                 if (resharder != null) {
                     resharder.close();
@@ -406,26 +362,32 @@ public final class ClusterBenchmark implements Callable<Integer> {
     }
 
     /** One transfer; crossParticipant: always across servers for standalone, no effect with one cluster participant. */
-    private Mono<Void> transfer(Bank bank, Random random, AtomicReference<Window> current) {
+    private Mono<Void> transfer(Bank bank, Random random, Phases<Window> phases) {
         Bank.TransferOrder order = bank.randomTransfer(random, true);
         long start = System.nanoTime();
         int[] slots = {RedisCluster.slot(Bank.key(order.from())), RedisCluster.slot(Bank.key(order.to()))};
         return bank.transfer(order.from(), order.to(), order.amount())
-                .doOnNext(t -> current.get().done(t, System.nanoTime() - start))
+                .doOnNext(t -> {
+                    long nanos = System.nanoTime() - start;
+                    phases.current().done(t, nanos);
+                    if (t.status() == Bank.Status.TRANSFERRED) {
+                        phases.moved(nanos);
+                    }
+                })
                 .doOnEach(signal -> {
                     if (reshard && (signal.isOnNext() || signal.isOnError())) {
-                        current.get().ops.add(new Op(false, start, System.nanoTime(), slots, signal.isOnNext()));
+                        phases.current().ops.add(new Op(false, start, System.nanoTime(), slots, signal.isOnNext()));
                     }
                 })
                 .then();
     }
 
     /** One audit of {@code group}: a read-only transaction over its 100 accounts, whose sum must be the group's. */
-    private Mono<Void> audit(Bank bank, int group, int[][] slotsOfGroup, AtomicReference<Window> current) {
+    private Mono<Void> audit(Bank bank, int group, int[][] slotsOfGroup, Phases<Window> phases) {
         long start = System.nanoTime();
         return bank.audit(group)
                 .doOnNext(a -> {
-                    Window w = current.get();
+                    Window w = phases.current();
                     w.audits.increment();
                     if (!a.consistent()) {
                         w.wrongAudits.increment();
@@ -433,7 +395,7 @@ public final class ClusterBenchmark implements Callable<Integer> {
                 })
                 .doOnEach(signal -> {
                     if (signal.isOnNext() || signal.isOnError()) {
-                        current.get()
+                        phases.current()
                                 .ops
                                 .add(new Op(true, start, System.nanoTime(), slotsOfGroup[group], signal.isOnNext()));
                     }
@@ -525,19 +487,5 @@ public final class ClusterBenchmark implements Callable<Integer> {
 
     private static double mean(List<Round> rounds, ToDoubleFunction<Round> value) {
         return rounds.stream().mapToDouble(value).average().orElse(Double.NaN);
-    }
-
-    private static String f(String format, Object... args) {
-        return String.format(Locale.ROOT, format, args);
-    }
-
-    private static String join(List<RedisServer> servers, Function<RedisServer, String> text, String separator) {
-        return servers.stream().map(text).collect(Collectors.joining(separator));
-    }
-
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        for (long left; (left = nanoTime - System.nanoTime()) > 0; ) {
-            TimeUnit.NANOSECONDS.sleep(left);
-        }
     }
 }

@@ -8,6 +8,7 @@ import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.samples.load.Counts;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
@@ -113,7 +114,7 @@ class BankInvariantTest {
             runtime.closeGracefully().block(Duration.ofMinutes(1));
             List<Long> balances = rawBalances(servers);
 
-            long failed = BankDemo.Window.sum(failures);
+            long failed = Counts.sum(failures);
             System.out.printf(
                     Locale.ROOT,
                     "bank invariant (random choices seeded %d): %d transfers attempted in %.1f s (%.0f/s): %d committed (%.0f/s;"
@@ -129,13 +130,13 @@ class BankInvariantTest {
                     count(protocols, CommitProtocol.TWO_PHASE),
                     insufficient.sum(),
                     failed,
-                    BankDemo.Window.snapshot(failures),
+                    Counts.snapshot(failures),
                     retries.sum(),
                     audits.sum(),
                     auditRetries.sum(),
                     violations.size(),
-                    BankDemo.Window.sum(auditFailures),
-                    BankDemo.Window.snapshot(auditFailures),
+                    Counts.sum(auditFailures),
+                    Counts.snapshot(auditFailures),
                     describeFailures());
 
             assertThat(committed.sum() + insufficient.sum() + failed)
@@ -143,10 +144,10 @@ class BankInvariantTest {
                     .isEqualTo(TRANSFERS);
             // Only exhausted retries may fail: anything else (a timeout, an outcome unknown, a BlockingOperationError
             // from BlockHound) is a defect, and an outcome unknown would also break the per-account model below.
-            assertThat(BankDemo.Window.snapshot(failures).keySet())
+            assertThat(Counts.snapshot(failures).keySet())
                     .as("failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
-            assertThat(BankDemo.Window.snapshot(auditFailures).keySet())
+            assertThat(Counts.snapshot(auditFailures).keySet())
                     .as("audit failure types; %s", describeFailures())
                     .isSubsetOf(TransactionConflictException.class.getSimpleName());
             assertThat(committed.sum()).as("committed transfers").isGreaterThanOrEqualTo(TRANSFERS * 9L / 10);

@@ -1,11 +1,9 @@
-package io.redtx.samples;
+package io.redtx.samples.load;
 
 import java.io.PrintStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
-import java.util.function.LongSupplier;
 
 /**
  * One terminal line rewritten in place ({@code \r}) with a load program's live figures, and the loop that refreshes it
@@ -25,25 +23,23 @@ public final class ProgressLine {
 
     /**
      * Sleeps on the calling thread until {@code deadline} ({@link System#nanoTime()}) or until {@code load} is done,
-     * showing {@code text.apply(now)} whenever {@code next} (nanoTime) has come.
+     * showing {@code progress}'s line whenever it is due.
      *
      * @param deadline when to return
      * @param load returns early once done
-     * @param next when the next line is due; {@code text} is expected to move it on
-     * @param text the line at a given nanoTime
+     * @param progress the line's text, and when the next one is due
      * @throws InterruptedException if interrupted while sleeping
      */
-    public void watch(long deadline, CompletableFuture<?> load, LongSupplier next, LongFunction<String> text)
-            throws InterruptedException {
+    public void watch(long deadline, CompletableFuture<?> load, Progress progress) throws InterruptedException {
         while (true) {
             long now = System.nanoTime();
             if (now >= deadline || load.isDone()) {
                 return;
             }
-            if (now >= next.getAsLong()) {
-                show(text.apply(now));
+            if (now >= progress.next()) {
+                show(progress.line(now));
             }
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(deadline, next.getAsLong()) - now));
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(deadline, progress.next()) - now));
         }
     }
 
