@@ -104,6 +104,8 @@ public final class RuntimeOptions {
     private final TransactionMetrics metrics;
     private final TransactionObserver observer;
     private final KeyRouter keyRouter;
+    /** The router the builder was given, or null: then {@link #keyRouter} follows the participants. */
+    private final KeyRouter givenKeyRouter;
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
@@ -129,7 +131,19 @@ public final class RuntimeOptions {
         this.admissionTimeout = b.admissionTimeout;
         this.metrics = b.metrics;
         this.observer = b.observer;
+        this.givenKeyRouter = b.keyRouter;
         this.keyRouter = b.keyRouter != null ? b.keyRouter : KeyRouter.consistentHashing(this.participants.keySet());
+    }
+
+    /**
+     * A builder holding every setting of these options, to derive a changed copy (these options stay as they are), as
+     * Lettuce's {@code ClientOptions.mutate()}: {@code options.mutate().commitTimeout(Duration.ofSeconds(2)).build()}.
+     * Participants can be added to it, not removed; a default key router follows the participants of the copy.
+     *
+     * @return a new builder
+     */
+    public Builder mutate() {
+        return new Builder(this);
     }
 
     /** @return a builder with every default set and no participant */
@@ -351,6 +365,33 @@ public final class RuntimeOptions {
         private KeyRouter keyRouter;
 
         private Builder() {}
+
+        private Builder(RuntimeOptions o) {
+            participants.putAll(o.participants);
+            tls.putAll(o.tls);
+            prepareTimeout = o.prepareTimeout;
+            commitTimeout = o.commitTimeout;
+            readTimeout = o.readTimeout;
+            connectTimeout = o.connectTimeout;
+            transactionTimeout = o.transactionTimeout;
+            leaseDuration = o.leaseDuration;
+            recordRetention = o.recordRetention;
+            recoveryInterval = o.recoveryInterval;
+            requireSyncedWrites = o.requireSyncedWrites;
+            onePhaseMarkers = o.onePhaseMarkers;
+            retryPolicy = o.retryPolicy;
+            namespace = o.namespace;
+            maxValueBytes = o.maxValueBytes;
+            maxKeysPerTransaction = o.maxKeysPerTransaction;
+            connectionsPerParticipant = o.connectionsPerParticipant;
+            maxInFlight = o.maxInFlight;
+            overflow = o.overflow;
+            maxWaiting = o.maxWaiting;
+            admissionTimeout = o.admissionTimeout;
+            metrics = o.metrics;
+            observer = o.observer;
+            keyRouter = o.givenKeyRouter;
+        }
 
         /**
          * Adds a participant.

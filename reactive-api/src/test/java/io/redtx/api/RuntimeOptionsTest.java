@@ -122,6 +122,49 @@ class RuntimeOptionsTest {
     }
 
     @Test
+    void mutateCopiesEverySettingAndLeavesTheOriginalAlone() {
+        KeyRouter router = KeyRouter.consistentHashing(List.of("orders"));
+        RuntimeOptions o = RuntimeOptions.builder()
+                .participant("orders", "redis://orders-host:6379")
+                .participant("stock", "rediss://user:secret@stock-host:6380/0")
+                .commitTimeout(Duration.ofMillis(200))
+                .recoveryInterval(Duration.ZERO)
+                .requireSyncedWrites(true)
+                .onePhaseMarkers(false)
+                .namespace("tx/")
+                .maxInFlight(16)
+                .overflow(RuntimeOptions.Overflow.REJECT)
+                .keyRouter(router)
+                .build();
+
+        RuntimeOptions same = o.mutate().build();
+        assertThat(same.toString()).isEqualTo(o.toString());
+        assertThat(same.participants()).isEqualTo(o.participants());
+        assertThat(same.keyRouter()).isSameAs(router);
+
+        RuntimeOptions changed = o.mutate().commitTimeout(Duration.ofSeconds(2)).build();
+        assertThat(changed.commitTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.commitTimeout()).isEqualTo(Duration.ofMillis(200));
+        assertThat(changed.toString().replace("commitTimeout=PT2S", "commitTimeout=PT0.2S"))
+                .isEqualTo(o.toString());
+    }
+
+    @Test
+    void aDefaultKeyRouterFollowsTheParticipantsOfTheCopy() {
+        RuntimeOptions one =
+                RuntimeOptions.builder().participant("a", "redis://a").build();
+        RuntimeOptions two = one.mutate().participant("b", "redis://b").build();
+
+        assertThat(two.participants().keySet()).containsExactly("a", "b");
+        assertThat(java.util.stream.IntStream.range(0, 200)
+                        .mapToObj(i -> two.keyRouter().participantFor("k" + i))
+                        .distinct())
+                .containsExactlyInAnyOrder("a", "b");
+        assertThatThrownBy(() -> one.mutate().participant("a", "redis://other"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void toStringNamesParticipantsButNeverTheirUris() {
         String text = RuntimeOptions.builder()
                 .participant("stock", "rediss://user:s3cr3t@stock-host:6380/0")
