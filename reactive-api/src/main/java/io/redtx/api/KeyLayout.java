@@ -22,9 +22,18 @@ public final class KeyLayout {
     public static final KeyLayout DEFAULT = new KeyLayout(RuntimeOptions.DEFAULT_NAMESPACE);
 
     private final String namespace;
+    // The prefixes, made once: the runtime asks for some on every commit.
+    private final String lockPrefix;
+    private final String transactionPrefix;
+    private final String indexKey;
+    private final String onePhasePrefix;
 
     private KeyLayout(String namespace) {
         this.namespace = namespace;
+        this.lockPrefix = namespace + "lk:";
+        this.transactionPrefix = namespace + "tx:";
+        this.indexKey = namespace + "idx";
+        this.onePhasePrefix = namespace + "1pc:";
     }
 
     /**
@@ -48,7 +57,7 @@ public final class KeyLayout {
 
     /** @return what every lock key starts with: {@code <ns>lk:} */
     public String lockPrefix() {
-        return namespace + "lk:";
+        return lockPrefix;
     }
 
     /**
@@ -56,12 +65,12 @@ public final class KeyLayout {
      *     <ns>tx:} (on a Cluster a slot tag comes between)
      */
     public String transactionPrefix() {
-        return namespace + "tx:";
+        return transactionPrefix;
     }
 
     /** @return the intent index of a standalone or Sentinel participant, {@code <ns>idx} (on a Cluster, one per slot) */
     public String indexKey() {
-        return namespace + "idx";
+        return indexKey;
     }
 
     /**
@@ -69,7 +78,7 @@ public final class KeyLayout {
      *     <ns>1pc:} (on a Cluster a slot tag comes between)
      */
     public String onePhasePrefix() {
-        return namespace + "1pc:";
+        return onePhasePrefix;
     }
 
     /** @return a {@code SCAN}/{@code KEYS} pattern matching every lock key */

@@ -94,6 +94,7 @@ public final class RuntimeOptions {
     private final boolean onePhaseMarkers;
     private final RetryPolicy retryPolicy;
     private final String namespace;
+    private final KeyLayout keyLayout;
     private final int maxValueBytes;
     private final int maxKeysPerTransaction;
     private final int connectionsPerParticipant;
@@ -122,6 +123,7 @@ public final class RuntimeOptions {
         this.onePhaseMarkers = b.onePhaseMarkers;
         this.retryPolicy = b.retryPolicy;
         this.namespace = b.namespace;
+        this.keyLayout = KeyLayout.of(b.namespace);
         this.maxValueBytes = b.maxValueBytes;
         this.maxKeysPerTransaction = b.maxKeysPerTransaction;
         this.connectionsPerParticipant = b.connectionsPerParticipant;
@@ -255,7 +257,7 @@ public final class RuntimeOptions {
 
     /** @return the names of redtx's own keys under {@link #namespace()} */
     public KeyLayout keyLayout() {
-        return KeyLayout.of(namespace);
+        return keyLayout;
     }
 
     /** @return largest accepted value, in UTF-8 bytes */

@@ -24,21 +24,19 @@ final class Keys {
     static final int ONE_PHASE_BUCKET_BITS = 9;
 
     private final KeyLayout layout;
-    private final String namespace;
     private final String lockPrefix;
 
     Keys(String namespace) {
         this.layout = KeyLayout.of(namespace);
-        this.namespace = namespace;
         this.lockPrefix = layout.lockPrefix();
     }
 
     String namespace() {
-        return namespace;
+        return layout.namespace();
     }
 
     boolean isInternal(String userKey) {
-        return userKey.startsWith(namespace);
+        return userKey.startsWith(layout.namespace());
     }
 
     String lockKey(String userKey) {
@@ -71,8 +69,18 @@ final class Keys {
      * @return {@code 1pc:<bucket>}, or {@code 1pc:{<slot tag>}<bucket>} in the slot; null for an id redtx did not make
      */
     String onePhaseKey(int slot, String transactionId) {
+        return onePhaseKey(onePhasePrefix(slot), transactionId);
+    }
+
+    /** @return what {@link #onePhaseKey} appends a bucket to on that shard (a {@link Shard} keeps it) */
+    String onePhasePrefix(int slot) {
+        return layout.onePhasePrefix() + slotTag(slot);
+    }
+
+    /** @return {@code prefix} (see {@link #onePhasePrefix}) and the id's bucket, or null for an id redtx did not make */
+    static String onePhaseKey(String prefix, String transactionId) {
         String bucket = onePhaseBucket(transactionId);
-        return bucket == null ? null : layout.onePhasePrefix() + slotTag(slot) + bucket;
+        return bucket == null ? null : prefix + bucket;
     }
 
     /**

@@ -52,8 +52,9 @@ sealed interface ReadReply {
             for (int i = 0; i < reads; i++) {
                 entries.add(ReadReply.of((List<?>) reply.get(i)));
             }
-            List<String> stale = new ArrayList<>();
+            List<String> stale = List.of();
             if (reply.size() > reads) {
+                stale = new ArrayList<>();
                 List<?> extra = (List<?>) reply.get(reads);
                 if (!"STALE".equals(extra.get(0))) {
                     throw new IllegalStateException("unexpected read.lua entry " + extra);

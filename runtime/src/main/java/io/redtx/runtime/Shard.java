@@ -25,15 +25,15 @@ final class Shard {
     final String name;
     final String indexKey;
     private final String txPrefix;
-    private final Keys keys;
+    private final String onePhasePrefix;
 
     Shard(Participant participant, int slot, Keys keys) {
         this.participant = participant;
-        this.keys = keys;
         this.slot = slot;
         this.name = slot < 0 ? participant.name() : participant.name() + "@" + slot;
         this.indexKey = keys.indexKey(slot);
         this.txPrefix = keys.txPrefix(slot);
+        this.onePhasePrefix = keys.onePhasePrefix(slot);
     }
 
     /** @return the key of the intent (and, on the primary, the record) of transaction {@code id} on this shard */
@@ -43,7 +43,7 @@ final class Shard {
 
     /** @return the hash of this shard where a one-phase commit {@code id} leaves its marker; null for a foreign id */
     String onePhaseKey(String id) {
-        return keys.onePhaseKey(slot, id);
+        return Keys.onePhaseKey(onePhasePrefix, id);
     }
 
     /** @return what {@link #txKey} appends a transaction id to: scripts that meet other transactions' locks need it */
