@@ -3,7 +3,7 @@ package io.redtx.faults;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.Transaction;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
+import io.redtx.runtime.internal.redis.Keys;
 import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;

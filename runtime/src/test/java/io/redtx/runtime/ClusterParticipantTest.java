@@ -8,7 +8,7 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionResult;
 import io.redtx.api.TransactionStatus;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisCluster;

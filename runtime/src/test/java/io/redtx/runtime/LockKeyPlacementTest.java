@@ -2,6 +2,8 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.runtime.internal.redis.ClusterSlots;
+import io.redtx.runtime.internal.redis.Keys;
 import io.redtx.test.redis.RedisServer;
 import java.util.HashSet;
 import java.util.List;

@@ -8,6 +8,7 @@ import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.runtime.internal.redis.Keys;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.redtx.api.RedtxException;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionOutcomeUnknownException;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisCluster;

@@ -3,7 +3,7 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.redtx.api.RuntimeOptions;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RuntimeOptions;
-import io.redtx.runtime.internal.ProtocolHooks;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;

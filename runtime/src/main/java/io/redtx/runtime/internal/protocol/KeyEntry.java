@@ -1,0 +1,171 @@
+package io.redtx.runtime.internal.protocol;
+
+import io.redtx.runtime.internal.redis.Shard;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The read set and the buffered writes of one key in one transaction. Guarded by the owning transaction's monitor:
+ * critical sections are short and never wait on I/O, so they are safe on event-loop threads.
+ */
+public final class KeyEntry {
+
+    public enum WriteKind {
+        NONE,
+        STRING,
+        DELETE,
+        HASH
+    }
+
+    /** Where the key lives: its participant, or the Cluster slot of its participant. */
+    public final Shard shard;
+
+    public final String key;
+    public final String lockKey;
+
+    // Read set: what this transaction saw, checked again at commit.
+    public boolean stringRead;
+    public String stringSeen;
+    public Boolean existsSeen;
+    public Map<String, String> fieldsSeen; // field -> value seen, null value = field absent
+    public Map<String, String> hashSeen; // the whole hash as seen, null = not read
+    public final List<String> conditions = new ArrayList<>(0); // encoded checks: "c", value | "a"
+
+    // Write set.
+    public WriteKind write = WriteKind.NONE;
+    public String stringValue;
+    public boolean hashReplace;
+    public Map<String, String> hashOverlay; // field -> new value, null value = field deleted
+
+    public KeyEntry(Shard shard, String key, String lockKey) {
+        this.shard = shard;
+        this.key = key;
+        this.lockKey = lockKey;
+    }
+
+    boolean writes() {
+        return write != WriteKind.NONE;
+    }
+
+    public void setString(String value) {
+        write = WriteKind.STRING;
+        stringValue = value;
+        hashOverlay = null;
+    }
+
+    public void delete() {
+        write = WriteKind.DELETE;
+        stringValue = null;
+        hashOverlay = null;
+    }
+
+    /** Starts or continues a hash write; after a string write or a delete, the hash is replaced as a whole. */
+    public Map<String, String> hashWrite() {
+        if (write != WriteKind.HASH) {
+            hashReplace = write != WriteKind.NONE;
+            write = WriteKind.HASH;
+            stringValue = null;
+            hashOverlay = new LinkedHashMap<>();
+        }
+        return hashOverlay;
+    }
+
+    public void recordField(String field, String value) {
+        if (fieldsSeen == null) {
+            fieldsSeen = new HashMap<>();
+        }
+        fieldsSeen.putIfAbsent(field, value);
+    }
+
+    /** Appends this key's spec (see lib.lua) to {@code args}. */
+    void encode(List<String> args) {
+        args.add(writes() ? "w" : "r");
+        int countAt = args.size();
+        args.add(null);
+        int checks = 0;
+        if (stringRead) {
+            checks++;
+            if (stringSeen == null) {
+                args.add("x");
+            } else {
+                args.add("v");
+                args.add(stringSeen);
+            }
+        }
+        if (existsSeen != null) {
+            checks++;
+            args.add(existsSeen ? "e" : "x");
+        }
+        if (fieldsSeen != null) {
+            for (Map.Entry<String, String> f : fieldsSeen.entrySet()) {
+                checks++;
+                if (f.getValue() == null) {
+                    args.add("g");
+                    args.add(f.getKey());
+                } else {
+                    args.add("f");
+                    args.add(f.getKey());
+                    args.add(f.getValue());
+                }
+            }
+        }
+        if (hashSeen != null) {
+            checks++;
+            args.add("h");
+            args.add(Integer.toString(hashSeen.size()));
+            hashSeen.forEach((f, v) -> {
+                args.add(f);
+                args.add(v);
+            });
+        }
+        for (int i = 0; i < conditions.size(); ) {
+            checks++;
+            String kind = conditions.get(i++);
+            args.add(kind);
+            if (kind.equals("c")) {
+                args.add(conditions.get(i++));
+            }
+        }
+        args.set(countAt, Integer.toString(checks));
+        if (writes()) {
+            encodeWrite(args);
+        }
+    }
+
+    private void encodeWrite(List<String> args) {
+        int countAt = args.size();
+        args.add(null);
+        switch (write) {
+            case STRING -> {
+                args.add("s");
+                args.add(stringValue);
+            }
+            case DELETE -> args.add("d");
+            case HASH -> {
+                args.add("h");
+                args.add(hashReplace ? "1" : "0");
+                int setAt = args.size();
+                args.add(null);
+                int sets = 0;
+                List<String> deletes = new ArrayList<>();
+                for (Map.Entry<String, String> f : hashOverlay.entrySet()) {
+                    if (f.getValue() == null) {
+                        deletes.add(f.getKey());
+                    } else {
+                        sets++;
+                        args.add(f.getKey());
+                        args.add(f.getValue());
+                    }
+                }
+                args.set(setAt, Integer.toString(sets));
+                args.add(Integer.toString(deletes.size()));
+                args.addAll(deletes);
+            }
+            default -> throw new IllegalStateException("no write for " + key);
+        }
+        args.set(countAt, Integer.toString(args.size() - countAt - 1));
+    }
+}

@@ -1,0 +1,32 @@
+package io.redtx.runtime.internal.redis;
+
+import java.util.List;
+
+/** What {@code abort.lua} answers (its header is the contract: {@code {'A'} | {'C'} | {'LIVE'}}), decoded once. */
+public enum AbortReply {
+    /** Aborted there now (or before). */
+    ABORTED,
+    /** Committed there: never aborted over. */
+    COMMITTED,
+    /** Only with onlyIfExpired: prepared, and its lease still runs on that shard's clock; left alone. */
+    LIVE;
+
+    /**
+     * @param reply the script's reply
+     * @return it decoded
+     * @throws IllegalStateException for a reply the script does not give
+     */
+    public static AbortReply of(List<Object> reply) {
+        Object first = reply.get(0);
+        if ("A".equals(first)) {
+            return ABORTED;
+        }
+        if ("C".equals(first)) {
+            return COMMITTED;
+        }
+        if ("LIVE".equals(first)) {
+            return LIVE;
+        }
+        throw new IllegalStateException("unexpected abort.lua reply " + reply);
+    }
+}

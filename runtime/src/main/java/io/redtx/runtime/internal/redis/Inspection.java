@@ -1,0 +1,25 @@
+package io.redtx.runtime.internal.redis;
+
+import java.util.List;
+
+/**
+ * What {@code inspect.lua} answers about a transaction's key on one shard (its header is the contract), decoded once.
+ *
+ * @param state the state there
+ * @param leaseExpired whether its lease has ended, on that shard's clock
+ * @param primaryName the shard holding its record ("" if none: a read-only transaction's, or unknown)
+ * @param primary whether this shard holds the record itself
+ * @param shards the shards of the transaction, comma-separated (on the primary only, else "")
+ */
+public record Inspection(RecordState state, boolean leaseExpired, String primaryName, boolean primary, String shards) {
+
+    /** @return the decoded reply */
+    public static Inspection of(List<Object> reply) {
+        return new Inspection(
+                RecordState.of(reply.get(0)),
+                "1".equals(reply.get(1)),
+                (String) reply.get(2),
+                "1".equals(reply.get(3)),
+                (String) reply.get(4));
+    }
+}

@@ -1,0 +1,75 @@
+package io.redtx.runtime.internal.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The protocol's Lua scripts, loaded once per JVM from resources. Each script is {@code lib.lua} followed by its own
+ * body, behind a {@code #!lua} shebang: with it Redis refuses a writing script up front when out of memory, instead of
+ * failing half-way through.
+ */
+public enum LuaScript {
+    READ("read.lua", true),
+    COMMIT_ONE_PHASE("commit1pc.lua", false),
+    PREPARE("prepare.lua", false),
+    COMMIT("commit.lua", false),
+    ABORT("abort.lua", false),
+    EXTEND("extend.lua", false),
+    FORGET("forget.lua", false),
+    UNLOCK("unlock.lua", false),
+    INSPECT("inspect.lua", true),
+    EXPIRED("expired.lua", true),
+    PROBE("probe.lua", true);
+
+    /**
+     * Every command the scripts call ({@code LuaScriptTest} keeps this equal to what the sources call). A user must
+     * be allowed all of them, plus EVALSHA and SCRIPT LOAD.
+     */
+    public static final List<String> CALLED_COMMANDS = List.of(
+            "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
+            "zrange", "pexpire", "pttl");
+
+    private final String body;
+    private final String sha;
+
+    LuaScript(String resource, boolean readOnly) {
+        this.body = (readOnly ? "#!lua flags=no-writes\n" : "#!lua\n") + load("lib.lua") + "\n" + load(resource);
+        this.sha = sha1(body);
+    }
+
+    /** @return the full script text sent by SCRIPT LOAD */
+    String body() {
+        return body;
+    }
+
+    /** @return the SHA-1 digest Redis knows the script by */
+    String sha() {
+        return sha;
+    }
+
+    private static String load(String name) {
+        try (InputStream in = LuaScript.class.getResourceAsStream("lua/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource io/redtx/runtime/internal/redis/lua/" + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
