@@ -132,7 +132,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
 
     @Test
     void intentWithALiveLeaseIsNotResolved() {
-        crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
+        // A lease far longer than the test: on a loaded machine the 400 ms one can run out before the read.
+        crashAt(ProtocolHooks.Step.AFTER_PREPARE, 0, List.of("a", "b"), Duration.ofMinutes(1));
 
         StepVerifier.create(runtime(o -> o.retryPolicy(RetryPolicy.none()))
                         .inTransaction(t -> t.on("a").get("x")))

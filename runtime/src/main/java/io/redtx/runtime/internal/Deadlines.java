@@ -6,6 +6,7 @@ import io.netty.util.Timer;
 import io.netty.util.TimerTask;
 import io.redtx.api.Durations;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -14,8 +15,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -33,6 +37,10 @@ public final class Deadlines {
     /** Resolution of the time limits: a limit fires between its time and one tick later. */
     public static final long TICK_MILLIS = 5;
 
+    private final Timer timer;
+    /** Where what a firing entry signals runs. */
+    private final Scheduler signals;
+    /** The wheel this owns and stops, or null when on a scheduler given by the caller. */
     private final HashedWheelTimer wheel;
 
     /** Starts the wheel's thread; {@link #stop()} ends it. */
@@ -46,11 +54,25 @@ public final class Deadlines {
         // Start here, on the caller's thread: the first newTimeout() would otherwise wait for the worker to start,
         // and it is called from event loops.
         wheel.start();
+        this.timer = wheel;
+        this.signals = Schedulers.parallel();
     }
 
-    /** @return the wheel, for Lettuce's client resources (which then leave stopping it to {@link #stop()}) */
+    /**
+     * Keeps every limit and delay on {@code scheduler} instead of a wheel, and signals on it too: a
+     * {@code VirtualTimeScheduler} then decides when each fires (tests). {@link #stop()} leaves the scheduler as it is.
+     *
+     * @param scheduler the timer
+     */
+    public Deadlines(Scheduler scheduler) {
+        this.wheel = null;
+        this.timer = new SchedulerTimer(scheduler);
+        this.signals = scheduler;
+    }
+
+    /** @return the timer, for Lettuce's client resources (which then leave stopping it to {@link #stop()}) */
     public Timer timer() {
-        return wheel;
+        return timer;
     }
 
     /**
@@ -65,8 +87,8 @@ public final class Deadlines {
      */
     public <T> CompletableFuture<T> bound(CompletableFuture<T> reply, Duration timeout) {
         if (!reply.isDone()) {
-            Timeout t = wheel.newTimeout(
-                    expired -> onReactorThread(() -> reply.completeExceptionally(
+            Timeout t = timer.newTimeout(
+                    expired -> signal(() -> reply.completeExceptionally(
                             new TimeoutException("no reply within " + Durations.text(timeout)))),
                     timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -83,12 +105,14 @@ public final class Deadlines {
      * @return 0 after {@code delay}
      */
     public Mono<Long> delay(Duration delay) {
-        return new Delay(wheel, delay.toNanos());
+        return new Delay(this, delay.toNanos());
     }
 
     /** Stops the wheel; pending limits never fire. Blocks briefly (joins the worker): not on an event loop. */
     public void stop() {
-        wheel.stop();
+        if (wheel != null) {
+            wheel.stop();
+        }
     }
 
     /**
@@ -96,30 +120,30 @@ public final class Deadlines {
      * timeout (a rollback, a retry, the user's code) must neither hold up the wheel's single thread nor escape
      * BlockHound, which watches the parallel threads.
      */
-    private static void onReactorThread(Runnable signal) {
+    private void signal(Runnable signal) {
         try {
-            Schedulers.parallel().schedule(signal);
+            signals.schedule(signal);
         } catch (RejectedExecutionException shutDown) {
             signal.run();
         }
     }
 
     private static final class Delay extends Mono<Long> {
-        private final Timer wheel;
+        private final Deadlines deadlines;
         private final long nanos;
 
-        Delay(Timer wheel, long nanos) {
-            this.wheel = wheel;
+        Delay(Deadlines deadlines, long nanos) {
+            this.deadlines = deadlines;
             this.nanos = nanos;
         }
 
         @Override
         public void subscribe(CoreSubscriber<? super Long> actual) {
-            Tick tick = new Tick(actual);
+            Tick tick = new Tick(actual, deadlines);
             actual.onSubscribe(tick);
             Timeout t;
             try {
-                t = wheel.newTimeout(tick, nanos, TimeUnit.NANOSECONDS);
+                t = deadlines.timer.newTimeout(tick, nanos, TimeUnit.NANOSECONDS);
             } catch (RuntimeException stopped) { // the runtime closed meanwhile
                 tick.fail(stopped);
                 return;
@@ -135,10 +159,12 @@ public final class Deadlines {
         private static final int DONE = 4;
 
         private final CoreSubscriber<? super Long> actual;
+        private final Deadlines deadlines;
         private volatile Timeout timeout;
 
-        Tick(CoreSubscriber<? super Long> actual) {
+        Tick(CoreSubscriber<? super Long> actual, Deadlines deadlines) {
             this.actual = actual;
+            this.deadlines = deadlines;
         }
 
         void armed(Timeout t) {
@@ -157,7 +183,7 @@ public final class Deadlines {
 
         @Override
         public void run(Timeout t) {
-            onReactorThread(() -> add(FIRED, REQUESTED));
+            deadlines.signal(() -> add(FIRED, REQUESTED));
         }
 
         /** Sets {@code flag}; emits if {@code other} was already set, unless done. */
@@ -192,6 +218,93 @@ public final class Deadlines {
                     t.cancel();
                 }
             }
+        }
+    }
+
+    /** Netty's {@link Timer} on a Reactor {@link Scheduler}: one scheduled task per entry. */
+    private static final class SchedulerTimer implements Timer {
+        private final Scheduler scheduler;
+
+        SchedulerTimer(Scheduler scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+            Entry entry = new Entry(this, task);
+            entry.armed(scheduler.schedule(entry, delay, unit));
+            return entry;
+        }
+
+        @Override
+        public Set<Timeout> stop() {
+            return Set.of();
+        }
+    }
+
+    /** One entry of a {@link SchedulerTimer}: runs its task once, unless cancelled first. */
+    private static final class Entry extends AtomicInteger implements Timeout, Runnable {
+        private static final int PENDING = 0;
+        private static final int EXPIRED = 1;
+        private static final int CANCELLED = 2;
+
+        private final Timer timer;
+        private final TimerTask task;
+        private volatile Disposable scheduled;
+
+        Entry(Timer timer, TimerTask task) {
+            this.timer = timer;
+            this.task = task;
+        }
+
+        void armed(Disposable d) {
+            scheduled = d;
+            if (get() == CANCELLED) {
+                d.dispose(); // cancelled before the scheduler took it
+            }
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(PENDING, EXPIRED)) {
+                try {
+                    task.run(this);
+                } catch (Exception e) {
+                    throw Exceptions.propagate(e);
+                }
+            }
+        }
+
+        @Override
+        public Timer timer() {
+            return timer;
+        }
+
+        @Override
+        public TimerTask task() {
+            return task;
+        }
+
+        @Override
+        public boolean isExpired() {
+            return get() == EXPIRED;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return get() == CANCELLED;
+        }
+
+        @Override
+        public boolean cancel() {
+            if (!compareAndSet(PENDING, CANCELLED)) {
+                return false;
+            }
+            Disposable d = scheduled;
+            if (d != null) {
+                d.dispose();
+            }
+            return true;
         }
     }
 }

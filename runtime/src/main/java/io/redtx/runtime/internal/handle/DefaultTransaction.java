@@ -11,7 +11,6 @@ import io.redtx.api.TransactionStateException;
 import io.redtx.api.metrics.AbortCause;
 import io.redtx.runtime.internal.protocol.AttemptState;
 import io.redtx.runtime.internal.protocol.CommitProcess;
-import io.redtx.runtime.internal.protocol.KeyEntry;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
 import io.redtx.runtime.internal.redis.Participant;
 import io.redtx.runtime.internal.redis.Replies;
@@ -517,7 +516,7 @@ public final class DefaultTransaction implements Transaction {
             // has to abort (else its rollback would be empty and the prepared intents would stay).
             synchronized (this) {
                 if (state.markCommitting()) {
-                    started = new CommitProcess(this, List.copyOf(entries.values()));
+                    started = new CommitProcess(ctx, id, state, this::startRollback, List.copyOf(entries.values()));
                     process = started;
                 } else if (process == null) {
                     return Mono.error(new TransactionStateException(

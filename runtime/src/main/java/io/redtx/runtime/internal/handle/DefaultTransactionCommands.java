@@ -4,7 +4,6 @@ import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
-import io.redtx.runtime.internal.protocol.KeyEntry;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.Participant;
 import io.redtx.runtime.internal.redis.ReadReply;

@@ -2,7 +2,6 @@ package io.redtx.runtime.internal.handle;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
-import io.redtx.runtime.internal.protocol.KeyEntry;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.LuaScript;
 import io.redtx.runtime.internal.redis.Participant;

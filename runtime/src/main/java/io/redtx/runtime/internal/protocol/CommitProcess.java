@@ -10,7 +10,6 @@ import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.metrics.Phase;
-import io.redtx.runtime.internal.handle.DefaultTransaction;
 import io.redtx.runtime.internal.redis.AbortReply;
 import io.redtx.runtime.internal.redis.CommitReply;
 import io.redtx.runtime.internal.redis.Errors;
@@ -28,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -39,7 +39,7 @@ import reactor.util.retry.Retry;
 /**
  * Commits one transaction attempt (docs/design.md#the-commit-protocol): nothing to do, one shard (one script), or
  * several shards (prepare fanned out concurrently, commit point on the primary, secondaries rolled forward
- * concurrently). Runs detached from the caller's subscription (see {@link DefaultTransaction#commit()}); the decision
+ * concurrently). Runs detached from the caller's subscription (see {@code DefaultTransaction.commit()}); the decision
  * to pass the commit point is the CAS COMMITTING → PAST_COMMIT_POINT, which a cancellation (COMMITTING → ABORTING) can
  * pre-empt. From the first prepare until the commit point is decided, the leases of a multi-shard commit are extended
  * (docs/design.md#leases).
@@ -48,12 +48,10 @@ public final class CommitProcess {
 
     private static final Logger log = Loggers.getLogger(CommitProcess.class);
 
-    /** What {@link #twoPhase()} decides for a read-only transaction: no commit point, only a release. */
-
     /** The keys of one shard and their encoded specs. */
     static final class ShardPlan {
         final Shard shard;
-        final List<KeyEntry> entries;
+        final List<StagedKey> entries;
         /** The transaction's intent key and the shard's index key. */
         final String[] txKeys;
 
@@ -61,16 +59,16 @@ public final class CommitProcess {
         final List<String> specs = new ArrayList<>();
         final boolean writes;
 
-        ShardPlan(Shard shard, List<KeyEntry> entries, String id) {
+        ShardPlan(Shard shard, List<StagedKey> entries, String id) {
             this.shard = shard;
             this.entries = entries;
             this.txKeys = shard.txKeys(id);
             this.pairKeys = new String[entries.size() * 2];
             boolean w = false;
             for (int i = 0; i < entries.size(); i++) {
-                KeyEntry e = entries.get(i);
-                pairKeys[2 * i] = e.key;
-                pairKeys[2 * i + 1] = e.lockKey;
+                StagedKey e = entries.get(i);
+                pairKeys[2 * i] = e.key();
+                pairKeys[2 * i + 1] = e.lockKey();
                 e.encode(specs);
                 w |= e.writes();
             }
@@ -88,8 +86,11 @@ public final class CommitProcess {
         }
     }
 
-    private final DefaultTransaction tx;
     private final RuntimeContext ctx;
+    private final AttemptState state;
+    /** Starts the transaction's rollback, or joins the one already started: it runs at most once. */
+    private final Supplier<Mono<Void>> rollback;
+
     private final String id;
     private final List<ShardPlan> shards;
     private final ShardPlan primary;
@@ -105,14 +106,23 @@ public final class CommitProcess {
     /** Per shard, 1 while a lease extension is in flight; made on the first extension (most commits never extend). */
     private AtomicIntegerArray extensionsInFlight;
 
-    public CommitProcess(DefaultTransaction tx, List<KeyEntry> entries) {
-        this.tx = tx;
-        this.ctx = tx.ctx;
-        this.id = tx.id();
-        Map<Shard, List<KeyEntry>> byShard = new LinkedHashMap<>();
+    /**
+     * @param id the attempt's transaction id
+     * @param state the attempt's state, which this process moves on from COMMITTING
+     * @param rollback starts the attempt's rollback (through {@link #abortAll()}) or joins the one already started;
+     *     called when this process wins COMMITTING → ABORTING
+     * @param entries every key the attempt read or wrote
+     */
+    public CommitProcess(
+            RuntimeContext ctx, String id, AttemptState state, Supplier<Mono<Void>> rollback, List<StagedKey> entries) {
+        this.ctx = ctx;
+        this.id = id;
+        this.state = state;
+        this.rollback = rollback;
+        Map<Shard, List<StagedKey>> byShard = new LinkedHashMap<>();
         boolean anyWrite = false;
-        for (KeyEntry e : entries) {
-            byShard.computeIfAbsent(e.shard, p -> new ArrayList<>()).add(e);
+        for (StagedKey e : entries) {
+            byShard.computeIfAbsent(e.shard(), p -> new ArrayList<>()).add(e);
             anyWrite |= e.writes();
         }
         List<ShardPlan> plans = new ArrayList<>(byShard.size());
@@ -145,7 +155,7 @@ public final class CommitProcess {
 
     public Mono<CommitResult> run() {
         if (shards.isEmpty()) {
-            if (!tx.state.markPastCommitPoint()) {
+            if (!state.markPastCommitPoint()) {
                 return Mono.error(cancelled());
             }
             return Mono.just(result(CommitProtocol.NONE, true));
@@ -156,7 +166,7 @@ public final class CommitProcess {
     // ---- one shard ----
 
     private Mono<CommitResult> onePhase(ShardPlan s) {
-        if (!tx.state.markPastCommitPoint()) {
+        if (!state.markPastCommitPoint()) {
             return Mono.error(cancelled());
         }
         String[] args = new String[s.specs.size() + 4];
@@ -176,7 +186,7 @@ public final class CommitProcess {
                     // A script that writes nothing changes nothing whether it ran or not: without a reply, it
                     // failed like a read (and may be retried).
                     if (Errors.notSent(e) || Errors.serverRefused(e) || !s.writes) {
-                        tx.state.markOnePhaseFailed();
+                        state.markOnePhaseFailed();
                         return Errors.map(e, id, s.participant(), TransactionPhase.ONE_PHASE_COMMIT, timeout);
                     }
                     // Sent, but no reply: the script may or may not have run (if it did, its marker says so).
@@ -192,7 +202,7 @@ public final class CommitProcess {
                     if (decoded instanceof CommitReply.Ok) {
                         return Mono.just(result(CommitProtocol.ONE_PHASE, true));
                     }
-                    tx.state.markOnePhaseFailed();
+                    state.markOnePhaseFailed();
                     return refused(s, decoded);
                 });
     }
@@ -213,7 +223,7 @@ public final class CommitProcess {
                         return abortThenFail(error);
                     })
                     .then(afterHook(ProtocolHooks.Step.AFTER_PREPARE, 0, n, Mono.defer(() -> {
-                        if (!tx.state.markPastCommitPoint()) {
+                        if (!state.markPastCommitPoint()) {
                             return Mono.error(cancelled());
                         }
                         // A read-only transaction has no commit point: NONE stands for "nothing decided".
@@ -221,9 +231,9 @@ public final class CommitProcess {
                     })))
                     // Decided (or failed, halted, cancelled): stop before the roll-forward or release starts. The
                     // doFinally covers cancel and error; doOnSuccess runs before the value moves on.
-                    .doOnSuccess(state -> leases.dispose())
+                    .doOnSuccess(record -> leases.dispose())
                     .doFinally(signal -> leases.dispose())
-                    .flatMap(state -> readOnly ? release() : afterCommitPoint(state));
+                    .flatMap(record -> readOnly ? release() : afterCommitPoint(record));
         });
     }
 
@@ -250,7 +260,7 @@ public final class CommitProcess {
 
     /** Before the commit point (not aborting), or past it while the commit point's reply is awaited. */
     private boolean keepsLeases() {
-        return tx.state.keepsLeases();
+        return state.keepsLeases();
     }
 
     /** One round of extensions. Called serially by the ticker (one tick at a time), so the lazy init is safe. */
@@ -345,8 +355,8 @@ public final class CommitProcess {
         if (error instanceof ProtocolHooks.Halted) {
             return Mono.error(error); // a dead coordinator rolls nothing back
         }
-        if (tx.state.markAborting()) {
-            return tx.startRollback().then(Mono.error(error));
+        if (state.markAborting()) {
+            return rollback.get().then(Mono.error(error));
         }
         return Mono.error(error); // a cancel or rollback() already started the rollback
     }
@@ -360,7 +370,7 @@ public final class CommitProcess {
                         // may still arrive, and without a tombstone it would leave read locks behind.
                         .flatMap(s -> abortShard(s, true), shards.size())
                         .then())
-                .doFinally(signal -> tx.state.markRolledBack());
+                .doFinally(signal -> state.markRolledBack());
     }
 
     private Mono<Void> abortShard(ShardPlan s, boolean keepTombstone) {
@@ -422,19 +432,19 @@ public final class CommitProcess {
                         Errors.map(refusal, id, primary.participant(), TransactionPhase.COMMIT_POINT, timeout)));
     }
 
-    private Mono<CommitResult> afterCommitPoint(RecordState state) {
-        if (state == RecordState.COMMITTED) {
+    private Mono<CommitResult> afterCommitPoint(RecordState record) {
+        if (record == RecordState.COMMITTED) {
             return afterHook(ProtocolHooks.Step.AFTER_COMMIT_POINT, 0, shards.size(), rollForward());
         }
         // ABORTED by a resolver (our lease expired), or the record is gone (primary lost its data).
-        tx.state.markCommitPointFailed();
+        state.markCommitPointFailed();
         return abortAll()
                 .then(Mono.error(new TransactionConflictException(
                         id,
                         primary.participant(),
                         primary.txKeys[0],
                         TransactionConflictException.Reason.ALREADY_SETTLED,
-                        "the record was " + (state == RecordState.ABORTED ? "ABORTED" : "missing")
+                        "the record was " + (record == RecordState.ABORTED ? "ABORTED" : "missing")
                                 + " at the commit point")));
     }
 
@@ -463,7 +473,7 @@ public final class CommitProcess {
     }
 
     private Mono<Void> abortAllAfterSettle() {
-        tx.state.markCommitPointFailed();
+        state.markCommitPointFailed();
         return abortAll();
     }
 
@@ -477,7 +487,7 @@ public final class CommitProcess {
                                 .all(settled -> settled))
                 .map(allSettled -> {
                     if (allSettled) {
-                        ctx.forgets(primary.shard.participant).add(primary.shard, id);
+                        ctx.forgets(primary.participant()).add(primary.shard, id);
                     }
                     return result(CommitProtocol.TWO_PHASE, allSettled);
                 });
@@ -556,7 +566,7 @@ public final class CommitProcess {
             return new TransactionConflictException(
                     id,
                     s.participant(),
-                    s.entries.get(c.keyIndex()).key,
+                    s.entries.get(c.keyIndex()).key(),
                     c.reason(),
                     c.holder().isEmpty() ? null : "held by " + c.holder());
         }
@@ -564,7 +574,7 @@ public final class CommitProcess {
             return new ParticipantErrorException(
                     id,
                     s.participant(),
-                    "WRONGTYPE key '" + s.entries.get(w.keyIndex()).key + "' holds a " + w.type()
+                    "WRONGTYPE key '" + s.entries.get(w.keyIndex()).key() + "' holds a " + w.type()
                             + " but the transaction writes hash fields into it",
                     null);
         }

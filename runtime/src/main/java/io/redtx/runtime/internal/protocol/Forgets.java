@@ -1,7 +1,6 @@
 package io.redtx.runtime.internal.protocol;
 
 import io.redtx.runtime.internal.redis.LuaScript;
-import io.redtx.runtime.internal.redis.Participant;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ public final class Forgets {
 
     private static final Logger log = Loggers.getLogger(Forgets.class);
 
-    private final Participant participant;
+    private final String participant;
     private final RuntimeContext ctx;
     private final ConcurrentLinkedQueue<Record> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -44,7 +43,7 @@ public final class Forgets {
 
     private record Record(Shard primary, String id) {}
 
-    Forgets(Participant participant, RuntimeContext ctx) {
+    Forgets(String participant, RuntimeContext ctx) {
         this.participant = participant;
         this.ctx = ctx;
     }
@@ -69,8 +68,7 @@ public final class Forgets {
                                 flush();
                             },
                             // Only once the runtime has closed: the records stay indexed, for recovery.
-                            e -> log.debug(
-                                    "redtx: records to forget on '{}' left to recovery: {}", participant.name(), e));
+                            e -> log.debug("redtx: records to forget on '{}' left to recovery: {}", participant, e));
         }
     }
 

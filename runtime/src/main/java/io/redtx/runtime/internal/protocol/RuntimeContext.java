@@ -7,8 +7,8 @@ import io.redtx.runtime.internal.admission.Telemetry;
 import io.redtx.runtime.internal.redis.Keys;
 import io.redtx.runtime.internal.redis.Participant;
 import io.redtx.runtime.internal.redis.Shard;
-import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What every transaction of one runtime shares: options, key names, participants, background work. */
@@ -28,7 +28,7 @@ public final class RuntimeContext {
     public final Resolver resolver;
     public final Deadlines deadlines;
     /** Per participant, its batches of records to forget as primary. */
-    private final Map<Participant, Forgets> forgets;
+    private final Map<String, Forgets> forgets = new ConcurrentHashMap<>();
 
     public RuntimeContext(
             RuntimeOptions options,
@@ -45,14 +45,12 @@ public final class RuntimeContext {
         this.participants = Map.copyOf(participants);
         this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
         this.retentionMillis = Long.toString(options.recordRetention().toMillis());
-        Map<Participant, Forgets> f = new IdentityHashMap<>();
-        participants.values().forEach(p -> f.put(p, new Forgets(p, this)));
-        this.forgets = f;
     }
 
-    /** @return the batches of records to forget on {@code primary} */
-    Forgets forgets(Participant primary) {
-        return forgets.get(primary);
+    /** @return the batches of records to forget on participant {@code primary} */
+    Forgets forgets(String primary) {
+        Forgets f = forgets.get(primary);
+        return f != null ? f : forgets.computeIfAbsent(primary, name -> new Forgets(name, this));
     }
 
     /**

@@ -46,7 +46,7 @@ import reactor.core.publisher.Mono;
  * step waits for the reply of the step it depends on, and a command that overtakes another of its transaction (an abort
  * sent after a prepare timed out) is what the tombstones already settle.
  */
-public final class Participant {
+public final class Participant implements ParticipantLink {
 
     /** The first pause before a script refused during a slot migration is sent again (see runWhileSlotMoves). */
     static final Duration FIRST_MIGRATION_PAUSE = Duration.ofMillis(5);
@@ -118,6 +118,7 @@ public final class Participant {
         }
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -301,7 +302,8 @@ public final class Participant {
      * {@code sent}, if not null, gets every command sent, so the caller can wait for commands whose subscriber has gone
      * (see {@link DefaultTransaction#sentCommandsDone}).
      */
-    Mono<List<Object>> eval(
+    @Override
+    public Mono<List<Object>> eval(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
         Lane lane = nextLane();
         RedisClusterAsyncCommands<String, String> ready = lane.ready;
@@ -329,7 +331,8 @@ public final class Participant {
      * Like {@link #eval}, but a script refused because its Cluster slot is being resharded ({@link Errors#slotMoving})
      * fails at once: for a caller that has another way to do the work meanwhile.
      */
-    Mono<List<Object>> evalOnce(
+    @Override
+    public Mono<List<Object>> evalOnce(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
         return withCommands(c -> runOnce(c, script, timeout, sent, keys, args));
     }
@@ -360,6 +363,7 @@ public final class Participant {
      * or after the lock was read, and the commit validates it again under its own locks. Unlike {@code read.lua}, no
      * lock entry is taken for stale here: that needs the owner's intent, which an importing master may not show.
      */
+    @Override
     public Mono<ReadReply> readAlone(
             String key,
             String lockKey,

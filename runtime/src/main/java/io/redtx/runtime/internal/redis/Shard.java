@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
  */
 public final class Shard {
 
-    public final Participant participant;
+    public final ParticipantLink participant;
     /** The Cluster slot, or -1 for the whole (standalone or Sentinel) participant. */
     final int slot;
 
@@ -27,7 +27,7 @@ public final class Shard {
     private final String txPrefix;
     private final String onePhasePrefix;
 
-    public Shard(Participant participant, int slot, Keys keys) {
+    public Shard(ParticipantLink participant, int slot, Keys keys) {
         this.participant = participant;
         this.slot = slot;
         this.name = slot < 0 ? participant.name() : participant.name() + "@" + slot;

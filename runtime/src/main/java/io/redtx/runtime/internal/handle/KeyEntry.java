@@ -1,5 +1,6 @@
-package io.redtx.runtime.internal.protocol;
+package io.redtx.runtime.internal.handle;
 
+import io.redtx.runtime.internal.protocol.StagedKey;
 import io.redtx.runtime.internal.redis.Shard;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,9 +12,9 @@ import java.util.Map;
  * The read set and the buffered writes of one key in one transaction. Guarded by the owning transaction's monitor:
  * critical sections are short and never wait on I/O, so they are safe on event-loop threads.
  */
-public final class KeyEntry {
+final class KeyEntry implements StagedKey {
 
-    public enum WriteKind {
+    enum WriteKind {
         NONE,
         STRING,
         DELETE,
@@ -21,49 +22,65 @@ public final class KeyEntry {
     }
 
     /** Where the key lives: its participant, or the Cluster slot of its participant. */
-    public final Shard shard;
+    final Shard shard;
 
-    public final String key;
-    public final String lockKey;
+    final String key;
+    final String lockKey;
 
     // Read set: what this transaction saw, checked again at commit.
-    public boolean stringRead;
-    public String stringSeen;
-    public Boolean existsSeen;
-    public Map<String, String> fieldsSeen; // field -> value seen, null value = field absent
-    public Map<String, String> hashSeen; // the whole hash as seen, null = not read
-    public final List<String> conditions = new ArrayList<>(0); // encoded checks: "c", value | "a"
+    boolean stringRead;
+    String stringSeen;
+    Boolean existsSeen;
+    Map<String, String> fieldsSeen; // field -> value seen, null value = field absent
+    Map<String, String> hashSeen; // the whole hash as seen, null = not read
+    final List<String> conditions = new ArrayList<>(0); // encoded checks: "c", value | "a"
 
     // Write set.
-    public WriteKind write = WriteKind.NONE;
-    public String stringValue;
-    public boolean hashReplace;
-    public Map<String, String> hashOverlay; // field -> new value, null value = field deleted
+    WriteKind write = WriteKind.NONE;
+    String stringValue;
+    boolean hashReplace;
+    Map<String, String> hashOverlay; // field -> new value, null value = field deleted
 
-    public KeyEntry(Shard shard, String key, String lockKey) {
+    KeyEntry(Shard shard, String key, String lockKey) {
         this.shard = shard;
         this.key = key;
         this.lockKey = lockKey;
     }
 
-    boolean writes() {
+    @Override
+    public Shard shard() {
+        return shard;
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public String lockKey() {
+        return lockKey;
+    }
+
+    @Override
+    public boolean writes() {
         return write != WriteKind.NONE;
     }
 
-    public void setString(String value) {
+    void setString(String value) {
         write = WriteKind.STRING;
         stringValue = value;
         hashOverlay = null;
     }
 
-    public void delete() {
+    void delete() {
         write = WriteKind.DELETE;
         stringValue = null;
         hashOverlay = null;
     }
 
     /** Starts or continues a hash write; after a string write or a delete, the hash is replaced as a whole. */
-    public Map<String, String> hashWrite() {
+    Map<String, String> hashWrite() {
         if (write != WriteKind.HASH) {
             hashReplace = write != WriteKind.NONE;
             write = WriteKind.HASH;
@@ -73,7 +90,7 @@ public final class KeyEntry {
         return hashOverlay;
     }
 
-    public void recordField(String field, String value) {
+    void recordField(String field, String value) {
         if (fieldsSeen == null) {
             fieldsSeen = new HashMap<>();
         }
@@ -81,7 +98,8 @@ public final class KeyEntry {
     }
 
     /** Appends this key's spec (see lib.lua) to {@code args}. */
-    void encode(List<String> args) {
+    @Override
+    public void encode(List<String> args) {
         args.add(writes() ? "w" : "r");
         int countAt = args.size();
         args.add(null);

@@ -1,0 +1,53 @@
+package io.redtx.runtime.internal.redis;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import reactor.core.publisher.Mono;
+
+/**
+ * What a {@link Shard} asks of the deployment it lives on: the only way the commit protocol and the resolver reach
+ * Redis. {@link Participant} sends it over Lettuce; the protocol's own tests put replies they control in its place
+ * (a {@code TestPublisher} per script call), so that the state machine is tested step by step, without a server and
+ * in virtual time. The scripts themselves are tested against real Redis.
+ *
+ * <p>Every method is lazy (nothing is sent before subscription) and signals a reply, or an error: a
+ * {@link java.util.concurrent.TimeoutException} when no reply came within {@code timeout}, a Lettuce
+ * {@code RedisCommandExecutionException} when the server refused the command, a
+ * {@link io.redtx.api.ParticipantUnavailableException} when no connection could be made ({@link Errors} classifies
+ * them).
+ */
+public interface ParticipantLink {
+
+    /** @return the participant's name, as options, records and errors give it */
+    String name();
+
+    /**
+     * Runs {@code script} with {@code keys} (all in one shard) and {@code args}; on a Cluster, waits out a migration of
+     * their slot within {@code timeout}.
+     *
+     * @param sent if not null, gets every command sent, so the caller can wait for commands whose subscriber has gone
+     * @return the script's reply, decoded by the script's reply type ({@link CommitReply}, {@link AbortReply},
+     *     {@link Inspection}, {@link ReadReply})
+     */
+    Mono<List<Object>> eval(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args);
+
+    /** Like {@link #eval}, but a refusal because the keys' Cluster slot is being resharded fails at once. */
+    Mono<List<Object>> evalOnce(
+            LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args);
+
+    /**
+     * What {@code read.lua} answers for one key, read with single-key commands: for a Cluster slot being resharded,
+     * where Redis refuses the script but serves single-key commands.
+     */
+    Mono<ReadReply> readAlone(
+            String key,
+            String lockKey,
+            String op,
+            String field,
+            String txid,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent);
+}
