@@ -40,8 +40,9 @@ final class RuntimeContext {
         this.options = options;
         this.keys = keys;
         this.participants = Map.copyOf(participants);
-        this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
-        this.retentionMillis = Long.toString(options.recordRetention().toMillis());
+        this.leaseMillis = Long.toString(options.recovery().lease().toMillis());
+        this.retentionMillis =
+                Long.toString(options.recovery().recordRetention().toMillis());
         Map<Participant, Forgets> f = new IdentityHashMap<>();
         participants.values().forEach(p -> f.put(p, new Forgets(p, this)));
         this.forgets = f;
