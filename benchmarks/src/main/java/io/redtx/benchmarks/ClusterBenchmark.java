@@ -2,6 +2,7 @@ package io.redtx.benchmarks;
 
 import static io.redtx.samples.load.Format.f;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
@@ -279,8 +280,8 @@ public final class ClusterBenchmark implements Callable<Integer> {
         List<RedisServer> servers = setup == Setup.CLUSTER ? cluster.masters() : standalone;
         servers.forEach(RedisServer::flushAll);
         // Default options, except that only the workers may cap the load (a refused admission would be a failure).
-        RuntimeOptions.Builder options =
-                RuntimeOptions.builder().maxInFlight(Math.max(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT, concurrency));
+        RuntimeOptions.Builder options = RuntimeOptions.builder()
+                .admission(a -> a.maxInFlight(Math.max(AdmissionOptions.DEFAULT_MAX_IN_FLIGHT, concurrency)));
         List<String> participants = new ArrayList<>();
         if (setup == Setup.CLUSTER) {
             participants.add("c");

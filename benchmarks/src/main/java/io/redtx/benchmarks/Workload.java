@@ -6,6 +6,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
@@ -263,7 +264,7 @@ enum Workload {
                 options.participant("s" + i, servers.get(i).uri());
             }
             // Only the workers' own limit may cap the load: a rejected admission would be a failed transfer.
-            options.maxInFlight(Math.max(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT, concurrency));
+            options.admission(a -> a.maxInFlight(Math.max(AdmissionOptions.DEFAULT_MAX_IN_FLIGHT, concurrency)));
             this.runtime = RedisTransactionRuntime.create(options.build());
             this.bank = new Bank(runtime, names, layout.accounts(), layout.initialBalance());
         }

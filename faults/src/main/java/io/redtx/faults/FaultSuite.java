@@ -133,14 +133,13 @@ public final class FaultSuite implements Callable<Integer> {
     /** The options of every coordinator in the suite (its own and the separate JVMs). */
     static RuntimeOptions.Builder runtimeOptions(Map<String, String> participants) {
         RuntimeOptions.Builder options = RuntimeOptions.builder()
-                .prepareTimeout(PHASE_TIMEOUT)
-                .commitTimeout(PHASE_TIMEOUT)
-                .readTimeout(PHASE_TIMEOUT)
-                .connectTimeout(Duration.ofSeconds(2))
-                .leaseDuration(LEASE)
-                .transactionTimeout(Duration.ofSeconds(15))
-                .recoveryInterval(Duration.ofSeconds(1))
-                .requireSyncedWrites(true)
+                .timeouts(t -> t.prepare(PHASE_TIMEOUT)
+                        .commit(PHASE_TIMEOUT)
+                        .read(PHASE_TIMEOUT)
+                        .connect(Duration.ofSeconds(2))
+                        .transaction(Duration.ofSeconds(15)))
+                .recovery(r -> r.lease(LEASE).interval(Duration.ofSeconds(1)))
+                .connections(c -> c.requireSyncedWrites(true))
                 .retryPolicy(RetryPolicy.builder()
                         .maxAttempts(10)
                         .minBackoff(Duration.ofMillis(20))
@@ -270,7 +269,7 @@ public final class FaultSuite implements Callable<Integer> {
         Thread.sleep(LEASE.toMillis() + 500);
         RecoveryReport recovery;
         TransactionRuntime fresh = RedisTransactionRuntime.create(
-                runtimeOptions(uris).recoveryInterval(Duration.ZERO).build());
+                runtimeOptions(uris).recovery(r -> r.interval(Duration.ZERO)).build());
         try {
             recovery = fresh.recover().block(Duration.ofMinutes(1));
         } finally {

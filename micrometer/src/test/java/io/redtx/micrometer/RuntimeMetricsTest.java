@@ -48,7 +48,7 @@ class RuntimeMetricsTest {
         runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
                 .participant("a", a.uri())
                 .participant("b", b.uri())
-                .recoveryInterval(Duration.ZERO)
+                .recovery(r -> r.interval(Duration.ZERO))
                 .retryPolicy(RetryPolicy.builder()
                         .maxAttempts(2)
                         .minBackoff(Duration.ofMillis(1))

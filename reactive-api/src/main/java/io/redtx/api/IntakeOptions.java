@@ -56,7 +56,7 @@ public final class IntakeOptions {
     /**
      * @return limit of each request's transaction, retries and the wait for admission included, from when the intake
      *     takes the request from its source; {@code null} (the default)
-     *     means {@link RuntimeOptions#transactionTimeout()}
+     *     means {@link TimeoutOptions#transaction()}
      */
     public Duration deadline() {
         return deadline;

@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
  * {@code hset}, {@code hdel}) do not read the key, so they add nothing to the read set.
  *
  * <p>Bad input — null or empty key or field, null value, a key in the runtime's internal namespace, a value over
- * {@link RuntimeOptions#maxValueBytes()}, more distinct keys than {@link RuntimeOptions#maxKeysPerTransaction()} —
+ * {@link LimitOptions#maxValueBytes()}, more distinct keys than {@link LimitOptions#maxKeysPerTransaction()} —
  * is signalled as {@link RedtxArgumentException}; use after commit or rollback as {@link TransactionStateException}.
  */
 public interface KeyCommands {

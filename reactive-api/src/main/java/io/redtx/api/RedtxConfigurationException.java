@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The runtime's configuration does not work with its participants as they are, found by
  * {@link TransactionRuntime#verify()}: a participant that cannot be reached at its URI, a Redis user refused or lacking
- * a command the scripts need, a durability below {@link RuntimeOptions#requireSyncedWrites()}. Retrying the same check
+ * a command the scripts need, a durability below {@link ConnectionOptions#requireSyncedWrites()}. Retrying the same check
  * cannot fix it; changing the configuration or the deployment can.
  */
 public final class RedtxConfigurationException extends RedtxNonTransientException {

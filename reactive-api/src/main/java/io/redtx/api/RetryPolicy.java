@@ -12,7 +12,7 @@ import java.util.Objects;
  * <p>Hot keys: across a runtime, retries of transactions that conflicted on the same key start apart by about the
  * time a recent commit took (at least {@link #minBackoff()}; later ones wait longer, up to {@link #maxBackoff()}), so
  * that many transactions contending for one key retry about one at a time instead of all together; a transaction
- * waiting to retry holds no admission slot ({@link RuntimeOptions#maxInFlight()}).
+ * waiting to retry holds no admission slot ({@link AdmissionOptions#maxInFlight()}).
  */
 public final class RetryPolicy {
 

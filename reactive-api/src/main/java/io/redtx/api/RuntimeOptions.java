@@ -3,105 +3,50 @@ package io.redtx.api;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.metrics.TransactionObserver;
 import io.redtx.api.routing.KeyRouter;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
  * Immutable configuration of a {@link TransactionRuntime}: the named participants and the limits every transaction
  * runs under. Build with {@link #builder()}; every setter validates at once and names the field and the bad value.
  *
+ * <p>Besides the participants, the retry policy, the namespace, metrics, observer and key router, the settings come
+ * in groups, each an immutable object of its own, as Lettuce's {@code ClientOptions} holds its
+ * {@code TimeoutOptions} and {@code SocketOptions}: {@link TimeoutOptions}, {@link RecoveryOptions},
+ * {@link AdmissionOptions}, {@link ConnectionOptions} and {@link LimitOptions}. The builder takes a whole group, or a
+ * change to its current one that keeps the group's other settings:
+ *
  * <pre>{@code
  * RuntimeOptions options = RuntimeOptions.builder()
  *         .participant("orders", "redis://orders-host:6379")
  *         .participant("stock", "rediss://user:secret@stock-host:6380/0")
- *         .prepareTimeout(Duration.ofSeconds(1))
+ *         .timeouts(t -> t.prepare(Duration.ofSeconds(1)))
+ *         .admission(a -> a.maxInFlight(256))
  *         .build();
+ * Duration prepare = options.timeouts().prepare();
  * }</pre>
  */
 public final class RuntimeOptions {
 
-    /** Default limit of each prepare leg. */
-    public static final Duration DEFAULT_PREPARE_TIMEOUT = Duration.ofSeconds(2);
-    /** Default limit of the one-phase script, of the commit point and of each secondary roll-forward. */
-    public static final Duration DEFAULT_COMMIT_TIMEOUT = Duration.ofSeconds(2);
-    /** Default limit of one read through the handle. */
-    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(2);
-    /** Default limit of making a connection to a participant (TCP, TLS, handshake, script loading). */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** Default limit of a whole transaction, retries included. */
-    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
-    /**
-     * Default lease of a prepared intent: after it expires, other transactions may resolve it. A live coordinator
-     * extends it every third of its length, so it bounds how long a dead coordinator's intents block others, not how
-     * long a transaction may take.
-     */
-    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
-    /**
-     * Shortest accepted lease: the coordinator extends leases every third of their length, and a shorter lease would
-     * expire between two extensions whenever a round trip or a scheduling delay took more than a few tens of
-     * milliseconds.
-     */
-    public static final Duration MIN_LEASE_DURATION = Duration.ofMillis(100);
-    /** Default time settled transaction markers (tombstones, commit markers) are kept. */
-    public static final Duration DEFAULT_RECORD_RETENTION = Duration.ofMinutes(5);
-    /** Default period of the background recovery pass. */
-    public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(5);
     /** Default prefix of every key redtx writes for itself. */
     public static final String DEFAULT_NAMESPACE = "redtx:";
-    /** Default largest value (UTF-8 bytes) accepted by a write. */
-    public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
-    /** Default largest number of distinct keys one transaction may touch. */
-    public static final int DEFAULT_MAX_KEYS_PER_TRANSACTION = 1000;
-
-    /** Default number of connections to each participant. */
-    public static final int DEFAULT_CONNECTIONS_PER_PARTICIPANT = 2;
-
-    /** Default largest number of transactions running at once in one runtime. */
-    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
-    /** Default largest number of transactions waiting for admission ({@link Overflow#WAIT}). */
-    public static final int DEFAULT_MAX_WAITING = 1024;
-    /** Default longest wait for admission ({@link Overflow#WAIT}). */
-    public static final Duration DEFAULT_ADMISSION_TIMEOUT = Duration.ofSeconds(1);
-
-    /** What a transaction does when {@link #maxInFlight()} transactions are already running. */
-    public enum Overflow {
-        /**
-         * Wait for a running one to end, at most {@link #admissionTimeout()}, behind at most {@link #maxWaiting()}
-         * others; then fail with {@link TransactionRejectedException}.
-         */
-        WAIT,
-        /** Fail at once with {@link TransactionRejectedException}. */
-        REJECT
-    }
 
     private static final Pattern PARTICIPANT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final Map<String, String> participants;
     private final Map<String, TlsOptions> tls;
-    private final Duration prepareTimeout;
-    private final Duration commitTimeout;
-    private final Duration readTimeout;
-    private final Duration connectTimeout;
-    private final Duration transactionTimeout;
-    private final Duration leaseDuration;
-    private final Duration recordRetention;
-    private final Duration recoveryInterval;
-    private final boolean requireSyncedWrites;
-    private final boolean onePhaseMarkers;
+    private final TimeoutOptions timeouts;
+    private final RecoveryOptions recovery;
+    private final AdmissionOptions admission;
+    private final ConnectionOptions connections;
+    private final LimitOptions limits;
     private final RetryPolicy retryPolicy;
     private final String namespace;
     private final KeyLayout keyLayout;
-    private final int maxValueBytes;
-    private final int maxKeysPerTransaction;
-    private final int connectionsPerParticipant;
-    private final int maxInFlight;
-    private final Overflow overflow;
-    private final int maxWaiting;
-    private final Duration admissionTimeout;
     private final TransactionMetrics metrics;
     private final TransactionObserver observer;
     private final KeyRouter keyRouter;
@@ -111,26 +56,14 @@ public final class RuntimeOptions {
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
         this.tls = Collections.unmodifiableMap(new LinkedHashMap<>(b.tls));
-        this.prepareTimeout = b.prepareTimeout;
-        this.commitTimeout = b.commitTimeout;
-        this.readTimeout = b.readTimeout;
-        this.connectTimeout = b.connectTimeout;
-        this.transactionTimeout = b.transactionTimeout;
-        this.leaseDuration = b.leaseDuration;
-        this.recordRetention = b.recordRetention;
-        this.recoveryInterval = b.recoveryInterval;
-        this.requireSyncedWrites = b.requireSyncedWrites;
-        this.onePhaseMarkers = b.onePhaseMarkers;
+        this.timeouts = b.timeouts;
+        this.recovery = b.recovery;
+        this.admission = b.admission;
+        this.connections = b.connections;
+        this.limits = b.limits;
         this.retryPolicy = b.retryPolicy;
         this.namespace = b.namespace;
         this.keyLayout = KeyLayout.of(b.namespace);
-        this.maxValueBytes = b.maxValueBytes;
-        this.maxKeysPerTransaction = b.maxKeysPerTransaction;
-        this.connectionsPerParticipant = b.connectionsPerParticipant;
-        this.maxInFlight = b.maxInFlight;
-        this.overflow = b.overflow;
-        this.maxWaiting = b.maxWaiting;
-        this.admissionTimeout = b.admissionTimeout;
         this.metrics = b.metrics;
         this.observer = b.observer;
         this.givenKeyRouter = b.keyRouter;
@@ -139,8 +72,9 @@ public final class RuntimeOptions {
 
     /**
      * A builder holding every setting of these options, to derive a changed copy (these options stay as they are), as
-     * Lettuce's {@code ClientOptions.mutate()}: {@code options.mutate().commitTimeout(Duration.ofSeconds(2)).build()}.
-     * Participants can be added to it, not removed; a default key router follows the participants of the copy.
+     * Lettuce's {@code ClientOptions.mutate()}:
+     * {@code options.mutate().timeouts(t -> t.commit(Duration.ofSeconds(2))).build()}. Participants can be added to
+     * it, not removed; a default key router follows the participants of the copy.
      *
      * @return a new builder
      */
@@ -176,73 +110,41 @@ public final class RuntimeOptions {
         return Optional.ofNullable(tls.get(participant));
     }
 
-    /** @return limit of each prepare leg (default 2 s) */
-    public Duration prepareTimeout() {
-        return prepareTimeout;
-    }
-
-    /** @return limit of the one-phase script, the commit point and each secondary roll-forward (default 2 s) */
-    public Duration commitTimeout() {
-        return commitTimeout;
-    }
-
-    /** @return limit of one read through a transaction handle (default 2 s) */
-    public Duration readTimeout() {
-        return readTimeout;
+    /**
+     * @return the time limits: of each prepare leg, of the commit, of a read, of making a connection and of a whole
+     *     transaction (default {@link TimeoutOptions#defaults()})
+     */
+    public TimeoutOptions timeouts() {
+        return timeouts;
     }
 
     /**
-     * @return limit of making a connection (default 10 s); it does not count against the timeout of the command that
-     *     needed the connection
+     * @return the lease of prepared intents, the retention of settled markers, the period of the background recovery
+     *     pass and whether one-phase commits leave markers (default {@link RecoveryOptions#defaults()})
      */
-    public Duration connectTimeout() {
-        return connectTimeout;
-    }
-
-    /** @return limit of a whole transaction including retries (default 30 s) */
-    public Duration transactionTimeout() {
-        return transactionTimeout;
+    public RecoveryOptions recovery() {
+        return recovery;
     }
 
     /**
-     * @return lease of a prepared intent, measured on each shard's own clock (default 10 s); the coordinator extends
-     *     it every third of its length until its commit point is decided, so it is how long a dead coordinator's
-     *     intents keep others waiting before recovery may settle them
+     * @return how many transactions run at once and what one does beyond that (default
+     *     {@link AdmissionOptions#defaults()})
      */
-    public Duration leaseDuration() {
-        return leaseDuration;
-    }
-
-    /** @return how long settled markers and records are kept once every shard is settled (default 5 min; they cost memory per transaction, and only need to outlive a prepare that arrives late) */
-    public Duration recordRetention() {
-        return recordRetention;
+    public AdmissionOptions admission() {
+        return admission;
     }
 
     /**
-     * @return period of the background recovery pass that settles expired intents left by dead coordinators (default
-     *     5 s); {@link Duration#ZERO} turns it off ({@link TransactionRuntime#recover()} still works)
+     * @return how many connections the runtime keeps to each participant and whether participants must sync every
+     *     write to disk (default {@link ConnectionOptions#defaults()})
      */
-    public Duration recoveryInterval() {
-        return recoveryInterval;
+    public ConnectionOptions connections() {
+        return connections;
     }
 
-    /**
-     * @return whether a participant is refused (with {@link ParticipantErrorException} when the runtime connects to it)
-     *     unless it runs AOF with {@code appendfsync always}, so that no acknowledged commit can be lost by a restart
-     *     (default {@code false}: see {@link TransactionRuntime#durability()})
-     */
-    public boolean requireSyncedWrites() {
-        return requireSyncedWrites;
-    }
-
-    /**
-     * @return whether a one-phase commit that writes leaves a COMMITTED marker for {@link #recordRetention()}, so that
-     *     {@link TransactionRuntime#status(String)} can answer after its reply was lost (default {@code true}). Each
-     *     costs about 100 bytes of the participant's memory until it expires: without them, such a status is
-     *     {@link TransactionStatus#UNKNOWN}
-     */
-    public boolean onePhaseMarkers() {
-        return onePhaseMarkers;
+    /** @return the size limits of a transaction: value size, number of keys (default {@link LimitOptions#defaults()}) */
+    public LimitOptions limits() {
+        return limits;
     }
 
     /** @return the retry policy of {@link TransactionRuntime#inTransaction} */
@@ -258,50 +160,6 @@ public final class RuntimeOptions {
     /** @return the names of redtx's own keys under {@link #namespace()} */
     public KeyLayout keyLayout() {
         return keyLayout;
-    }
-
-    /** @return largest accepted value, in UTF-8 bytes */
-    public int maxValueBytes() {
-        return maxValueBytes;
-    }
-
-    /** @return largest number of distinct keys one transaction may read or write */
-    public int maxKeysPerTransaction() {
-        return maxKeysPerTransaction;
-    }
-
-    /**
-     * @return how many multiplexed connections the runtime keeps to each participant (default 2); commands take them
-     *     in turn
-     */
-    public int connectionsPerParticipant() {
-        return connectionsPerParticipant;
-    }
-
-    /**
-     * @return largest number of transactions running at once in this runtime (default 1024). An attempt of
-     *     {@link TransactionRuntime#inTransaction} or of the intake holds its slot from admission to the end of its
-     *     commit or rollback, and a transaction waiting to retry after a conflict holds none (it is admitted again for
-     *     its next attempt); a {@link TransactionRuntime#begin()} handle holds one until it is committed or rolled
-     *     back
-     */
-    public int maxInFlight() {
-        return maxInFlight;
-    }
-
-    /** @return what a transaction does when the limit is reached (default {@link Overflow#WAIT}) */
-    public Overflow overflow() {
-        return overflow;
-    }
-
-    /** @return largest number of transactions waiting for admission (default 1024); more are rejected at once */
-    public int maxWaiting() {
-        return maxWaiting;
-    }
-
-    /** @return longest wait for admission with {@link Overflow#WAIT} (default 1 s) */
-    public Duration admissionTimeout() {
-        return admissionTimeout;
     }
 
     /** @return where the runtime reports commits, aborts, phases and more (default {@link TransactionMetrics#NOOP}) */
@@ -322,20 +180,12 @@ public final class RuntimeOptions {
         return keyRouter;
     }
 
+    /** @return every setting; participants by name only, since their URIs may hold passwords */
     @Override
     public String toString() {
-        return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", prepareTimeout="
-                + prepareTimeout
-                + ", commitTimeout=" + commitTimeout + ", readTimeout=" + readTimeout + ", connectTimeout="
-                + connectTimeout
-                + ", transactionTimeout="
-                + transactionTimeout + ", leaseDuration=" + leaseDuration + ", recordRetention=" + recordRetention
-                + ", recoveryInterval=" + recoveryInterval + ", requireSyncedWrites=" + requireSyncedWrites
-                + ", onePhaseMarkers=" + onePhaseMarkers
-                + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', maxValueBytes=" + maxValueBytes
-                + ", maxKeysPerTransaction=" + maxKeysPerTransaction + ", connectionsPerParticipant="
-                + connectionsPerParticipant + ", maxInFlight=" + maxInFlight + ", overflow="
-                + overflow + ", maxWaiting=" + maxWaiting + ", admissionTimeout=" + admissionTimeout + ", metrics="
+        return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", timeouts="
+                + timeouts + ", recovery=" + recovery + ", admission=" + admission + ", connections=" + connections
+                + ", limits=" + limits + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', metrics="
                 + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter + "}";
     }
 
@@ -343,25 +193,13 @@ public final class RuntimeOptions {
     public static final class Builder {
         private final Map<String, String> participants = new LinkedHashMap<>();
         private final Map<String, TlsOptions> tls = new LinkedHashMap<>();
-        private Duration prepareTimeout = DEFAULT_PREPARE_TIMEOUT;
-        private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
-        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
-        private Duration leaseDuration = DEFAULT_LEASE_DURATION;
-        private Duration recordRetention = DEFAULT_RECORD_RETENTION;
-        private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
-        private boolean requireSyncedWrites;
-        private boolean onePhaseMarkers = true;
+        private TimeoutOptions timeouts = TimeoutOptions.defaults();
+        private RecoveryOptions recovery = RecoveryOptions.defaults();
+        private AdmissionOptions admission = AdmissionOptions.defaults();
+        private ConnectionOptions connections = ConnectionOptions.defaults();
+        private LimitOptions limits = LimitOptions.defaults();
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private String namespace = DEFAULT_NAMESPACE;
-        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
-        private int maxKeysPerTransaction = DEFAULT_MAX_KEYS_PER_TRANSACTION;
-        private int connectionsPerParticipant = DEFAULT_CONNECTIONS_PER_PARTICIPANT;
-        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
-        private Overflow overflow = Overflow.WAIT;
-        private int maxWaiting = DEFAULT_MAX_WAITING;
-        private Duration admissionTimeout = DEFAULT_ADMISSION_TIMEOUT;
         private TransactionMetrics metrics = TransactionMetrics.NOOP;
         private TransactionObserver observer = TransactionObserver.NOOP;
         private KeyRouter keyRouter;
@@ -371,25 +209,13 @@ public final class RuntimeOptions {
         private Builder(RuntimeOptions o) {
             participants.putAll(o.participants);
             tls.putAll(o.tls);
-            prepareTimeout = o.prepareTimeout;
-            commitTimeout = o.commitTimeout;
-            readTimeout = o.readTimeout;
-            connectTimeout = o.connectTimeout;
-            transactionTimeout = o.transactionTimeout;
-            leaseDuration = o.leaseDuration;
-            recordRetention = o.recordRetention;
-            recoveryInterval = o.recoveryInterval;
-            requireSyncedWrites = o.requireSyncedWrites;
-            onePhaseMarkers = o.onePhaseMarkers;
+            timeouts = o.timeouts;
+            recovery = o.recovery;
+            admission = o.admission;
+            connections = o.connections;
+            limits = o.limits;
             retryPolicy = o.retryPolicy;
             namespace = o.namespace;
-            maxValueBytes = o.maxValueBytes;
-            maxKeysPerTransaction = o.maxKeysPerTransaction;
-            connectionsPerParticipant = o.connectionsPerParticipant;
-            maxInFlight = o.maxInFlight;
-            overflow = o.overflow;
-            maxWaiting = o.maxWaiting;
-            admissionTimeout = o.admissionTimeout;
             metrics = o.metrics;
             observer = o.observer;
             keyRouter = o.givenKeyRouter;
@@ -485,105 +311,127 @@ public final class RuntimeOptions {
         }
 
         /**
-         * @param timeout limit of each prepare leg, positive
+         * @param timeouts every time limit at once, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code timeouts} is null
          */
-        public Builder prepareTimeout(Duration timeout) {
-            this.prepareTimeout = Options.positive("prepareTimeout", timeout);
+        public Builder timeouts(TimeoutOptions timeouts) {
+            this.timeouts = notNull("timeouts", timeouts);
             return this;
         }
 
         /**
-         * @param timeout limit of the one-phase script, commit point and each secondary, positive
+         * Changes some time limits and keeps the others as this builder has them:
+         * {@code timeouts(t -> t.commit(Duration.ofSeconds(1)))}. If {@code change} throws, this builder is unchanged.
+         *
+         * @param change sets what changes on a builder of the current {@link TimeoutOptions}, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code change} is null or sets a value the setter refuses
          */
-        public Builder commitTimeout(Duration timeout) {
-            this.commitTimeout = Options.positive("commitTimeout", timeout);
+        public Builder timeouts(Consumer<TimeoutOptions.Builder> change) {
+            TimeoutOptions.Builder b = timeouts.mutate();
+            notNull("timeouts change", change).accept(b);
+            this.timeouts = b.build();
             return this;
         }
 
         /**
-         * @param timeout limit of one read, positive
+         * @param recovery the lease, the retention, the recovery interval and the one-phase markers at once, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code recovery} is null
          */
-        public Builder readTimeout(Duration timeout) {
-            this.readTimeout = Options.positive("readTimeout", timeout);
+        public Builder recovery(RecoveryOptions recovery) {
+            this.recovery = notNull("recovery", recovery);
             return this;
         }
 
         /**
-         * @param timeout limit of making a connection, positive
+         * Changes some recovery settings and keeps the others as this builder has them:
+         * {@code recovery(r -> r.lease(Duration.ofSeconds(5)))}. If {@code change} throws, this builder is unchanged.
+         *
+         * @param change sets what changes on a builder of the current {@link RecoveryOptions}, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code change} is null or sets a value the setter refuses
          */
-        public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = Options.positive("connectTimeout", timeout);
+        public Builder recovery(Consumer<RecoveryOptions.Builder> change) {
+            RecoveryOptions.Builder b = recovery.mutate();
+            notNull("recovery change", change).accept(b);
+            this.recovery = b.build();
             return this;
         }
 
         /**
-         * @param timeout limit of a whole transaction including retries, positive
+         * @param admission every admission setting at once, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code admission} is null
          */
-        public Builder transactionTimeout(Duration timeout) {
-            this.transactionTimeout = Options.positive("transactionTimeout", timeout);
+        public Builder admission(AdmissionOptions admission) {
+            this.admission = notNull("admission", admission);
             return this;
         }
 
         /**
-         * @param lease lease of prepared intents, at least {@link #MIN_LEASE_DURATION} (100 ms); independent of the
-         *     timeouts, since a live coordinator extends it every third of its length
+         * Changes some admission settings and keeps the others as this builder has them:
+         * {@code admission(a -> a.maxInFlight(256))}. If {@code change} throws, this builder is unchanged.
+         *
+         * @param change sets what changes on a builder of the current {@link AdmissionOptions}, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code change} is null or sets a value the setter refuses
          */
-        public Builder leaseDuration(Duration lease) {
-            Options.positive("leaseDuration", lease);
-            if (lease.compareTo(MIN_LEASE_DURATION) < 0) {
-                throw new IllegalArgumentException("leaseDuration must be at least "
-                        + Durations.text(MIN_LEASE_DURATION) + ", was " + Durations.text(lease));
-            }
-            this.leaseDuration = lease;
+        public Builder admission(Consumer<AdmissionOptions.Builder> change) {
+            AdmissionOptions.Builder b = admission.mutate();
+            notNull("admission change", change).accept(b);
+            this.admission = b.build();
             return this;
         }
 
         /**
-         * @param retention how long settled markers are kept, at least 1 ms
+         * @param connections every connection setting at once, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code connections} is null
          */
-        public Builder recordRetention(Duration retention) {
-            Options.positive("recordRetention", retention);
-            if (retention.toMillis() < 1) {
-                // Markers expire with PEXPIRE in whole milliseconds: 0 would delete them at once.
-                throw new IllegalArgumentException(
-                        "recordRetention must be at least 1 ms, was " + Durations.text(retention));
-            }
-            this.recordRetention = retention;
+        public Builder connections(ConnectionOptions connections) {
+            this.connections = notNull("connections", connections);
             return this;
         }
 
         /**
-         * @param interval period of the background recovery pass, positive, or {@link Duration#ZERO} to turn it off
+         * Changes some connection settings and keeps the others as this builder has them:
+         * {@code connections(c -> c.perParticipant(4))}. If {@code change} throws, this builder is unchanged.
+         *
+         * @param change sets what changes on a builder of the current {@link ConnectionOptions}, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code change} is null or sets a value the setter refuses
          */
-        public Builder recoveryInterval(Duration interval) {
-            this.recoveryInterval = Options.nonNegative("recoveryInterval", interval);
+        public Builder connections(Consumer<ConnectionOptions.Builder> change) {
+            ConnectionOptions.Builder b = connections.mutate();
+            notNull("connections change", change).accept(b);
+            this.connections = b.build();
             return this;
         }
 
         /**
-         * @param require whether to refuse participants without AOF {@code appendfsync always} (their user then needs
-         *     {@code CONFIG GET} too)
+         * @param limits every size limit at once, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code limits} is null
          */
-        public Builder requireSyncedWrites(boolean require) {
-            this.requireSyncedWrites = require;
+        public Builder limits(LimitOptions limits) {
+            this.limits = notNull("limits", limits);
             return this;
         }
 
         /**
-         * @param markers whether one-phase commits that write leave a COMMITTED marker for the record retention
+         * Changes some size limits and keeps the others as this builder has them:
+         * {@code limits(l -> l.maxValueBytes(64 * 1024))}. If {@code change} throws, this builder is unchanged.
+         *
+         * @param change sets what changes on a builder of the current {@link LimitOptions}, not null
          * @return this builder
+         * @throws IllegalArgumentException if {@code change} is null or sets a value the setter refuses
          */
-        public Builder onePhaseMarkers(boolean markers) {
-            this.onePhaseMarkers = markers;
+        public Builder limits(Consumer<LimitOptions.Builder> change) {
+            LimitOptions.Builder b = limits.mutate();
+            notNull("limits change", change).accept(b);
+            this.limits = b.build();
             return this;
         }
 
@@ -606,39 +454,6 @@ public final class RuntimeOptions {
          */
         public Builder namespace(String namespace) {
             this.namespace = KeyLayout.of(namespace).namespace();
-            return this;
-        }
-
-        /**
-         * @param bytes largest accepted value in UTF-8 bytes, at least 1
-         * @return this builder
-         */
-        public Builder maxValueBytes(int bytes) {
-            this.maxValueBytes = Options.atLeast("maxValueBytes", 1, bytes);
-            return this;
-        }
-
-        /**
-         * @param keys largest number of distinct keys per transaction, 1 to 5000 (bounded by Lua's stack)
-         * @return this builder
-         */
-        public Builder maxKeysPerTransaction(int keys) {
-            this.maxKeysPerTransaction = Options.between("maxKeysPerTransaction", 1, 5000, keys);
-            return this;
-        }
-
-        /**
-         * How many connections the runtime keeps to each participant, each made on first use. Commands take them in
-         * turn. Each connection's replies are handled by one I/O thread and answered in batches, so with one
-         * connection the client and the server take turns; two let them overlap, which suits a machine with two
-         * cores or more (the load benchmark: +60% one-phase throughput from 1 to 2). A Redis Cluster participant has
-         * one cluster connection whatever this says: it keeps a connection to each master itself.
-         *
-         * @param connections 1 to 64
-         * @return this builder
-         */
-        public Builder connectionsPerParticipant(int connections) {
-            this.connectionsPerParticipant = Options.between("connectionsPerParticipant", 1, 64, connections);
             return this;
         }
 
@@ -683,45 +498,6 @@ public final class RuntimeOptions {
         }
 
         /**
-         * @param limit largest number of transactions running at once, at least 1
-         * @return this builder
-         */
-        public Builder maxInFlight(int limit) {
-            this.maxInFlight = Options.atLeast("maxInFlight", 1, limit);
-            return this;
-        }
-
-        /**
-         * @param overflow what a transaction does when the limit is reached, not null
-         * @return this builder
-         */
-        public Builder overflow(Overflow overflow) {
-            if (overflow == null) {
-                throw new IllegalArgumentException("overflow must not be null");
-            }
-            this.overflow = overflow;
-            return this;
-        }
-
-        /**
-         * @param waiting largest number of transactions waiting for admission with {@link Overflow#WAIT}, at least 1
-         * @return this builder
-         */
-        public Builder maxWaiting(int waiting) {
-            this.maxWaiting = Options.atLeast("maxWaiting", 1, waiting);
-            return this;
-        }
-
-        /**
-         * @param timeout longest wait for admission with {@link Overflow#WAIT}, positive
-         * @return this builder
-         */
-        public Builder admissionTimeout(Duration timeout) {
-            this.admissionTimeout = Options.positive("admissionTimeout", timeout);
-            return this;
-        }
-
-        /**
          * @return the options
          * @throws IllegalArgumentException if no participant was added, or the key router names one that was not
          */
@@ -738,6 +514,13 @@ public final class RuntimeOptions {
                 }
             }
             return new RuntimeOptions(this);
+        }
+
+        private static <T> T notNull(String field, T value) {
+            if (value == null) {
+                throw new IllegalArgumentException(field + " must not be null");
+            }
+            return value;
         }
 
         private static String quote(String s) {

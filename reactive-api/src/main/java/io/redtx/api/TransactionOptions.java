@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Options of one transaction, like Spring's {@code TransactionDefinition} or Redisson's {@code TransactionOptions}:
  * its time limit, its retry policy and whether it is read-only. What is not set is the runtime's
- * ({@link RuntimeOptions#transactionTimeout()}, {@link RuntimeOptions#retryPolicy()}, read-write). Immutable.
+ * ({@link TimeoutOptions#transaction()}, {@link RuntimeOptions#retryPolicy()}, read-write). Immutable.
  *
  * <pre>{@code
  * TransactionOptions audit = TransactionOptions.builder()
@@ -44,7 +44,7 @@ public final class TransactionOptions {
 
     /**
      * @return the limit of the whole transaction (admission wait, every attempt, backoffs), or empty for the runtime's
-     *     {@link RuntimeOptions#transactionTimeout()}
+     *     {@link TimeoutOptions#transaction()}
      */
     public Optional<Duration> timeout() {
         return Optional.ofNullable(timeout);

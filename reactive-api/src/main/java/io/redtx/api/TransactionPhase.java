@@ -2,7 +2,7 @@ package io.redtx.api;
 
 /** The steps of a transaction, as named in timeouts, timings and errors. */
 public enum TransactionPhase {
-    /** The whole transaction: user function plus commit, bounded by {@link RuntimeOptions#transactionTimeout()}. */
+    /** The whole transaction: user function plus commit, bounded by {@link TimeoutOptions#transaction()}. */
     TRANSACTION,
     /** A read through the handle before commit. */
     READ,
@@ -17,7 +17,7 @@ public enum TransactionPhase {
     /** Removing intents after a refusal, error, timeout or cancellation. */
     ROLLBACK,
     /**
-     * Making a connection to a participant, bounded by {@link RuntimeOptions#connectTimeout()}: before any command of
+     * Making a connection to a participant, bounded by {@link TimeoutOptions#connect()}: before any command of
      * the step that needed it was sent.
      */
     CONNECT

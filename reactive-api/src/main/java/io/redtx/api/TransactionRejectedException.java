@@ -1,7 +1,7 @@
 package io.redtx.api;
 
 /**
- * The runtime refused to start a transaction because {@link RuntimeOptions#maxInFlight()} transactions were already
+ * The runtime refused to start a transaction because {@link AdmissionOptions#maxInFlight()} transactions were already
  * running (overload): nothing was read or written. A web service maps it to HTTP 503; trying again later may succeed.
  */
 public final class TransactionRejectedException extends RedtxTransientException {
@@ -10,11 +10,11 @@ public final class TransactionRejectedException extends RedtxTransientException 
 
     /** Why the transaction was not admitted. */
     public enum Reason {
-        /** The limit was reached and {@link RuntimeOptions.Overflow#REJECT} refuses at once. */
+        /** The limit was reached and {@link AdmissionOptions.Overflow#REJECT} refuses at once. */
         LIMIT_REACHED,
-        /** {@link RuntimeOptions#maxWaiting()} transactions were already waiting for admission. */
+        /** {@link AdmissionOptions#maxWaiting()} transactions were already waiting for admission. */
         TOO_MANY_WAITING,
-        /** It waited {@link RuntimeOptions#admissionTimeout()} without being admitted. */
+        /** It waited {@link AdmissionOptions#timeout()} without being admitted. */
         WAIT_TIMED_OUT
     }
 

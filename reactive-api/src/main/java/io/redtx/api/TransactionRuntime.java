@@ -26,7 +26,7 @@ public interface TransactionRuntime extends AutoCloseable {
      * error is propagated. Cancelling rolls back unless the commit point was passed. On a
      * {@link TransactionConflictException} the whole function is run again in a new attempt, as the
      * {@link RetryPolicy} allows (bounded, backoff with jitter); when attempts run out, the last conflict is signalled.
-     * The whole attempt chain is bounded by {@link RuntimeOptions#transactionTimeout()}.
+     * The whole attempt chain is bounded by {@link TimeoutOptions#transaction()}.
      *
      * @param work the transactional work; must do all its reads and writes through the handle it is given
      * @param <T> the value type
@@ -110,8 +110,8 @@ public interface TransactionRuntime extends AutoCloseable {
     /**
      * Looks up what the participants hold about a transaction attempt, for example after a
      * {@link TransactionOutcomeUnknownException} ({@link RedtxException#transactionId()}). Lazy; one round trip per
-     * participant. Commits are known for {@link RuntimeOptions#recordRetention()} after they settle (a one-phase commit
-     * that wrote nothing, or ran with {@link RuntimeOptions#onePhaseMarkers()} off, leaves no marker: {@link
+     * participant. Commits are known for {@link RecoveryOptions#recordRetention()} after they settle (a one-phase commit
+     * that wrote nothing, or ran with {@link RecoveryOptions#onePhaseMarkers()} off, leaves no marker: {@link
      * TransactionStatus#UNKNOWN}).
      *
      * @param transactionId the id of the attempt
@@ -121,7 +121,7 @@ public interface TransactionRuntime extends AutoCloseable {
 
     /**
      * Reads every participant's persistence settings and says what survives a restart of each. Lazy; one connection
-     * (made if needed) and two commands per participant. With {@link RuntimeOptions#requireSyncedWrites()} the same
+     * (made if needed) and two commands per participant. With {@link ConnectionOptions#requireSyncedWrites()} the same
      * check refuses, when it connects, a participant below {@link ParticipantDurability.Level#EVERY_WRITE_SYNCED}.
      *
      * @return one entry per participant, in the order of {@link RuntimeOptions#participants()}
@@ -132,10 +132,10 @@ public interface TransactionRuntime extends AutoCloseable {
      * Checks now, on every participant, what a transaction would otherwise find on first use, so that an application
      * can refuse to start with a configuration that cannot work: connects (to every master of a Cluster), loads the
      * scripts, checks that the Redis user may run every command they call (ACL), and reads the durability (with
-     * {@link RuntimeOptions#requireSyncedWrites()}, a participant below
+     * {@link ConnectionOptions#requireSyncedWrites()}, a participant below
      * {@link ParticipantDurability.Level#EVERY_WRITE_SYNCED} fails). Lazy; each subscription checks again; the
      * connections made are kept for the transactions. Each participant is bounded by
-     * {@link RuntimeOptions#connectTimeout()}.
+     * {@link TimeoutOptions#connect()}.
      *
      * @return every participant's durability, in the order of {@link RuntimeOptions#participants()}, once every check
      *     passed; else a {@link RedtxConfigurationException} naming each participant that failed and why (an
@@ -162,7 +162,7 @@ public interface TransactionRuntime extends AutoCloseable {
      * <p>Backpressure: at most {@link IntakeOptions#maxInFlight()} requests run at once, and the intake never requests
      * more from {@code requests} than that many ahead of the outcomes taken downstream, so a slow consumer slows the
      * source instead of growing memory. Each transaction also takes an admission permit of the runtime
-     * ({@link RuntimeOptions#maxInFlight()}); a rejection becomes a FAILED outcome, not an error of the stream.
+     * ({@link AdmissionOptions#maxInFlight()}); a rejection becomes a FAILED outcome, not an error of the stream.
      *
      * <p>Signals: an outcome per request (never an error for a request's failure); completes after the source
      * completes and every outcome was emitted; an error of the source is signalled after the outcomes of requests
@@ -185,7 +185,7 @@ public interface TransactionRuntime extends AutoCloseable {
     /**
      * Closes gracefully: refuses new transactions and completes every intake (cancelling its source), waits for the
      * transactions of {@link #inTransaction} and the intakes still running and for background rollbacks and
-     * roll-forwards (at most {@link RuntimeOptions#transactionTimeout()}: what is still unsettled then is left to
+     * roll-forwards (at most {@link TimeoutOptions#transaction()}: what is still unsettled then is left to
      * recovery), then closes every connection. Explicit handles from {@link #begin()} not committed by then can no
      * longer commit. Lazy; idempotent.
      *

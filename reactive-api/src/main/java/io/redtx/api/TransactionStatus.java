@@ -10,8 +10,8 @@ public enum TransactionStatus {
     IN_DOUBT,
     /**
      * Nothing is known: an id that never reached its primary or never committed in one phase, a transaction settled
-     * longer ago than {@link RuntimeOptions#recordRetention()}, or a one-phase commit without a marker (see {@link
-     * RuntimeOptions#onePhaseMarkers()}).
+     * longer ago than {@link RecoveryOptions#recordRetention()}, or a one-phase commit without a marker (see {@link
+     * RecoveryOptions#onePhaseMarkers()}).
      */
     UNKNOWN
 }

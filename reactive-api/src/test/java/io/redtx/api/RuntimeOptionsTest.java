@@ -8,7 +8,7 @@ import io.redtx.api.routing.KeyRouter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,100 +26,206 @@ class RuntimeOptionsTest {
     // ---- defaults ----
 
     @Test
-    void defaultsAreTheDocumentedConstants() {
+    void defaultsAreTheDefaultGroups() {
         RuntimeOptions o = oneParticipant().build();
 
-        assertThat(o.prepareTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_PREPARE_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(2));
-        assertThat(o.commitTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_COMMIT_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(2));
-        assertThat(o.readTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_READ_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(2));
-        assertThat(o.connectTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_CONNECT_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(10));
-        assertThat(o.transactionTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_TRANSACTION_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(30));
-        assertThat(o.leaseDuration())
-                .isEqualTo(RuntimeOptions.DEFAULT_LEASE_DURATION)
-                .isEqualTo(Duration.ofSeconds(10));
-        assertThat(o.recordRetention()).isEqualTo(RuntimeOptions.DEFAULT_RECORD_RETENTION);
-        assertThat(o.recoveryInterval()).isEqualTo(RuntimeOptions.DEFAULT_RECOVERY_INTERVAL);
-        assertThat(o.requireSyncedWrites()).isFalse();
-        assertThat(o.onePhaseMarkers()).isTrue();
+        assertThat(o.timeouts()).isEqualTo(TimeoutOptions.defaults());
+        assertThat(o.recovery()).isEqualTo(RecoveryOptions.defaults());
+        assertThat(o.admission()).isEqualTo(AdmissionOptions.defaults());
+        assertThat(o.connections()).isEqualTo(ConnectionOptions.defaults());
+        assertThat(o.limits()).isEqualTo(LimitOptions.defaults());
         assertThat(o.retryPolicy()).isEqualTo(RetryPolicy.defaults());
         assertThat(o.namespace()).isEqualTo(RuntimeOptions.DEFAULT_NAMESPACE).isEqualTo("redtx:");
-        assertThat(o.maxValueBytes())
-                .isEqualTo(RuntimeOptions.DEFAULT_MAX_VALUE_BYTES)
-                .isEqualTo(1024 * 1024);
-        assertThat(o.maxKeysPerTransaction())
-                .isEqualTo(RuntimeOptions.DEFAULT_MAX_KEYS_PER_TRANSACTION)
-                .isEqualTo(1000);
-        assertThat(o.connectionsPerParticipant())
-                .isEqualTo(RuntimeOptions.DEFAULT_CONNECTIONS_PER_PARTICIPANT)
-                .isEqualTo(2);
-        assertThat(o.maxInFlight())
-                .isEqualTo(RuntimeOptions.DEFAULT_MAX_IN_FLIGHT)
-                .isEqualTo(1024);
-        assertThat(o.overflow()).isEqualTo(RuntimeOptions.Overflow.WAIT);
-        assertThat(o.maxWaiting()).isEqualTo(RuntimeOptions.DEFAULT_MAX_WAITING).isEqualTo(1024);
-        assertThat(o.admissionTimeout())
-                .isEqualTo(RuntimeOptions.DEFAULT_ADMISSION_TIMEOUT)
-                .isEqualTo(Duration.ofSeconds(1));
         assertThat(o.participants()).containsExactly(Map.entry("a", "redis://127.0.0.1:6379"));
     }
 
     @Test
     void builderSetsEveryField() {
         RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).build();
+        TimeoutOptions timeouts =
+                TimeoutOptions.builder().prepare(Duration.ofMillis(100)).build();
+        RecoveryOptions recovery =
+                RecoveryOptions.builder().lease(Duration.ofMillis(301)).build();
+        AdmissionOptions admission = AdmissionOptions.builder().maxInFlight(16).build();
+        ConnectionOptions connections =
+                ConnectionOptions.builder().perParticipant(64).build();
+        LimitOptions limits = LimitOptions.builder().maxValueBytes(1).build();
         RuntimeOptions o = RuntimeOptions.builder()
                 .participant("orders", "redis://orders-host:6379")
                 .participant("stock", "rediss://user:secret@stock-host:6380/0")
                 .participant("local", "redis-socket:///tmp/redis.sock")
                 .participant("ha", "redis-sentinel://s1:26379,s2:26379#mymaster")
-                .prepareTimeout(Duration.ofMillis(100))
-                .commitTimeout(Duration.ofMillis(200))
-                .readTimeout(Duration.ofMillis(300))
-                .connectTimeout(Duration.ofMillis(400))
-                .transactionTimeout(Duration.ofMillis(500))
-                .leaseDuration(Duration.ofMillis(301))
-                .recordRetention(Duration.ofMinutes(5))
-                .onePhaseMarkers(false)
+                .timeouts(timeouts)
+                .recovery(recovery)
+                .admission(admission)
+                .connections(connections)
+                .limits(limits)
                 .retryPolicy(retry)
                 .namespace("tx/")
-                .maxValueBytes(1)
-                .maxKeysPerTransaction(5000)
-                .connectionsPerParticipant(64)
-                .maxInFlight(16)
-                .overflow(RuntimeOptions.Overflow.REJECT)
-                .maxWaiting(3)
-                .admissionTimeout(Duration.ofMillis(7))
                 .build();
 
         assertThat(o.participants().keySet()).containsExactly("orders", "stock", "local", "ha");
         assertThat(o.participants()).containsEntry("stock", "rediss://user:secret@stock-host:6380/0");
-        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofMillis(100));
-        assertThat(o.commitTimeout()).isEqualTo(Duration.ofMillis(200));
-        assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(300));
-        assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(400));
-        assertThat(o.transactionTimeout()).isEqualTo(Duration.ofMillis(500));
-        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(301));
-        assertThat(o.recordRetention()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(o.onePhaseMarkers()).isFalse();
+        assertThat(o.timeouts()).isSameAs(timeouts);
+        assertThat(o.recovery()).isSameAs(recovery);
+        assertThat(o.admission()).isSameAs(admission);
+        assertThat(o.connections()).isSameAs(connections);
+        assertThat(o.limits()).isSameAs(limits);
         assertThat(o.retryPolicy()).isSameAs(retry);
         assertThat(o.namespace()).isEqualTo("tx/");
-        assertThat(o.maxValueBytes()).isEqualTo(1);
-        assertThat(o.maxKeysPerTransaction()).isEqualTo(5000);
-        assertThat(o.connectionsPerParticipant()).isEqualTo(64);
-        assertThat(o.maxInFlight()).isEqualTo(16);
-        assertThat(o.overflow()).isEqualTo(RuntimeOptions.Overflow.REJECT);
-        assertThat(o.maxWaiting()).isEqualTo(3);
-        assertThat(o.admissionTimeout()).isEqualTo(Duration.ofMillis(7));
     }
+
+    // ---- groups: a change to the current group keeps its other settings ----
+
+    @Test
+    void aTimeoutsChangeKeepsTheOtherTimeouts() {
+        RuntimeOptions o = oneParticipant()
+                .timeouts(t -> t.prepare(Duration.ofMillis(100)).read(Duration.ofMillis(300)))
+                .timeouts(t -> t.commit(Duration.ofSeconds(1)))
+                .build();
+
+        assertThat(o.timeouts())
+                .isEqualTo(TimeoutOptions.builder()
+                        .prepare(Duration.ofMillis(100))
+                        .read(Duration.ofMillis(300))
+                        .commit(Duration.ofSeconds(1))
+                        .build());
+    }
+
+    @Test
+    void aRecoveryChangeKeepsTheOtherRecoverySettings() {
+        RuntimeOptions o = oneParticipant()
+                .recovery(r -> r.lease(Duration.ofMillis(300)).onePhaseMarkers(false))
+                .recovery(r -> r.interval(Duration.ZERO))
+                .build();
+
+        assertThat(o.recovery())
+                .isEqualTo(RecoveryOptions.builder()
+                        .lease(Duration.ofMillis(300))
+                        .onePhaseMarkers(false)
+                        .interval(Duration.ZERO)
+                        .build());
+    }
+
+    @Test
+    void anAdmissionChangeKeepsTheOtherAdmissionSettings() {
+        RuntimeOptions o = oneParticipant()
+                .admission(a -> a.maxInFlight(16).timeout(Duration.ofMillis(7)))
+                .admission(a -> a.overflow(AdmissionOptions.Overflow.REJECT))
+                .build();
+
+        assertThat(o.admission())
+                .isEqualTo(AdmissionOptions.builder()
+                        .maxInFlight(16)
+                        .timeout(Duration.ofMillis(7))
+                        .overflow(AdmissionOptions.Overflow.REJECT)
+                        .build());
+    }
+
+    @Test
+    void aConnectionsChangeKeepsTheOtherConnectionSettings() {
+        RuntimeOptions o = oneParticipant()
+                .connections(c -> c.requireSyncedWrites(true))
+                .connections(c -> c.perParticipant(4))
+                .build();
+
+        assertThat(o.connections().requireSyncedWrites()).isTrue();
+        assertThat(o.connections().perParticipant()).isEqualTo(4);
+    }
+
+    @Test
+    void aLimitsChangeKeepsTheOtherLimits() {
+        RuntimeOptions o = oneParticipant()
+                .limits(l -> l.maxKeysPerTransaction(10))
+                .limits(l -> l.maxValueBytes(16))
+                .build();
+
+        assertThat(o.limits().maxKeysPerTransaction()).isEqualTo(10);
+        assertThat(o.limits().maxValueBytes()).isEqualTo(16);
+    }
+
+    @Test
+    void aChangeAppliesToTheGroupGivenWhole() {
+        TimeoutOptions given =
+                TimeoutOptions.builder().read(Duration.ofMillis(300)).build();
+
+        RuntimeOptions o = oneParticipant()
+                .timeouts(given)
+                .timeouts(t -> t.commit(Duration.ofSeconds(1)))
+                .build();
+
+        assertThat(o.timeouts().read()).isEqualTo(Duration.ofMillis(300));
+        assertThat(o.timeouts().commit()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(given.commit()).isEqualTo(TimeoutOptions.DEFAULT_COMMIT_TIMEOUT);
+    }
+
+    @Test
+    void aRefusedChangeLeavesTheGroupUnchanged() {
+        RuntimeOptions.Builder builder = oneParticipant().timeouts(t -> t.read(Duration.ofMillis(700)));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() ->
+                        builder.timeouts(t -> t.prepare(Duration.ofSeconds(1)).read(Duration.ZERO)))
+                .withMessage("readTimeout must be positive, was 0 ms");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> builder.recovery(r -> r.lease(Duration.ofMillis(99))))
+                .withMessage("leaseDuration must be at least 100 ms, was 99 ms");
+
+        RuntimeOptions o = builder.build();
+        assertThat(o.timeouts().read()).isEqualTo(Duration.ofMillis(700));
+        assertThat(o.timeouts().prepare()).isEqualTo(TimeoutOptions.DEFAULT_PREPARE_TIMEOUT);
+        assertThat(o.recovery()).isEqualTo(RecoveryOptions.defaults());
+    }
+
+    @Test
+    void nullGroupsAndChangesAreRefusedNamingThem() {
+        RuntimeOptions.Builder b = RuntimeOptions.builder();
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.timeouts((TimeoutOptions) null))
+                .withMessage("timeouts must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.recovery((RecoveryOptions) null))
+                .withMessage("recovery must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.admission((AdmissionOptions) null))
+                .withMessage("admission must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.connections((ConnectionOptions) null))
+                .withMessage("connections must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.limits((LimitOptions) null))
+                .withMessage("limits must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.timeouts((Consumer<TimeoutOptions.Builder>) null))
+                .withMessage("timeouts change must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.recovery((Consumer<RecoveryOptions.Builder>) null))
+                .withMessage("recovery change must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.admission((Consumer<AdmissionOptions.Builder>) null))
+                .withMessage("admission change must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.connections((Consumer<ConnectionOptions.Builder>) null))
+                .withMessage("connections change must not be null");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> b.limits((Consumer<LimitOptions.Builder>) null))
+                .withMessage("limits change must not be null");
+    }
+
+    @Test
+    void leaseShorterThanThePrepareAndCommitTimeoutsIsAccepted() {
+        // A live coordinator extends its leases, so the lease need not cover the time to the commit point.
+        RuntimeOptions o = oneParticipant()
+                .timeouts(t -> t.prepare(Duration.ofSeconds(9)).commit(Duration.ofSeconds(9)))
+                .recovery(r -> r.lease(Duration.ofMillis(300)))
+                .build();
+
+        assertThat(o.recovery().lease()).isEqualTo(Duration.ofMillis(300));
+        assertThat(o.timeouts().prepare()).isEqualTo(Duration.ofSeconds(9));
+    }
+
+    // ---- mutate ----
 
     @Test
     void mutateCopiesEverySettingAndLeavesTheOriginalAlone() {
@@ -127,13 +233,12 @@ class RuntimeOptionsTest {
         RuntimeOptions o = RuntimeOptions.builder()
                 .participant("orders", "redis://orders-host:6379")
                 .participant("stock", "rediss://user:secret@stock-host:6380/0")
-                .commitTimeout(Duration.ofMillis(200))
-                .recoveryInterval(Duration.ZERO)
-                .requireSyncedWrites(true)
-                .onePhaseMarkers(false)
+                .timeouts(t -> t.commit(Duration.ofMillis(200)))
+                .recovery(r -> r.interval(Duration.ZERO).onePhaseMarkers(false))
+                .connections(c -> c.requireSyncedWrites(true))
                 .namespace("tx/")
-                .maxInFlight(16)
-                .overflow(RuntimeOptions.Overflow.REJECT)
+                .admission(a -> a.maxInFlight(16).overflow(AdmissionOptions.Overflow.REJECT))
+                .limits(l -> l.maxValueBytes(16))
                 .keyRouter(router)
                 .build();
 
@@ -141,12 +246,38 @@ class RuntimeOptionsTest {
         assertThat(same.toString()).isEqualTo(o.toString());
         assertThat(same.participants()).isEqualTo(o.participants());
         assertThat(same.keyRouter()).isSameAs(router);
+        assertThat(same.timeouts()).isEqualTo(o.timeouts());
+        assertThat(same.recovery()).isEqualTo(o.recovery());
+        assertThat(same.admission()).isEqualTo(o.admission());
+        assertThat(same.connections()).isEqualTo(o.connections());
+        assertThat(same.limits()).isEqualTo(o.limits());
 
-        RuntimeOptions changed = o.mutate().commitTimeout(Duration.ofSeconds(2)).build();
-        assertThat(changed.commitTimeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(o.commitTimeout()).isEqualTo(Duration.ofMillis(200));
-        assertThat(changed.toString().replace("commitTimeout=PT2S", "commitTimeout=PT0.2S"))
-                .isEqualTo(o.toString());
+        RuntimeOptions changed =
+                o.mutate().timeouts(t -> t.commit(Duration.ofSeconds(2))).build();
+        assertThat(changed.timeouts().commit()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.timeouts().commit()).isEqualTo(Duration.ofMillis(200));
+        assertThat(changed.toString().replace("commit=2 s", "commit=200 ms")).isEqualTo(o.toString());
+    }
+
+    @Test
+    void mutateOfEachGroupLeavesTheOriginalAlone() {
+        RuntimeOptions o = oneParticipant().build();
+
+        RuntimeOptions changed = o.mutate()
+                .recovery(r -> r.lease(Duration.ofSeconds(1)))
+                .admission(a -> a.maxWaiting(1))
+                .connections(c -> c.perParticipant(1))
+                .limits(l -> l.maxKeysPerTransaction(1))
+                .build();
+
+        assertThat(o.recovery()).isEqualTo(RecoveryOptions.defaults());
+        assertThat(o.admission()).isEqualTo(AdmissionOptions.defaults());
+        assertThat(o.connections()).isEqualTo(ConnectionOptions.defaults());
+        assertThat(o.limits()).isEqualTo(LimitOptions.defaults());
+        assertThat(changed.recovery().lease()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(changed.admission().maxWaiting()).isEqualTo(1);
+        assertThat(changed.connections().perParticipant()).isEqualTo(1);
+        assertThat(changed.limits().maxKeysPerTransaction()).isEqualTo(1);
     }
 
     @Test
@@ -177,107 +308,21 @@ class RuntimeOptionsTest {
                 .doesNotContain("stock-host");
     }
 
-    // ---- durations ----
-
-    static Stream<Arguments> durationSetters() {
-        return Stream.concat(
-                positiveDurationSetters(),
-                Stream.of(
-                        setter("leaseDuration", RuntimeOptions.Builder::leaseDuration),
-                        setter("recordRetention", RuntimeOptions.Builder::recordRetention)));
-    }
-
-    /** The setters whose only bound is "positive" (the lease and the retention also have a minimum). */
-    static Stream<Arguments> positiveDurationSetters() {
-        return Stream.of(
-                setter("prepareTimeout", RuntimeOptions.Builder::prepareTimeout),
-                setter("commitTimeout", RuntimeOptions.Builder::commitTimeout),
-                setter("readTimeout", RuntimeOptions.Builder::readTimeout),
-                setter("connectTimeout", RuntimeOptions.Builder::connectTimeout),
-                setter("transactionTimeout", RuntimeOptions.Builder::transactionTimeout));
-    }
-
-    private static Arguments setter(
-            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
-        return Arguments.of(field, setter);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("durationSetters")
-    void nullDurationIsRefusedNamingTheField(
-            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), null))
-                .withMessage(field + " must not be null");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("durationSetters")
-    void zeroDurationIsRefusedNamingFieldAndValue(
-            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ZERO))
-                .withMessage(field + " must be positive, was 0 ms");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("durationSetters")
-    void negativeDurationIsRefusedNamingFieldAndValue(
-            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> setter.apply(RuntimeOptions.builder(), Duration.ofMillis(-250)))
-                .withMessage(field + " must be positive, was -250 ms");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("positiveDurationSetters")
-    void smallestPositiveDurationIsAccepted(
-            String field, BiFunction<RuntimeOptions.Builder, Duration, RuntimeOptions.Builder> setter) {
-        RuntimeOptions.Builder builder = RuntimeOptions.builder();
-        assertThat(setter.apply(builder, Duration.ofNanos(1))).isSameAs(builder);
-    }
-
-    // ---- lease ----
-
     @Test
-    void leaseShorterThan100msIsRefusedNamingTheValue() {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofMillis(99)))
-                .withMessage("leaseDuration must be at least 100 ms, was 99 ms");
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().leaseDuration(Duration.ofNanos(1)))
-                .withMessage("leaseDuration must be at least 100 ms, was 0.000001 ms");
-    }
+    void toStringShowsEveryGroupAndNoPassword() {
+        String text = RuntimeOptions.builder()
+                .participant("stock", "rediss://user:s3cr3t@stock-host:6380/0")
+                .timeouts(t -> t.commit(Duration.ofSeconds(1)))
+                .build()
+                .toString();
 
-    @Test
-    void leaseOf100msIsAccepted() {
-        assertThat(RuntimeOptions.MIN_LEASE_DURATION).isEqualTo(Duration.ofMillis(100));
-        RuntimeOptions o =
-                oneParticipant().leaseDuration(Duration.ofMillis(100)).build();
-
-        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(100));
-    }
-
-    @Test
-    void leaseShorterThanThePrepareAndCommitTimeoutsIsAccepted() {
-        // A live coordinator extends its leases, so the lease need not cover the time to the commit point.
-        RuntimeOptions o = oneParticipant()
-                .prepareTimeout(Duration.ofSeconds(9))
-                .commitTimeout(Duration.ofSeconds(9))
-                .leaseDuration(Duration.ofMillis(300))
-                .build();
-
-        assertThat(o.leaseDuration()).isEqualTo(Duration.ofMillis(300));
-        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofSeconds(9));
-    }
-
-    @Test
-    void raisingTimeoutsPastTheDefaultLeaseIsAccepted() {
-        RuntimeOptions o =
-                oneParticipant().prepareTimeout(Duration.ofSeconds(20)).build();
-
-        assertThat(o.leaseDuration()).isEqualTo(RuntimeOptions.DEFAULT_LEASE_DURATION);
-        assertThat(o.prepareTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(text)
+                .contains("timeouts=TimeoutOptions{prepare=2 s, commit=1 s,")
+                .contains("recovery=RecoveryOptions{")
+                .contains("admission=AdmissionOptions{")
+                .contains("connections=ConnectionOptions{")
+                .contains("limits=LimitOptions{")
+                .doesNotContain("s3cr3t");
     }
 
     // ---- participants ----
@@ -328,18 +373,6 @@ class RuntimeOptionsTest {
                         "participant 'b' has the same Redis URI as 'a': one Redis database must be one participant");
         assertThat(builder.participant("c", "redis://127.0.0.1:6379/1").build().participants())
                 .containsOnlyKeys("a", "c");
-    }
-
-    @Test
-    void recordRetentionUnderOneMillisecondIsRefused() {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().recordRetention(Duration.ofNanos(999_999)))
-                .withMessage("recordRetention must be at least 1 ms, was 0.999999 ms");
-        assertThat(oneParticipant()
-                        .recordRetention(Duration.ofMillis(1))
-                        .build()
-                        .recordRetention())
-                .isEqualTo(Duration.ofMillis(1));
     }
 
     @Test
@@ -466,7 +499,7 @@ class RuntimeOptionsTest {
                 .hasMessageNotContaining("cr3t");
     }
 
-    // ---- namespace and limits ----
+    // ---- namespace and retry policy ----
 
     @ParameterizedTest
     @NullAndEmptySource
@@ -476,61 +509,6 @@ class RuntimeOptionsTest {
                 .isThrownBy(() -> RuntimeOptions.builder().namespace(namespace))
                 .withMessage("namespace must be non-empty and contain no '{' or '}', was "
                         + (namespace == null ? "null" : "'" + namespace + "'"));
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, -1})
-    void maxValueBytesBelowOneIsRefusedNamingTheValue(int bytes) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().maxValueBytes(bytes))
-                .withMessage("maxValueBytes must be >= 1, was " + bytes);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, -7})
-    void maxKeysPerTransactionBelowOneIsRefusedNamingTheValue(int keys) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(keys))
-                .withMessage("maxKeysPerTransaction must be >= 1, was " + keys);
-    }
-
-    @Test
-    void maxKeysPerTransactionAbove5000IsRefusedNamingTheValue() {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().maxKeysPerTransaction(5001))
-                .withMessage("maxKeysPerTransaction must be <= 5000, was 5001");
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, -1, 65})
-    void connectionsPerParticipantOutside1To64AreRefusedNamingTheValue(int connections) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().connectionsPerParticipant(connections))
-                .withMessage(
-                        connections < 1
-                                ? "connectionsPerParticipant must be >= 1, was " + connections
-                                : "connectionsPerParticipant must be <= 64, was " + connections);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, -3})
-    void admissionLimitsBelowOneAreRefusedNamingTheValue(int limit) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().maxInFlight(limit))
-                .withMessage("maxInFlight must be >= 1, was " + limit);
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().maxWaiting(limit))
-                .withMessage("maxWaiting must be >= 1, was " + limit);
-    }
-
-    @Test
-    void nullOverflowAndNonPositiveAdmissionTimeoutAreRefused() {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().overflow(null))
-                .withMessage("overflow must not be null");
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> RuntimeOptions.builder().admissionTimeout(Duration.ZERO))
-                .withMessage("admissionTimeout must be positive, was 0 ms");
     }
 
     @Test
@@ -544,23 +522,23 @@ class RuntimeOptionsTest {
 
     @Test
     void changingTheBuilderAfterBuildDoesNotChangeTheBuiltOptions() {
-        RuntimeOptions.Builder builder = oneParticipant().prepareTimeout(Duration.ofSeconds(1));
+        RuntimeOptions.Builder builder = oneParticipant().timeouts(t -> t.prepare(Duration.ofSeconds(1)));
         RuntimeOptions first = builder.build();
 
         builder.participant("b", "redis://127.0.0.1:6380")
-                .prepareTimeout(Duration.ofSeconds(3))
+                .timeouts(t -> t.prepare(Duration.ofSeconds(3)))
                 .namespace("other:")
-                .maxValueBytes(10)
+                .limits(l -> l.maxValueBytes(10))
                 .retryPolicy(RetryPolicy.none());
         RuntimeOptions second = builder.build();
 
         assertThat(first.participants()).containsOnlyKeys("a");
-        assertThat(first.prepareTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(first.timeouts().prepare()).isEqualTo(Duration.ofSeconds(1));
         assertThat(first.namespace()).isEqualTo("redtx:");
-        assertThat(first.maxValueBytes()).isEqualTo(RuntimeOptions.DEFAULT_MAX_VALUE_BYTES);
+        assertThat(first.limits().maxValueBytes()).isEqualTo(LimitOptions.DEFAULT_MAX_VALUE_BYTES);
         assertThat(first.retryPolicy()).isEqualTo(RetryPolicy.defaults());
         assertThat(second.participants()).containsOnlyKeys("a", "b");
-        assertThat(second.prepareTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(second.timeouts().prepare()).isEqualTo(Duration.ofSeconds(3));
     }
 
     @Test
@@ -579,32 +557,14 @@ class RuntimeOptionsTest {
 
     @Test
     void aRefusedValueLeavesTheBuilderUnchanged() {
-        RuntimeOptions.Builder builder = oneParticipant().readTimeout(Duration.ofMillis(700));
+        RuntimeOptions.Builder builder = oneParticipant();
 
-        assertThatIllegalArgumentException().isThrownBy(() -> builder.readTimeout(Duration.ZERO));
         assertThatIllegalArgumentException().isThrownBy(() -> builder.namespace("{x}"));
         assertThatThrownBy(() -> builder.participant("b", "http://h:1")).isInstanceOf(RedtxArgumentException.class);
 
         RuntimeOptions o = builder.build();
-        assertThat(o.readTimeout()).isEqualTo(Duration.ofMillis(700));
         assertThat(o.namespace()).isEqualTo("redtx:");
         assertThat(o.participants()).containsOnlyKeys("a");
-    }
-
-    @Test
-    void recoveryIntervalZeroTurnsTheServiceOffAndNegativeIsRefused() {
-        assertThat(RuntimeOptions.builder()
-                        .participant("a", "redis://h:1")
-                        .recoveryInterval(Duration.ZERO)
-                        .build()
-                        .recoveryInterval())
-                .isZero();
-        assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(Duration.ofSeconds(-1)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("recoveryInterval must not be negative, was -1 s");
-        assertThatThrownBy(() -> RuntimeOptions.builder().recoveryInterval(null))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("recoveryInterval must not be null");
     }
 
     @Test

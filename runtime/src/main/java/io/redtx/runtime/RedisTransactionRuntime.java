@@ -22,6 +22,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.redtx.api.CommitResult;
+import io.redtx.api.ConnectionOptions;
 import io.redtx.api.Durations;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.ParticipantDurability;
@@ -92,7 +93,7 @@ import reactor.util.retry.Retry;
 
 /**
  * The redtx runtime on Lettuce: a few multiplexed connections per participant
- * ({@link RuntimeOptions#connectionsPerParticipant()}), each made on first use.
+ * ({@link ConnectionOptions#perParticipant()}), each made on first use.
  *
  * <pre>{@code
  * TransactionRuntime runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
@@ -173,7 +174,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 // entry per command.
                 .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
                 .socketOptions(SocketOptions.builder()
-                        .connectTimeout(options.connectTimeout())
+                        .connectTimeout(options.timeouts().connect())
                         .keepAlive(true)
                         .build())
                 .build();
@@ -225,13 +226,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             connect,
                             keys,
                             deadlines,
-                            options.connectTimeout(),
+                            options.timeouts().connect(),
                             // A cluster connection already keeps one connection per master. Two of them on one
                             // client were seen to leave a node connection that never reconnected after that master
                             // restarted (ClusterParticipantTest's killed master): one, then.
-                            cluster ? 1 : options.connectionsPerParticipant(),
+                            cluster ? 1 : options.connections().perParticipant(),
                             options.namespace() + "probe",
-                            options.requireSyncedWrites()));
+                            options.connections().requireSyncedWrites()));
         });
         this.clusterClients = List.copyOf(clusters);
         this.tlsClients = List.copyOf(tlsOwn);
@@ -242,7 +243,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // Reads 0 once the connections are closed (the permit pool is gone then).
         ctx.telemetry.inFlight(() -> ctx.closed.get() ? 0 : admission.inFlight());
         this.shutdown = Mono.defer(this::shutdownNow).cache();
-        this.recovery = startRecovery(options.recoveryInterval());
+        this.recovery = startRecovery(options.recovery().interval());
     }
 
     /**
@@ -439,7 +440,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             Function<? super Transaction, ? extends Publisher<T>> work,
             Function<Publisher<T>, Mono<R>> collect,
             TransactionOptions own) {
-        Duration timeout = own.timeout().orElse(options.transactionTimeout());
+        Duration timeout = own.timeout().orElse(options.timeouts().transaction());
         Retry retries = own.retryPolicy().isPresent()
                 ? retrySchedule.retry(own.retryPolicy().get())
                 : retry;
@@ -563,7 +564,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
      * {@inheritDoc}
      *
      * <p>The transaction holds an admission permit until its commit or rollback ends; one left unfinished is rolled
-     * back after {@link RuntimeOptions#transactionTimeout()}, which releases its permit.
+     * back after {@link io.redtx.api.TimeoutOptions#transaction()}, which releases its permit.
      */
     @Override
     public Mono<Transaction> begin() {
@@ -584,7 +585,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             throw new RedtxArgumentException(
                     null, "a transaction from begin() is never retried: its options must not set a retry policy");
         }
-        Duration timeout = own.timeout().orElse(options.transactionTimeout());
+        Duration timeout = own.timeout().orElse(options.timeouts().transaction());
         return Mono.deferContextual(context -> {
             checkOpen();
             TransactionRun run = ctx.telemetry.start(context);
@@ -693,7 +694,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             }
             // The primary's record decides; without one, a tombstone anywhere means aborted. A Cluster's keys of the
             // transaction (and of the one-phase markers of its bucket) are found by scans of its masters.
-            Duration timeout = options.readTimeout();
+            Duration timeout = options.timeouts().read();
             String bucket = Keys.onePhaseBucket(transactionId);
             // Every participant answers (or fails) before the lookup does: a second failure must not be dropped.
             int n = ctx.participants.size();
@@ -810,7 +811,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     .filter(tick -> functionalInFlight.get() == 0 && ctx.background.running() == 0)
                     .next()
                     .then()
-                    .timeout(options.transactionTimeout(), Mono.empty())
+                    .timeout(options.timeouts().transaction(), Mono.empty())
                     .then(shutdown);
         });
     }

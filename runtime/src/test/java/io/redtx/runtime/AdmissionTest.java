@@ -2,8 +2,8 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.RetryPolicy;
-import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
@@ -33,7 +33,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void rejectRefusesAtOnceWhenTheLimitIsReachedAndAdmitsAgainOnceOneEnds() {
-        var rt = runtime(o -> o.maxInFlight(1).overflow(RuntimeOptions.Overflow.REJECT));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).overflow(AdmissionOptions.Overflow.REJECT)));
         Sinks.Empty<Void> gate = Sinks.empty();
         var first = held(rt, gate, "1").toFuture();
         awaitTrue(() -> rt.inFlight() == 1);
@@ -55,7 +55,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void waitAdmitsAWaitingTransactionWhenARunningOneEnds() {
-        var rt = runtime(o -> o.maxInFlight(1).admissionTimeout(Duration.ofSeconds(5)));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).timeout(Duration.ofSeconds(5))));
         Sinks.Empty<Void> gate = Sinks.empty();
         var first = held(rt, gate, "1").toFuture();
         awaitTrue(() -> rt.inFlight() == 1);
@@ -73,7 +73,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void waitGivesUpAfterTheAdmissionTimeout() {
-        var rt = runtime(o -> o.maxInFlight(1).admissionTimeout(Duration.ofMillis(200)));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).timeout(Duration.ofMillis(200))));
         Sinks.Empty<Void> gate = Sinks.empty();
         held(rt, gate, "1").subscribe();
         awaitTrue(() -> rt.inFlight() == 1);
@@ -89,7 +89,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void moreWaitersThanMaxWaitingAreRejectedAtOnce() {
-        var rt = runtime(o -> o.maxInFlight(1).maxWaiting(1).admissionTimeout(Duration.ofSeconds(5)));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).maxWaiting(1).timeout(Duration.ofSeconds(5))));
         Sinks.Empty<Void> gate = Sinks.empty();
         held(rt, gate, "1").subscribe();
         awaitTrue(() -> rt.inFlight() == 1);
@@ -106,7 +106,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void aCancelledWaiterLeavesNoPermitBehind() {
-        var rt = runtime(o -> o.maxInFlight(1).admissionTimeout(Duration.ofSeconds(5)));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).timeout(Duration.ofSeconds(5))));
         Sinks.Empty<Void> gate = Sinks.empty();
         var first = held(rt, gate, "1").toFuture();
         awaitTrue(() -> rt.inFlight() == 1);
@@ -124,7 +124,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void anExplicitTransactionHoldsItsPermitUntilItEnds() {
-        var rt = runtime(o -> o.maxInFlight(1).overflow(RuntimeOptions.Overflow.REJECT));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).overflow(AdmissionOptions.Overflow.REJECT)));
         Transaction t = rt.begin().block(Duration.ofSeconds(10));
         assertThat(rt.inFlight()).isEqualTo(1);
         StepVerifier.create(rt.begin())
@@ -142,7 +142,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void anAbandonedExplicitTransactionIsRolledBackAfterTheTransactionTimeout() {
-        var rt = runtime(o -> o.maxInFlight(1).transactionTimeout(Duration.ofMillis(300)));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1)).timeouts(t -> t.transaction(Duration.ofMillis(300))));
         Transaction abandoned = rt.begin().block(Duration.ofSeconds(10));
         assertThat(rt.inFlight()).isEqualTo(1);
 
@@ -154,8 +154,7 @@ class AdmissionTest extends ThreeParticipantsTestBase {
 
     @Test
     void aTransactionWaitingToRetryHoldsNoSlot() {
-        var rt = runtime(o -> o.maxInFlight(1)
-                .overflow(RuntimeOptions.Overflow.REJECT)
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).overflow(AdmissionOptions.Overflow.REJECT))
                 .retryPolicy(RetryPolicy.builder()
                         .maxAttempts(2)
                         .minBackoff(Duration.ofSeconds(2))

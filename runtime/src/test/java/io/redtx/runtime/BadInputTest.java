@@ -183,7 +183,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
     void everyUriTheOptionsAcceptIsOneLettuceParses(String uri) {
         RedisTransactionRuntime.create(RuntimeOptions.builder()
                         .participant("a", uri)
-                        .recoveryInterval(Duration.ZERO)
+                        .recovery(r -> r.interval(Duration.ZERO))
                         .build())
                 .close();
     }
@@ -220,7 +220,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void valueOverMaxValueBytesIsRefusedNamingKeySizeAndLimit() {
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         expectArgumentError(
                 t -> t.on("b").set("fits", "x".repeat(16)).then(t.on("a").set("big", "x".repeat(17))),
                 "value of 'big' is 17 bytes, over maxValueBytes=16");
@@ -229,7 +229,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void valueOfExactlyMaxValueBytesIsAccepted() {
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         StepVerifier.create(runtime.inTransaction(t -> t.on("a").set("k", "x".repeat(16))))
                 .verifyComplete();
         assertThat(get(a, "k")).isEqualTo("x".repeat(16));
@@ -237,7 +237,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void maxValueBytesCountsUtf8BytesNotCharacters() {
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         // 9 characters, 18 bytes.
         expectArgumentError(t -> t.on("a").set("k", "é".repeat(9)), "value of 'k' is 18 bytes, over maxValueBytes=16");
         assertNothingWritten();
@@ -245,7 +245,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void hashValueOverMaxValueBytesIsRefusedNamingKeyAndField() {
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         expectArgumentError(
                 t -> t.on("a").hset("h", Map.of("f", "x".repeat(20))),
                 "value of 'h' field 'f' is 20 bytes, over maxValueBytes=16");
@@ -257,7 +257,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void expectedValueOverMaxValueBytesIsRefused() {
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         expectArgumentError(
                 t -> t.on("a").expect("k", "x".repeat(17)), "expected value of 'k' is 17 bytes, over maxValueBytes=16");
         assertNothingWritten();
@@ -280,7 +280,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void moreDistinctKeysThanMaxKeysPerTransactionIsRefusedNamingLimitKeyAndParticipant() {
-        runtime(o -> o.maxKeysPerTransaction(3));
+        runtime(o -> o.limits(l -> l.maxKeysPerTransaction(3)));
         expectArgumentError(
                 t -> t.on("a")
                         .set("k1", "1")
@@ -293,7 +293,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void keyLimitCountsDistinctKeysPerParticipantNotOperations() {
-        runtime(o -> o.maxKeysPerTransaction(3));
+        runtime(o -> o.limits(l -> l.maxKeysPerTransaction(3)));
         // The same name on three participants is three keys; writing one of them again adds none.
         StepVerifier.create(runtime.inTransaction(t -> t.on("a")
                         .set("k", "1")
@@ -720,7 +720,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
     @Test
     void badInputAfterWritesOnEveryParticipantWritesNothingAnywhere() {
         a.command("SET", "counter", "7");
-        runtime(o -> o.maxValueBytes(16));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16)));
         expectArgumentError(
                 t -> t.on("a")
                         .incrBy("counter", 1)
@@ -738,7 +738,7 @@ class BadInputTest extends ThreeParticipantsTestBase {
 
     @Test
     void caughtBadInputBuffersNothingAndTheRestCommits() {
-        runtime(o -> o.maxValueBytes(16).maxKeysPerTransaction(3));
+        runtime(o -> o.limits(l -> l.maxValueBytes(16).maxKeysPerTransaction(3)));
         StepVerifier.create(runtime.inTransaction(t -> t.on("a")
                         .set("big", "x".repeat(17))
                         .onErrorResume(RedtxArgumentException.class, e -> Mono.empty())

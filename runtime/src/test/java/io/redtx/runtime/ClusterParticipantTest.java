@@ -87,7 +87,7 @@ class ClusterParticipantTest {
         return RuntimeOptions.builder()
                 .participant("c", cluster.participantUri())
                 .participant("s", standalone.uri())
-                .leaseDuration(LEASE)
+                .recovery(r -> r.lease(LEASE))
                 .retryPolicy(RetryPolicy.builder()
                         .maxAttempts(100)
                         .minBackoff(Duration.ofMillis(1))

@@ -243,8 +243,7 @@ class ConflictAndRollbackTest extends ThreeParticipantsTestBase {
 
     @Test
     void prepareTimeoutAgainstAPausedServerAbortsAndLeavesTheOthersClean() {
-        var rt = runtime(o -> o.prepareTimeout(Duration.ofMillis(300))
-                .commitTimeout(Duration.ofMillis(300))
+        var rt = runtime(o -> o.timeouts(t -> t.prepare(Duration.ofMillis(300)).commit(Duration.ofMillis(300)))
                 .retryPolicy(RetryPolicy.none()));
         // Connect first, so the pause hits a prepare and not the connection handshake.
         rt.inTransaction(t -> Mono.when(

@@ -18,9 +18,9 @@ class ConnectionLossTest extends ThreeParticipantsTestBase {
     @Test
     void aOnePhaseCommitInFlightWhenItsConnectionDropsIsNeverSentAgain() throws InterruptedException {
         // One connection, so that the warm-up below connects the one the commit will use.
-        var rt = runtime(o -> o.commitTimeout(Duration.ofSeconds(5))
+        var rt = runtime(o -> o.timeouts(t -> t.commit(Duration.ofSeconds(5)))
                 .retryPolicy(RetryPolicy.none())
-                .connectionsPerParticipant(1));
+                .connections(c -> c.perParticipant(1)));
         rt.inTransaction(t -> t.on("a").get("warm-up")).block(Duration.ofSeconds(10));
 
         // The server holds every write (scripts included) without running it; the commit waits in its input buffer.

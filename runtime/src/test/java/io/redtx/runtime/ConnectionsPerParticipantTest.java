@@ -14,7 +14,7 @@ class ConnectionsPerParticipantTest extends ThreeParticipantsTestBase {
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
     void commandsTakeTheConfiguredConnectionsInTurn(int connections) {
-        runtime(o -> o.connectionsPerParticipant(connections));
+        runtime(o -> o.connections(c -> c.perParticipant(connections)));
         long before = clients(a);
 
         // Each transaction sends a read and a one-phase commit: 6 commands, so every connection gets one.
@@ -28,7 +28,7 @@ class ConnectionsPerParticipantTest extends ThreeParticipantsTestBase {
     @Test
     void noConnectionIsMadeBeforeItsFirstUse() {
         long before = clients(b);
-        runtime(o -> o.connectionsPerParticipant(4));
+        runtime(o -> o.connections(c -> c.perParticipant(4)));
         runtime.inTransaction(tx -> tx.on("a").get("k")).block(Duration.ofSeconds(10));
 
         assertThat(clients(b)).isEqualTo(before);

@@ -63,7 +63,7 @@ class DurabilityTest {
     void requireSyncedWritesRefusesAParticipantWithoutAofAlwaysAndWritesNothing(RedisServer inMemory) {
         TransactionRuntime rt = runtime(RuntimeOptions.builder()
                 .participant("mem", inMemory.uri())
-                .requireSyncedWrites(true)
+                .connections(c -> c.requireSyncedWrites(true))
                 .build());
 
         StepVerifier.create(rt.inTransaction(t -> t.on("mem").set("k", "v")))
@@ -81,7 +81,7 @@ class DurabilityTest {
     void requireSyncedWritesAcceptsAofAlways(@RedisConfig(persistence = Persistence.DURABLE) RedisServer synced) {
         TransactionRuntime rt = runtime(RuntimeOptions.builder()
                 .participant("synced", synced.uri())
-                .requireSyncedWrites(true)
+                .connections(c -> c.requireSyncedWrites(true))
                 .build());
 
         StepVerifier.create(rt.inTransaction(t -> t.on("synced").set("k", "v"))).verifyComplete();

@@ -17,7 +17,7 @@ class ForgetsTest extends ThreeParticipantsTestBase {
 
     @Test
     void recordsAreForgottenInBatchesNotOneScriptEach() {
-        runtime(o -> o.recoveryInterval(Duration.ZERO));
+        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO)));
         // Connect first: the permission probe runs once per connection.
         transfers(0, 3).blockLast(Duration.ofSeconds(30));
         for (RedisServer s : servers()) {

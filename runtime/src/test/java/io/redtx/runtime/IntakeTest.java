@@ -2,8 +2,8 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.IntakeOptions;
-import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionTimeoutException;
@@ -184,7 +184,7 @@ class IntakeTest extends ThreeParticipantsTestBase {
 
     @Test
     void aRequestTheRuntimeRejectsIsAFailedOutcomeNotAnError() {
-        var rt = runtime(o -> o.maxInFlight(1).overflow(RuntimeOptions.Overflow.REJECT));
+        var rt = runtime(o -> o.admission(a -> a.maxInFlight(1).overflow(AdmissionOptions.Overflow.REJECT)));
         Sinks.Empty<Void> gate = Sinks.empty();
         var outcomes = rt.intake(
                 Flux.range(0, 2),

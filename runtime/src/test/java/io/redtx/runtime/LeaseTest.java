@@ -30,11 +30,9 @@ class LeaseTest extends ThreeParticipantsTestBase {
     private static final Duration STALL = Duration.ofMillis(1500);
 
     private static RuntimeOptions.Builder shortLease(RuntimeOptions.Builder o) {
-        return o.leaseDuration(LEASE)
-                .prepareTimeout(Duration.ofSeconds(2))
-                .commitTimeout(Duration.ofSeconds(2))
-                .retryPolicy(RetryPolicy.none())
-                .recoveryInterval(Duration.ZERO);
+        return o.recovery(r -> r.lease(LEASE).interval(Duration.ZERO))
+                .timeouts(t -> t.prepare(Duration.ofSeconds(2)).commit(Duration.ofSeconds(2)))
+                .retryPolicy(RetryPolicy.none());
     }
 
     /** Sets x on a and y on b: a two-phase commit. */

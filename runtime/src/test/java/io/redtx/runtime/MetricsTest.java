@@ -2,11 +2,11 @@ package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.CommitResult;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
-import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionRejectedException;
@@ -95,7 +95,7 @@ class MetricsTest extends ThreeParticipantsTestBase {
 
     private RedisTransactionRuntime runtimeWithMetrics() {
         return runtime(o -> o.metrics(metrics)
-                .recoveryInterval(Duration.ZERO)
+                .recovery(r -> r.interval(Duration.ZERO))
                 .retryPolicy(RetryPolicy.builder()
                         .maxAttempts(3)
                         .minBackoff(Duration.ofMillis(1))
@@ -158,7 +158,8 @@ class MetricsTest extends ThreeParticipantsTestBase {
 
     @Test
     void rejectionsAndExplicitHandlesAreCountedAndTheGaugeFollowsPermits() {
-        var rt = runtime(o -> o.metrics(metrics).maxInFlight(2).overflow(RuntimeOptions.Overflow.REJECT));
+        var rt = runtime(
+                o -> o.metrics(metrics).admission(a -> a.maxInFlight(2).overflow(AdmissionOptions.Overflow.REJECT)));
         Transaction first = rt.begin().block(Duration.ofSeconds(10));
         Transaction second = rt.begin().block(Duration.ofSeconds(10));
         assertThat(metrics.inFlight.get().getAsInt()).isEqualTo(2);

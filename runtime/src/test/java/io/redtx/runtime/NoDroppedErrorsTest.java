@@ -53,10 +53,10 @@ class NoDroppedErrorsTest extends ThreeParticipantsTestBase {
             }
         }
         runtime(o -> o.retryPolicy(RetryPolicy.builder().maxAttempts(3).build())
-                .readTimeout(Duration.ofMillis(300))
-                .prepareTimeout(Duration.ofMillis(300))
-                .commitTimeout(Duration.ofMillis(300))
-                .transactionTimeout(Duration.ofMillis(700)));
+                .timeouts(t -> t.read(Duration.ofMillis(300))
+                        .prepare(Duration.ofMillis(300))
+                        .commit(Duration.ofMillis(300))
+                        .transaction(Duration.ofMillis(700))));
         LongAdder failures = new LongAdder();
         var load = Flux.range(0, 4000)
                 .flatMap(

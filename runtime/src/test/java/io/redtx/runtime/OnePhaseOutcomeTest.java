@@ -26,9 +26,9 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
 
     private RedisTransactionRuntime pausable() {
         // One connection, warmed up: the commit is then sent on it even while the server is stopped.
-        var rt = runtime(o -> o.commitTimeout(Duration.ofMillis(300))
+        var rt = runtime(o -> o.timeouts(t -> t.commit(Duration.ofMillis(300)))
                 .retryPolicy(RetryPolicy.none())
-                .connectionsPerParticipant(1));
+                .connections(c -> c.perParticipant(1)));
         rt.inTransaction(tx -> tx.on("a").get("warm-up")).block(WAIT);
         return rt;
     }
@@ -58,7 +58,7 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
 
     @Test
     void theMarkerOfACommitLastsTheRecordRetention() {
-        runtime(o -> o.recordRetention(Duration.ofSeconds(1)));
+        runtime(o -> o.recovery(r -> r.recordRetention(Duration.ofSeconds(1))));
 
         String id = runtime.inTransactionWithResult(tx -> tx.on("b").incrBy("n", 1))
                 .block(WAIT)
@@ -78,7 +78,7 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
 
     @Test
     void commitsOfOneBucketShareItsHashAndEachMarkerLastsTheRetention() {
-        runtime(o -> o.recordRetention(Duration.ofSeconds(3)));
+        runtime(o -> o.recovery(r -> r.recordRetention(Duration.ofSeconds(3))));
         var ids = new java.util.ArrayList<String>();
         for (int i = 0; i < 20; i++) {
             ids.add(runtime.inTransactionWithResult(tx -> tx.on("b").incrBy("n", 1))
@@ -98,7 +98,7 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
 
     @Test
     void withoutMarkersAOnePhaseCommitLeavesNothingToFind() {
-        runtime(o -> o.onePhaseMarkers(false));
+        runtime(o -> o.recovery(r -> r.onePhaseMarkers(false)));
 
         String id = runtime.inTransactionWithResult(tx -> tx.on("b").incrBy("n", 1))
                 .block(WAIT)
@@ -141,7 +141,7 @@ class OnePhaseOutcomeTest extends ThreeParticipantsTestBase {
 
     private long memoryOfCommits(boolean markers) {
         b.flushAll();
-        var rt = runtime(o -> o.onePhaseMarkers(markers));
+        var rt = runtime(o -> o.recovery(r -> r.onePhaseMarkers(markers)));
         // The keys exist first: only what the commits leave behind is counted.
         for (int k = 0; k < 32; k++) {
             b.command("SET", "m" + k, "0");

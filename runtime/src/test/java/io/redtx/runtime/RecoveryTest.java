@@ -52,9 +52,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
     private static String crashAt(ProtocolHooks.Step step, int sent, List<String> shards, Duration lease) {
         AtomicReference<String> dead = new AtomicReference<>();
         RuntimeOptions options = options()
-                .prepareTimeout(Duration.ofMillis(150))
-                .commitTimeout(Duration.ofMillis(150))
-                .leaseDuration(lease)
+                .timeouts(t -> t.prepare(Duration.ofMillis(150)).commit(Duration.ofMillis(150)))
+                .recovery(r -> r.lease(lease))
                 .retryPolicy(RetryPolicy.none())
                 .build();
         RedisTransactionRuntime dying = RedisTransactionRuntime.create(options, at -> {
@@ -177,7 +176,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
         sleepPastTheLease();
 
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .expectNext(new RecoveryReport(2, 0, 2, 0, 0))
                 .verifyComplete();
         assertThat(get(a, "x")).isNull();
@@ -191,7 +191,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         sleepPastTheLease();
 
         // Left: the secondary's intent, and the primary's COMMITTED record that was never forgotten.
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .expectNext(new RecoveryReport(2, 2, 0, 0, 0))
                 .verifyComplete();
         assertThat(get(a, "x")).isEqualTo("1");
@@ -214,7 +215,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
                 .containsExactlyInAnyOrder(1L, 0L, 0L);
         sleepPastTheLease();
 
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .assertNext(r -> {
                     assertThat(r.expiredIntents()).isEqualTo(1);
                     assertThat(r.rolledBack()).isEqualTo(1);
@@ -233,7 +235,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         sleepPastTheLease();
 
         // Left: one secondary's intent (the other was rolled forward) and the primary's COMMITTED record.
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .assertNext(r -> {
                     assertThat(r.rolledForward()).isEqualTo(r.expiredIntents());
                     assertThat(r.rolledBack()).isZero();
@@ -262,7 +265,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         // A long lease: the check must not depend on how fast a loaded machine gets from the crash to recover().
         crashAt(ProtocolHooks.Step.AFTER_PREPARE, 0, List.of("a", "b"), Duration.ofSeconds(30));
 
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .expectNext(RecoveryReport.EMPTY)
                 .verifyComplete();
         assertThat(a.command("ZCARD", KeyLayout.DEFAULT.indexKey())).isEqualTo(1L);
@@ -271,7 +275,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
     @Test
     void theRecoveryServiceSettlesLeftoversInTheBackground() {
         crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
-        runtime(o -> o.recoveryInterval(Duration.ofMillis(100)));
+        runtime(o -> o.recovery(r -> r.interval(Duration.ofMillis(100))));
 
         awaitTrue(() -> servers().stream()
                 .allMatch(s -> s.command("ZCARD", KeyLayout.DEFAULT.indexKey()).equals(0L)));
@@ -284,7 +288,7 @@ class RecoveryTest extends ThreeParticipantsTestBase {
         String committed = crashAfter(ProtocolHooks.Step.AFTER_COMMIT_POINT);
         settleByRecovery();
         String inDoubt = crashAfter(ProtocolHooks.Step.AFTER_PREPARE);
-        var rt = runtime(o -> o.recoveryInterval(Duration.ZERO));
+        var rt = runtime(o -> o.recovery(r -> r.interval(Duration.ZERO)));
 
         StepVerifier.create(rt.status(committed))
                 .expectNext(TransactionStatus.COMMITTED)
@@ -312,7 +316,8 @@ class RecoveryTest extends ThreeParticipantsTestBase {
     /** Settles what the first crash left (so a second one can prepare on the same keys) with a recovery pass. */
     private void settleByRecovery() {
         sleepPastTheLease();
-        StepVerifier.create(runtime(o -> o.recoveryInterval(Duration.ZERO)).recover())
+        StepVerifier.create(
+                        runtime(o -> o.recovery(r -> r.interval(Duration.ZERO))).recover())
                 .expectNextCount(1)
                 .verifyComplete();
         runtime.closeGracefully().block(Duration.ofSeconds(10));

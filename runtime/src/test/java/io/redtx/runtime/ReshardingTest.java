@@ -84,10 +84,9 @@ class ReshardingTest {
         return RuntimeOptions.builder()
                 .participant("c", cluster.participantUri())
                 .participant("s", standalone.uri())
-                .leaseDuration(LEASE)
                 // Passes run when a test says so.
-                .recoveryInterval(Duration.ZERO)
-                .commitTimeout(Duration.ofMillis(500));
+                .recovery(r -> r.lease(LEASE).interval(Duration.ZERO))
+                .timeouts(t -> t.commit(Duration.ofMillis(500)));
     }
 
     RedisTransactionRuntime runtime() {

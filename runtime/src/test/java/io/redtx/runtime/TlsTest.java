@@ -89,7 +89,7 @@ class TlsTest {
         runtime = RedisTransactionRuntime.create(RuntimeOptions.builder()
                 .participant("eu", tls.tlsUri(), eu)
                 .participant("us", plain.uri())
-                .connectTimeout(Duration.ofSeconds(5))
+                .timeouts(t -> t.connect(Duration.ofSeconds(5)))
                 .build());
         return runtime;
     }

@@ -130,7 +130,7 @@ class TransactionOptionsTest extends ThreeParticipantsTestBase {
 
     @Test
     void aHandleLeftUnfinishedIsRolledBackAfterItsOwnTimeLimit() {
-        runtime(o -> o.maxInFlight(1));
+        runtime(o -> o.admission(a -> a.maxInFlight(1)));
         Transaction abandoned = runtime.begin(TransactionOptions.builder()
                         .timeout(Duration.ofMillis(200))
                         .build())

@@ -43,7 +43,7 @@ class VerifyTest extends ThreeParticipantsTestBase {
                         .participant("ok", a.uri())
                         .participant("down", "redis://app:s3cret@127.0.0.1:" + freePort())
                         .participant("narrow", "redis://narrow:s3cret@127.0.0.1:" + b.port())
-                        .connectTimeout(Duration.ofSeconds(2))
+                        .timeouts(t -> t.connect(Duration.ofSeconds(2)))
                         .build(),
                 ProtocolHooks.NONE);
 
@@ -66,7 +66,7 @@ class VerifyTest extends ThreeParticipantsTestBase {
 
     @Test
     void verifyRefusesADurabilityBelowWhatIsRequired() {
-        runtime(o -> o.requireSyncedWrites(true));
+        runtime(o -> o.connections(c -> c.requireSyncedWrites(true)));
 
         StepVerifier.create(runtime.verify())
                 .expectErrorSatisfies(e -> assertThat(e)

@@ -1,6 +1,7 @@
 package io.redtx.testing;
 
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TimeoutOptions;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.test.redis.RedisServer;
@@ -27,7 +28,7 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class RedtxServers {
 
-    /** How much longer than its {@link RuntimeOptions#transactionTimeout()} closing a runtime may take. */
+    /** How much longer than its {@link TimeoutOptions#transaction()} closing a runtime may take. */
     static final Duration CLOSE_MARGIN = Duration.ofSeconds(10);
 
     private final ServerGroup group;
@@ -124,11 +125,11 @@ public final class RedtxServers {
 
     /**
      * Creates a runtime with options customised from {@link #options()}, for example
-     * {@code servers.runtime(o -> o.leaseDuration(Duration.ofMillis(500)).recoveryInterval(Duration.ZERO))}. Each call
+     * {@code servers.runtime(o -> o.recovery(r -> r.lease(Duration.ofMillis(500)).interval(Duration.ZERO)))}. Each call
      * makes a new runtime (connections are made lazily, on first use).
      *
      * <p>When this instance's test (or class) ends, the extension closes it with {@link
-     * TransactionRuntime#closeGracefully()}, waiting at most its {@link RuntimeOptions#transactionTimeout()} plus 10 s
+     * TransactionRuntime#closeGracefully()}, waiting at most its {@link TimeoutOptions#transaction()} plus 10 s
      * (then it closes it at once and fails the test). Closing it earlier yourself is harmless.
      *
      * @param customize changes to the pre-wired builder; returns the builder to build
@@ -144,7 +145,7 @@ public final class RedtxServers {
         synchronized (this) {
             ensureOpen();
             TransactionRuntime runtime = RedisTransactionRuntime.create(options);
-            runtimes.add(new Created(runtime, options.transactionTimeout().plus(CLOSE_MARGIN)));
+            runtimes.add(new Created(runtime, options.timeouts().transaction().plus(CLOSE_MARGIN)));
             return runtime;
         }
     }

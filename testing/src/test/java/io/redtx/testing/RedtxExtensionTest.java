@@ -49,7 +49,7 @@ class RedtxExtensionTest {
         firstServers = servers;
         firstUris = servers.uris();
         firstDefaultRuntime = runtime;
-        firstCustomRuntime = servers.runtime(o -> o.leaseDuration(Duration.ofSeconds(3)));
+        firstCustomRuntime = servers.runtime(o -> o.recovery(r -> r.lease(Duration.ofSeconds(3))));
         StepVerifier.create(firstCustomRuntime.inTransaction(tx -> tx.on("c").set("left", "over")))
                 .verifyComplete();
         StepVerifier.create(servers.get("c", "left")).expectNext("over").verifyComplete();

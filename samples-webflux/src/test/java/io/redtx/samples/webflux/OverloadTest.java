@@ -18,7 +18,7 @@ import reactor.core.publisher.Sinks;
 /** With one transaction in flight at most and overflow REJECT, a second checkout is refused with 503. */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"redtx.max-in-flight=1", "redtx.overflow=reject"})
+        properties = {"redtx.admission.max-in-flight=1", "redtx.admission.overflow=reject"})
 @Import(HoldingGuardConfiguration.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class OverloadTest extends CheckoutTestSupport {

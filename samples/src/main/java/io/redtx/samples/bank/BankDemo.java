@@ -1,5 +1,6 @@
 package io.redtx.samples.bank;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
@@ -350,24 +351,23 @@ public final class BankDemo implements Callable<Integer> {
                 .metrics(metrics)
                 .retryPolicy(RetryPolicy.builder().maxAttempts(maxAttempts).build())
                 // Servers this program starts durable must really sync every write: the runtime checks it.
-                .requireSyncedWrites(durableServers);
+                .connections(c -> c.requireSyncedWrites(durableServers));
         uris.forEach(options::participant);
         if (chaos) {
             // The fault suite's settings: a fault costs a few hundred milliseconds of timeouts, not seconds, and
             // what a fault leaves is settled soon after the lease.
-            options.prepareTimeout(CHAOS_PHASE_TIMEOUT)
-                    .commitTimeout(CHAOS_PHASE_TIMEOUT)
-                    .readTimeout(CHAOS_PHASE_TIMEOUT)
-                    .connectTimeout(Duration.ofSeconds(2))
-                    .leaseDuration(CHAOS_LEASE)
-                    .transactionTimeout(Duration.ofSeconds(15))
-                    .recoveryInterval(CHAOS_RECOVERY_INTERVAL);
+            options.timeouts(t -> t.prepare(CHAOS_PHASE_TIMEOUT)
+                            .commit(CHAOS_PHASE_TIMEOUT)
+                            .read(CHAOS_PHASE_TIMEOUT)
+                            .connect(Duration.ofSeconds(2))
+                            .transaction(Duration.ofSeconds(15)))
+                    .recovery(r -> r.lease(CHAOS_LEASE).interval(CHAOS_RECOVERY_INTERVAL));
         }
         // Every transaction of the intake and every audit holds an admission permit of the runtime: the runtime's
         // own limit must not be the one that caps the load (a rejection would be a failed transfer).
         int load = (intake != null ? intake : concurrency) + auditConcurrency;
-        if (load > RuntimeOptions.DEFAULT_MAX_IN_FLIGHT) {
-            options.maxInFlight(load);
+        if (load > AdmissionOptions.DEFAULT_MAX_IN_FLIGHT) {
+            options.admission(a -> a.maxInFlight(load));
         }
         return options.build();
     }

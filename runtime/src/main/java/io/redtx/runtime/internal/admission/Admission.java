@@ -1,5 +1,6 @@
 package io.redtx.runtime.internal.admission;
 
+import io.redtx.api.AdmissionOptions;
 import io.redtx.api.Durations;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRejectedException;
@@ -12,9 +13,9 @@ import reactor.pool.PooledRef;
 
 /**
  * The runtime-wide in-flight limit shared by every entry point: a transaction holds one permit from its start to the
- * end of its commit or rollback. A pool of {@link RuntimeOptions#maxInFlight()} permits (reactor-pool) does the
- * bookkeeping: at most {@link RuntimeOptions#maxWaiting()} acquires wait (none with {@link RuntimeOptions.Overflow#REJECT}),
- * each at most {@link RuntimeOptions#admissionTimeout()}, and a permit is released exactly once whether its holder
+ * end of its commit or rollback. A pool of {@link AdmissionOptions#maxInFlight()} permits (reactor-pool) does the
+ * bookkeeping: at most {@link AdmissionOptions#maxWaiting()} acquires wait (none with {@link AdmissionOptions.Overflow#REJECT}),
+ * each at most {@link AdmissionOptions#timeout()}, and a permit is released exactly once whether its holder
  * completes, fails or is cancelled — also when the cancel races the grant. No queue is unbounded.
  */
 public final class Admission {
@@ -30,8 +31,11 @@ public final class Admission {
         this.options = options;
         this.telemetry = telemetry;
         this.permits = PoolBuilder.from(Mono.just(PERMIT))
-                .sizeBetween(0, options.maxInFlight())
-                .maxPendingAcquire(options.overflow() == RuntimeOptions.Overflow.REJECT ? 0 : options.maxWaiting())
+                .sizeBetween(0, options.admission().maxInFlight())
+                .maxPendingAcquire(
+                        options.admission().overflow() == AdmissionOptions.Overflow.REJECT
+                                ? 0
+                                : options.admission().maxWaiting())
                 .buildPool();
     }
 
@@ -46,9 +50,9 @@ public final class Admission {
 
     /** A permit, for a transaction whose end is signalled later ({@link io.redtx.api.TransactionRuntime#begin()}). */
     public Mono<PooledRef<Object>> acquire() {
-        Mono<PooledRef<Object>> acquire = options.overflow() == RuntimeOptions.Overflow.REJECT
+        Mono<PooledRef<Object>> acquire = options.admission().overflow() == AdmissionOptions.Overflow.REJECT
                 ? permits.acquire()
-                : permits.acquire(options.admissionTimeout());
+                : permits.acquire(options.admission().timeout());
         return acquire.onErrorMap(this::rejection);
     }
 
@@ -73,22 +77,25 @@ public final class Admission {
         if (e instanceof PoolAcquireTimeoutException) {
             return new TransactionRejectedException(
                     TransactionRejectedException.Reason.WAIT_TIMED_OUT,
-                    options.maxInFlight(),
-                    "no transaction ended within admissionTimeout " + Durations.text(options.admissionTimeout())
+                    options.admission().maxInFlight(),
+                    "no transaction ended within admissionTimeout "
+                            + Durations.text(options.admission().timeout())
                             + " (maxInFlight "
-                            + options.maxInFlight() + ")");
+                            + options.admission().maxInFlight() + ")");
         }
         if (e instanceof PoolAcquirePendingLimitException) {
-            return options.overflow() == RuntimeOptions.Overflow.REJECT
+            return options.admission().overflow() == AdmissionOptions.Overflow.REJECT
                     ? new TransactionRejectedException(
                             TransactionRejectedException.Reason.LIMIT_REACHED,
-                            options.maxInFlight(),
-                            "maxInFlight " + options.maxInFlight() + " transactions are running (overflow REJECT)")
+                            options.admission().maxInFlight(),
+                            "maxInFlight " + options.admission().maxInFlight()
+                                    + " transactions are running (overflow REJECT)")
                     : new TransactionRejectedException(
                             TransactionRejectedException.Reason.TOO_MANY_WAITING,
-                            options.maxInFlight(),
-                            "maxInFlight " + options.maxInFlight() + " transactions are running and maxWaiting "
-                                    + options.maxWaiting() + " are waiting");
+                            options.admission().maxInFlight(),
+                            "maxInFlight " + options.admission().maxInFlight()
+                                    + " transactions are running and maxWaiting "
+                                    + options.admission().maxWaiting() + " are waiting");
         }
         return e;
     }

@@ -143,11 +143,11 @@ public final class DefaultTransaction implements Transaction {
         String slot = participant.name() + '\0' + key;
         KeyEntry e = entries.get(slot);
         if (e == null) {
-            if (entries.size() >= ctx.options.maxKeysPerTransaction()) {
+            if (entries.size() >= ctx.options.limits().maxKeysPerTransaction()) {
                 throw new RedtxArgumentException(
                         id,
                         "transaction would touch more than maxKeysPerTransaction="
-                                + ctx.options.maxKeysPerTransaction() + " keys (adding '" + key + "' on '"
+                                + ctx.options.limits().maxKeysPerTransaction() + " keys (adding '" + key + "' on '"
                                 + participant.name() + "')");
             }
             e = new KeyEntry(participant.shardOf(key), key, ctx.keys.lockKey(key));
@@ -176,11 +176,13 @@ public final class DefaultTransaction implements Transaction {
             throw new RedtxArgumentException(id, what.get() + " must not be null");
         }
         // UTF-8 length is at most 3 bytes per char: skip the encoding for values that are surely small enough.
-        if ((long) value.length() * 3 > ctx.options.maxValueBytes()) {
+        if ((long) value.length() * 3 > ctx.options.limits().maxValueBytes()) {
             int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > ctx.options.maxValueBytes()) {
+            if (bytes > ctx.options.limits().maxValueBytes()) {
                 throw new RedtxArgumentException(
-                        id, what.get() + " is " + bytes + " bytes, over maxValueBytes=" + ctx.options.maxValueBytes());
+                        id,
+                        what.get() + " is " + bytes + " bytes, over maxValueBytes="
+                                + ctx.options.limits().maxValueBytes());
             }
         }
     }
@@ -238,7 +240,7 @@ public final class DefaultTransaction implements Transaction {
         }
         return Replies.of(CompletableFuture.allOf(pending))
                 .onErrorComplete()
-                .timeout(ctx.deadlines.delay(ctx.options.readTimeout()), Mono.empty());
+                .timeout(ctx.deadlines.delay(ctx.options.timeouts().read()), Mono.empty());
     }
 
     // ---- delivering replies ----

@@ -397,7 +397,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
      *     before its value, that write is lost, and the handle refuses to commit
      */
     private Mono<ReadReply> read(KeyEntry e, String op, String field, String writer) {
-        Duration timeout = tx.ctx.options.readTimeout();
+        Duration timeout = tx.ctx.options.timeouts().read();
         // A future, not a MonoSink: a batch's reply (or error) may come after this read's subscriber left, and must
         // then be dropped quietly, not handed to Reactor's onErrorDropped.
         Mono<ReadReply> read = Mono.defer(() -> {

@@ -87,7 +87,7 @@ final class ReadBatch {
      * ({@link Participant#readAlone}), which Redis serves during a migration.
      */
     void send() {
-        Duration timeout = tx.ctx.options.readTimeout();
+        Duration timeout = tx.ctx.options.timeouts().read();
         shard.evalOnce(LuaScript.READ, timeout, tx::readSent, keys.toArray(new String[0]), args.toArray(new String[0]))
                 .map(reply -> ReadReply.Batch.of(reply, replies.size()))
                 .onErrorResume(Errors::slotMoving, refused -> readEachAlone(timeout))

@@ -172,12 +172,12 @@ public final class CommitProcess {
         String[] args = new String[s.specs.size() + 4];
         args[0] = id;
         args[1] = s.shard.txPrefix();
-        args[2] = ctx.options.onePhaseMarkers() ? s.shard.onePhaseKey(id) : "";
+        args[2] = ctx.options.recovery().onePhaseMarkers() ? s.shard.onePhaseKey(id) : "";
         args[3] = ctx.retentionMillis;
         for (int i = 0; i < s.specs.size(); i++) {
             args[i + 4] = s.specs.get(i);
         }
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         return timed(Phase.ONE_PHASE, s.shard.eval(LuaScript.COMMIT_ONE_PHASE, timeout, s.pairKeys, args))
                 .onErrorMap(e -> {
                     if (e instanceof Error) {
@@ -247,7 +247,7 @@ public final class CommitProcess {
      * resolver can at worst abort a transaction whose commit point comes later (it then finds ABORTED).
      */
     private Disposable extendLeases() {
-        Duration period = ctx.options.leaseDuration().dividedBy(3);
+        Duration period = ctx.options.recovery().lease().dividedBy(3);
         // On the runtime's wheel: most commits end before the first tick, so this is an entry added and removed.
         return ctx.deadlines
                 .delay(period)
@@ -271,7 +271,7 @@ public final class CommitProcess {
             extensionsInFlight = inFlight;
         }
         AtomicIntegerArray busy = inFlight;
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         return Flux.range(0, shards.size())
                 .filter(k -> busy.compareAndSet(k, 0, 1))
                 .flatMap(
@@ -342,7 +342,7 @@ public final class CommitProcess {
         for (int i = 0; i < s.specs.size(); i++) {
             args[i + 5] = s.specs.get(i);
         }
-        Duration timeout = ctx.options.prepareTimeout();
+        Duration timeout = ctx.options.timeouts().prepare();
         return s.shard
                 .eval(LuaScript.PREPARE, timeout, keys, args)
                 .onErrorMap(e -> Errors.map(e, id, s.participant(), TransactionPhase.PREPARE, timeout))
@@ -377,7 +377,7 @@ public final class CommitProcess {
         return s.shard
                 .eval(
                         LuaScript.ABORT,
-                        ctx.options.commitTimeout(),
+                        ctx.options.timeouts().commit(),
                         s.txKeys,
                         id,
                         ctx.retentionMillis,
@@ -410,7 +410,7 @@ public final class CommitProcess {
 
     /** Runs the commit point on the primary: its record's state afterwards (NONE when missing). */
     private Mono<RecordState> commitPoint() {
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         return timed(
                 Phase.COMMIT_POINT,
                 primary.shard
@@ -478,7 +478,7 @@ public final class CommitProcess {
     }
 
     private Mono<CommitResult> rollForward() {
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         List<ShardPlan> secondaries = shards.stream().filter(s -> s != primary).toList();
         int n = secondaries.size();
         return timed(

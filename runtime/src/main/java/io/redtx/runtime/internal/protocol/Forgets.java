@@ -99,7 +99,7 @@ public final class Forgets {
         ctx.background.run(
                 "forget",
                 n + " records, the first " + ids.get(0),
-                primary.eval(LuaScript.FORGET, ctx.options.commitTimeout(), keys, args)
+                primary.eval(LuaScript.FORGET, ctx.options.timeouts().commit(), keys, args)
                         .doFinally(signal -> ctx.background.ended(n)));
     }
 
@@ -107,7 +107,7 @@ public final class Forgets {
     static Mono<List<Object>> one(Shard primary, RuntimeContext ctx, String id) {
         return primary.eval(
                 LuaScript.FORGET,
-                ctx.options.commitTimeout(),
+                ctx.options.timeouts().commit(),
                 new String[] {primary.indexKey, primary.txKey(id)},
                 ctx.retentionMillis,
                 id);

@@ -70,7 +70,7 @@ public final class Resolver {
 
     /** Removes the stale entries of {@code p}'s lock keys swept in this pass; how many. Never an error. */
     private Mono<Long> sweep(Participant p) {
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         return p.lockKeysToSweep(SWEEP_SCANS, timeout)
                 .collect(
                         LinkedHashMap<Shard, List<String>>::new,
@@ -102,7 +102,7 @@ public final class Resolver {
 
     /** Runs {@code unlock.lua} on {@code lockKeys} of {@code shard}, in batches; how many entries it removed. */
     private Mono<Long> unlock(Shard shard, List<String> lockKeys) {
-        Duration timeout = ctx.options.commitTimeout();
+        Duration timeout = ctx.options.timeouts().commit();
         return Flux.range(0, (lockKeys.size() + UNLOCK_BATCH - 1) / UNLOCK_BATCH)
                 .map(i -> lockKeys.subList(i * UNLOCK_BATCH, Math.min(lockKeys.size(), (i + 1) * UNLOCK_BATCH)))
                 .concatMap(
@@ -122,7 +122,7 @@ public final class Resolver {
 
     /** The shards of {@code p} with an intent index; none if they cannot be listed now. */
     private Flux<Shard> indexedShards(Participant p) {
-        return p.shardsWithKey(Keys::indexKeysPattern, ctx.options.commitTimeout())
+        return p.shardsWithKey(Keys::indexKeysPattern, ctx.options.timeouts().commit())
                 .onErrorResume(e -> {
                     log.warn("redtx: recovery could not list the intent indexes of '{}': {}", p.name(), e.toString());
                     return Flux.empty();
@@ -133,7 +133,7 @@ public final class Resolver {
     private Mono<List<Object>> expired(Shard shard) {
         return shard.eval(
                         LuaScript.EXPIRED,
-                        ctx.options.commitTimeout(),
+                        ctx.options.timeouts().commit(),
                         new String[] {shard.indexKey},
                         Integer.toString(BATCH))
                 .onErrorResume(e -> {
@@ -169,7 +169,7 @@ public final class Resolver {
      * @return what became of it; never an error
      */
     public Mono<Outcome> resolve(Shard where, String owner) {
-        var timeout = ctx.options.commitTimeout();
+        var timeout = ctx.options.timeouts().commit();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
                 .map(Inspection::of)
                 .flatMap(intent -> {
@@ -219,7 +219,7 @@ public final class Resolver {
      * expired), then let the record expire. If a secondary cannot be reached, the record stays for the next pass.
      */
     private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards) {
-        var timeout = ctx.options.commitTimeout();
+        var timeout = ctx.options.timeouts().commit();
         return Flux.fromArray(shards.split(","))
                 .filter(name -> !name.isEmpty() && !name.equals(primary.name))
                 .concatMap(name -> {
@@ -233,7 +233,7 @@ public final class Resolver {
     }
 
     private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {
-        var timeout = ctx.options.commitTimeout();
+        var timeout = ctx.options.timeouts().commit();
         String[] ownerKeys = where.txKeys(owner);
         Mono<List<Object>> step;
         switch (decision) {

@@ -43,8 +43,9 @@ public final class RuntimeContext {
         this.options = options;
         this.keys = keys;
         this.participants = Map.copyOf(participants);
-        this.leaseMillis = Long.toString(options.leaseDuration().toMillis());
-        this.retentionMillis = Long.toString(options.recordRetention().toMillis());
+        this.leaseMillis = Long.toString(options.recovery().lease().toMillis());
+        this.retentionMillis =
+                Long.toString(options.recovery().recordRetention().toMillis());
     }
 
     /** @return the batches of records to forget on participant {@code primary} */

@@ -312,7 +312,7 @@ class CommitProcessTest {
         final Mono<Void> rollback;
 
         Attempt(String... participants) {
-            RuntimeOptions.Builder options = RuntimeOptions.builder().leaseDuration(LEASE);
+            RuntimeOptions.Builder options = RuntimeOptions.builder().recovery(r -> r.lease(LEASE));
             for (int i = 0; i < participants.length; i++) {
                 options.participant(participants[i], "redis://127.0.0.1:" + (6379 + i)); // never connected
             }
