@@ -9,12 +9,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Immutable configuration of a {@link TransactionRuntime}: the named participants and the limits every transaction
  * runs under. Build with {@link #builder()}; every setter validates at once and names the field and the bad value.
  *
- * <p>Besides the participants, the retry policy, the namespace, metrics, observer and key router, the settings come
+ * <p>Besides the participants, the retry policy, the namespace, metrics, observer, key router and timer, the settings come
  * in groups, each an immutable object of its own, as Lettuce's {@code ClientOptions} holds its
  * {@code TimeoutOptions} and {@code SocketOptions}: {@link TimeoutOptions}, {@link RecoveryOptions},
  * {@link AdmissionOptions}, {@link ConnectionOptions} and {@link LimitOptions}. The builder takes a whole group, or a
@@ -50,6 +51,8 @@ public final class RuntimeOptions {
     private final TransactionMetrics metrics;
     private final TransactionObserver observer;
     private final KeyRouter keyRouter;
+    /** The scheduler given for the runtime's timers, or null: the runtime's own wheel and Reactor's parallel one. */
+    private final Scheduler timer;
     /** The router the builder was given, or null: then {@link #keyRouter} follows the participants. */
     private final KeyRouter givenKeyRouter;
 
@@ -66,6 +69,7 @@ public final class RuntimeOptions {
         this.keyLayout = KeyLayout.of(b.namespace);
         this.metrics = b.metrics;
         this.observer = b.observer;
+        this.timer = b.timer;
         this.givenKeyRouter = b.keyRouter;
         this.keyRouter = b.keyRouter != null ? b.keyRouter : KeyRouter.consistentHashing(this.participants.keySet());
     }
@@ -180,13 +184,23 @@ public final class RuntimeOptions {
         return keyRouter;
     }
 
+    /**
+     * @return the scheduler the runtime keeps its time on, if one was given ({@link Builder#timer(Scheduler)}); empty
+     *     for the default: the runtime's own timer wheel and Reactor's parallel scheduler
+     */
+    public Optional<Scheduler> timer() {
+        return Optional.ofNullable(timer);
+    }
+
     /** @return every setting; participants by name only, since their URIs may hold passwords */
     @Override
     public String toString() {
         return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", timeouts="
                 + timeouts + ", recovery=" + recovery + ", admission=" + admission + ", connections=" + connections
                 + ", limits=" + limits + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', metrics="
-                + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter + "}";
+                + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter
+                + (timer == null ? "" : ", timer=" + timer)
+                + "}";
     }
 
     /** Builds {@link RuntimeOptions}; every setter validates its argument at once. */
@@ -203,6 +217,7 @@ public final class RuntimeOptions {
         private TransactionMetrics metrics = TransactionMetrics.NOOP;
         private TransactionObserver observer = TransactionObserver.NOOP;
         private KeyRouter keyRouter;
+        private Scheduler timer;
 
         private Builder() {}
 
@@ -219,6 +234,7 @@ public final class RuntimeOptions {
             metrics = o.metrics;
             observer = o.observer;
             keyRouter = o.givenKeyRouter;
+            timer = o.timer;
         }
 
         /**
@@ -494,6 +510,27 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("keyRouter must not be null");
             }
             this.keyRouter = keyRouter;
+            return this;
+        }
+
+        /**
+         * The runtime's clock and timer, as reactor-pool's {@code PoolBuilder.clock(...)}: every time limit, delay
+         * and period of the runtime (Redis commands' limits, lease extensions, the transaction's time limit, retry
+         * delays and their budget, recovery passes, batched forgets) is kept on {@code timer}, and what follows a
+         * firing runs on it. Meant for tests: with a {@code VirtualTimeScheduler} a test moves the runtime's time
+         * itself (a transaction's time limit, a lease running out, the next recovery pass) without waiting. Leases
+         * themselves run on each Redis server's own clock, which no scheduler moves. The runtime never disposes a
+         * given scheduler. Default: none, and the runtime keeps its command limits on its own timer wheel (cheaper per
+         * command than a scheduler) and everything else on Reactor's parallel scheduler.
+         *
+         * @param timer the scheduler, not null
+         * @return this builder
+         */
+        public Builder timer(Scheduler timer) {
+            if (timer == null) {
+                throw new IllegalArgumentException("timer must not be null");
+            }
+            this.timer = timer;
             return this;
         }
 

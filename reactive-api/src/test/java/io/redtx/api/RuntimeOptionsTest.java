@@ -16,6 +16,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 class RuntimeOptionsTest {
 
@@ -76,6 +78,18 @@ class RuntimeOptionsTest {
     }
 
     // ---- groups: a change to the current group keeps its other settings ----
+
+    @Test
+    void aTimerIsOptionalKeptByMutateAndNeverNull() {
+        assertThat(oneParticipant().build().timer()).isEmpty();
+        Scheduler timer = Schedulers.single();
+        RuntimeOptions o = oneParticipant().timer(timer).build();
+        assertThat(o.timer()).containsSame(timer);
+        assertThat(o.mutate().build().timer()).containsSame(timer);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> oneParticipant().timer(null))
+                .withMessage("timer must not be null");
+    }
 
     @Test
     void aTimeoutsChangeKeepsTheOtherTimeouts() {

@@ -77,6 +77,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
@@ -123,6 +124,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final List<RedisClusterClient> clusterClients;
 
     private final RuntimeContext ctx;
+    /** The participants by name, for what only the runtime does with them: durability, verify, close. */
+    private final Map<String, Participant> participants;
+
     private final RetrySchedule retrySchedule;
     private final Retry retry; // null: no retry
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -156,7 +160,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             SslVerifyMode mode = SslVerifyMode.valueOf(tls.verifyPeer().name());
             seeds.forEach(seed -> seed.setVerifyPeer(mode));
         }));
-        this.deadlines = new Deadlines();
+        this.deadlines = options.timer().map(Deadlines::new).orElseGet(Deadlines::new);
         this.resources = resources(callers);
         this.client = RedisClient.create(resources);
         ClientOptions clientOptions = ClientOptions.builder()
@@ -236,8 +240,14 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         });
         this.clusterClients = List.copyOf(clusters);
         this.tlsClients = List.copyOf(tlsOwn);
+        this.participants = Map.copyOf(participants);
         this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
-        this.retrySchedule = new RetrySchedule(options.retryPolicy(), System::nanoTime);
+        this.retrySchedule = new RetrySchedule(
+                options.retryPolicy(),
+                options.timer()
+                        .<LongSupplier>map(t -> () -> t.now(TimeUnit.NANOSECONDS))
+                        .orElse(System::nanoTime),
+                ctx::timer);
         this.retry = retrySchedule.retry();
         this.admission = new Admission(options, ctx.telemetry);
         // Reads 0 once the connections are closed (the permit pool is gone then).
@@ -484,9 +494,9 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 .map(r -> run.attempts() == 1
                         ? r
                         : new TransactionResult<>(r.value(), r.commit().withAttempts(run.attempts())))
-                // Reactor's timer (virtual time in tests), but not timeout(Duration): that one also runs a regular
-                // expression over the operator chain's name at every subscription, for its error message.
-                .timeout(Mono.delay(timeout), Mono.error(TimeoutException::new))
+                // Not timeout(Duration): that one also runs a regular expression over the operator chain's name at
+                // every subscription, for its error message.
+                .timeout(Mono.delay(timeout, ctx.timer()), Mono.error(TimeoutException::new))
                 .onErrorMap(TimeoutException.class, e -> {
                     // timeout() cancelled the attempt before signalling: its state now tells whether that cancel
                     // still rolled it back.
@@ -623,7 +633,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                                                         "redtx: releasing the admission of {} failed", tx.id(), e));
                             }
                         });
-                        expiry.update(Mono.delay(timeout)
+                        expiry.update(Mono.delay(timeout, ctx.timer())
                                 .subscribe(
                                         t -> tx.expire(),
                                         e -> log.warn(
@@ -727,7 +737,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         return Mono.defer(() -> {
             checkOpen();
             return Flux.fromIterable(options.participants().keySet())
-                    .flatMapSequential(name -> ctx.participants.get(name).durability())
+                    .flatMapSequential(name -> participants.get(name).durability())
                     .collectList();
         });
     }
@@ -739,7 +749,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             Map<String, String> problems = new LinkedHashMap<>();
             List<Throwable> causes = new ArrayList<>();
             return Flux.fromIterable(options.participants().keySet())
-                    .flatMapSequential(name -> ctx.participants
+                    .flatMapSequential(name -> participants
                             .get(name)
                             .verify()
                             .onErrorResume(e -> !(e instanceof Error), e -> {
@@ -788,7 +798,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         if (interval.isZero()) {
             return Disposables.disposed();
         }
-        return Flux.interval(interval, interval)
+        return Flux.interval(interval, interval, ctx.timer())
                 .onBackpressureDrop()
                 .concatMap(tick -> ctx.resolver.recoverAll(), 1)
                 .subscribe(
@@ -829,7 +839,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         // connection, where a commit would look like an unknown outcome although nothing was sent.
         ctx.closed.set(true);
         recovery.dispose();
-        return Flux.fromIterable(ctx.participants.values())
+        return Flux.fromIterable(participants.values())
                 .flatMap(Participant::close)
                 .then(admission.close())
                 .then(Mono.fromCompletionStage(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 class DeadlinesTest {
 
@@ -83,5 +84,36 @@ class DeadlinesTest {
         StepVerifier.create(deadlines.delay(Duration.ofMillis(10)))
                 .expectError(IllegalStateException.class)
                 .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void onAGivenSchedulerALimitFiresWhenThatSchedulerSaysSo() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        Deadlines virtual = new Deadlines(time);
+        CompletableFuture<String> reply = virtual.bound(new CompletableFuture<>(), Duration.ofSeconds(30));
+        CompletableFuture<String> answered = virtual.bound(new CompletableFuture<>(), Duration.ofSeconds(30));
+        answered.complete("OK");
+
+        time.advanceTimeBy(Duration.ofSeconds(30).minusMillis(1));
+        assertThat(reply).isNotDone();
+        time.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(reply).isCompletedExceptionally();
+        assertThat(answered).isCompletedWithValue("OK");
+        virtual.stop(); // leaves the given scheduler alone
+        assertThat(time.isDisposed()).isFalse();
+    }
+
+    @Test
+    void onAGivenSchedulerACancelledDelayNeverEmits() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        Deadlines virtual = new Deadlines(time);
+        AtomicInteger emitted = new AtomicInteger();
+        Disposable delay = virtual.delay(Duration.ofSeconds(1)).subscribe(tick -> emitted.incrementAndGet());
+        Disposable kept = virtual.delay(Duration.ofSeconds(1)).subscribe(tick -> emitted.addAndGet(10));
+        delay.dispose();
+
+        time.advanceTimeBy(Duration.ofSeconds(5));
+        assertThat(emitted).hasValue(10);
+        kept.dispose();
     }
 }

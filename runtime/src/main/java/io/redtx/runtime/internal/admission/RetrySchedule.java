@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
@@ -24,6 +26,7 @@ public final class RetrySchedule {
 
     private final RetryPolicy policy;
     private final LongSupplier clock;
+    private final Supplier<Scheduler> timer;
     private final long origin;
     private final long minNanos;
     private final long maxNanos;
@@ -35,9 +38,14 @@ public final class RetrySchedule {
      */
     private volatile long spacingNanos;
 
-    public RetrySchedule(RetryPolicy policy, LongSupplier clock) {
+    /**
+     * @param clock nanoseconds, for the budget and the spacing of retries
+     * @param timer where the delays between attempts run
+     */
+    public RetrySchedule(RetryPolicy policy, LongSupplier clock, Supplier<Scheduler> timer) {
         this.policy = policy;
         this.clock = clock;
+        this.timer = timer;
         this.origin = clock.getAsLong();
         this.minNanos = policy.minBackoff().toNanos();
         this.maxNanos = policy.maxBackoff().toNanos();
@@ -78,7 +86,7 @@ public final class RetrySchedule {
                     || signal.totalRetries() >= own.maxAttempts() - 1) {
                 return Mono.error(signal.failure());
             }
-            return Mono.delay(Duration.ofNanos(delayNanos(conflict, signal.totalRetries(), own)));
+            return Mono.delay(Duration.ofNanos(delayNanos(conflict, signal.totalRetries(), own)), timer.get());
         }));
     }
 

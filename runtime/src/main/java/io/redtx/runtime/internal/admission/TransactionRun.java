@@ -29,7 +29,7 @@ public final class TransactionRun {
     private volatile int attempts;
     private volatile DefaultTransaction current;
 
-    public TransactionRun(Telemetry telemetry, TransactionObserver.Scope scope, Consumer<String> attemptListener) {
+    TransactionRun(Telemetry telemetry, TransactionObserver.Scope scope, Consumer<String> attemptListener) {
         this.telemetry = telemetry;
         this.scope = scope;
         this.attemptListener = attemptListener;

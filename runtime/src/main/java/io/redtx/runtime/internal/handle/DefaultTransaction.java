@@ -12,7 +12,7 @@ import io.redtx.api.metrics.AbortCause;
 import io.redtx.runtime.internal.protocol.AttemptState;
 import io.redtx.runtime.internal.protocol.CommitProcess;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
-import io.redtx.runtime.internal.redis.Participant;
+import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.Replies;
 import io.redtx.runtime.internal.redis.Shard;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +130,7 @@ public final class DefaultTransaction implements Transaction {
     // ---- buffer access, used by DefaultTransactionCommands ----
 
     /** Finds or creates the entry of a key; validates key and limits. Call while holding {@code this}. */
-    KeyEntry entry(Participant participant, String key) {
+    KeyEntry entry(ParticipantLink participant, String key) {
         checkActive();
         if (key == null || key.isEmpty()) {
             throw new RedtxArgumentException(
@@ -188,7 +188,7 @@ public final class DefaultTransaction implements Transaction {
     }
 
     /** Signals a read that met another transaction's intent. */
-    TransactionConflictException foreignIntent(Participant p, String key, String owner) {
+    TransactionConflictException foreignIntent(ParticipantLink p, String key, String owner) {
         return new TransactionConflictException(
                 id, p.name(), key, TransactionConflictException.Reason.FOREIGN_INTENT, "held by " + owner);
     }
@@ -593,7 +593,7 @@ public final class DefaultTransaction implements Transaction {
     }
 
     /** Called by the winner of the COMMITTING → ABORTING transition; the rollback runs at most once. */
-    public Mono<Void> startRollback() {
+    private Mono<Void> startRollback() {
         synchronized (this) {
             Mono<Void> r = rollback;
             if (r == null) {

@@ -5,7 +5,7 @@ import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
 import io.redtx.runtime.internal.redis.Errors;
-import io.redtx.runtime.internal.redis.Participant;
+import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.ReadReply;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,9 +22,9 @@ import reactor.core.publisher.Mono;
 final class DefaultTransactionCommands implements TransactionCommands {
 
     private final DefaultTransaction tx;
-    private final Participant participant;
+    private final ParticipantLink participant;
 
-    DefaultTransactionCommands(DefaultTransaction tx, Participant participant) {
+    DefaultTransactionCommands(DefaultTransaction tx, ParticipantLink participant) {
         this.tx = tx;
         this.participant = participant;
     }

@@ -4,7 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.LuaScript;
-import io.redtx.runtime.internal.redis.Participant;
+import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.ReadReply;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
@@ -84,7 +84,7 @@ final class ReadBatch {
      * Sends the batch (closed to new reads) and hands each read its own entry of the reply; lock entries that the
      * script found stale (listed after the reads' entries) are removed in the background. While the shard's Cluster
      * slot is being resharded, Redis refuses the script; the keys are then read one by one
-     * ({@link Participant#readAlone}), which Redis serves during a migration.
+     * ({@link ParticipantLink#readAlone}), which Redis serves during a migration.
      */
     void send() {
         Duration timeout = tx.ctx.options.timeouts().read();

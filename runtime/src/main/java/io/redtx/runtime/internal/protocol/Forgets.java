@@ -25,7 +25,7 @@ import reactor.util.Loggers;
  * closes first, its records stay indexed as COMMITTED and recovery forgets them
  * (docs/design.md#recovery-without-the-coordinator), as it would after a coordinator crash.
  */
-public final class Forgets {
+final class Forgets {
 
     /** Longest wait of a queued record. */
     static final Duration DELAY = Duration.ofMillis(10);

@@ -5,7 +5,7 @@ import io.redtx.runtime.internal.redis.AbortReply;
 import io.redtx.runtime.internal.redis.Inspection;
 import io.redtx.runtime.internal.redis.Keys;
 import io.redtx.runtime.internal.redis.LuaScript;
-import io.redtx.runtime.internal.redis.Participant;
+import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.RecordState;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
@@ -34,7 +34,7 @@ public final class Resolver {
     private static final Logger log = Loggers.getLogger(Resolver.class);
     static final int BATCH = 1000;
 
-    /** SCAN calls per participant and recovery pass for the stale-lock sweep (see Participant#lockKeysToSweep). */
+    /** SCAN calls per participant and recovery pass for the stale-lock sweep (see ParticipantLink#lockKeysToSweep). */
     public static final int SWEEP_SCANS = 10;
 
     /** Lock keys per unlock script. */
@@ -69,7 +69,7 @@ public final class Resolver {
     }
 
     /** Removes the stale entries of {@code p}'s lock keys swept in this pass; how many. Never an error. */
-    private Mono<Long> sweep(Participant p) {
+    private Mono<Long> sweep(ParticipantLink p) {
         Duration timeout = ctx.options.timeouts().commit();
         return p.lockKeysToSweep(SWEEP_SCANS, timeout)
                 .collect(
@@ -121,7 +121,7 @@ public final class Resolver {
     }
 
     /** The shards of {@code p} with an intent index; none if they cannot be listed now. */
-    private Flux<Shard> indexedShards(Participant p) {
+    private Flux<Shard> indexedShards(ParticipantLink p) {
         return p.shardsWithKey(Keys::indexKeysPattern, ctx.options.timeouts().commit())
                 .onErrorResume(e -> {
                     log.warn("redtx: recovery could not list the intent indexes of '{}': {}", p.name(), e.toString());

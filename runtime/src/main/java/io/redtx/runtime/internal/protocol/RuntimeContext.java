@@ -5,18 +5,20 @@ import io.redtx.api.RuntimeOptions;
 import io.redtx.runtime.internal.Deadlines;
 import io.redtx.runtime.internal.admission.Telemetry;
 import io.redtx.runtime.internal.redis.Keys;
-import io.redtx.runtime.internal.redis.Participant;
+import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.Shard;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /** What every transaction of one runtime shares: options, key names, participants, background work. */
 public final class RuntimeContext {
 
     public final RuntimeOptions options;
     public final Keys keys;
-    public final Map<String, Participant> participants;
+    public final Map<String, ParticipantLink> participants;
     public final BackgroundTasks background = new BackgroundTasks();
     /** Set when the runtime closes its connections: handles then refuse operations and commits. */
     public final AtomicBoolean closed = new AtomicBoolean();
@@ -33,7 +35,7 @@ public final class RuntimeContext {
     public RuntimeContext(
             RuntimeOptions options,
             Keys keys,
-            Map<String, Participant> participants,
+            Map<String, ? extends ParticipantLink> participants,
             ProtocolHooks hooks,
             Deadlines deadlines) {
         this.hooks = hooks;
@@ -48,6 +50,14 @@ public final class RuntimeContext {
                 Long.toString(options.recovery().recordRetention().toMillis());
     }
 
+    /**
+     * @return where the runtime's delays and periods run: the scheduler the options give, else Reactor's parallel
+     *     scheduler, looked up at each call (so that a test's virtual time, installed later, applies)
+     */
+    public Scheduler timer() {
+        return options.timer().orElseGet(Schedulers::parallel);
+    }
+
     /** @return the batches of records to forget on participant {@code primary} */
     Forgets forgets(String primary) {
         Forgets f = forgets.get(primary);
@@ -60,7 +70,7 @@ public final class RuntimeContext {
      */
     Shard shard(String name) {
         int at = name.indexOf('@');
-        Participant p = participants.get(at < 0 ? name : name.substring(0, at));
+        ParticipantLink p = participants.get(at < 0 ? name : name.substring(0, at));
         if (p == null) {
             return null;
         }
@@ -74,11 +84,11 @@ public final class RuntimeContext {
         }
     }
 
-    public Participant participant(String txId, String name) {
+    public ParticipantLink participant(String txId, String name) {
         if (name == null) {
             throw new RedtxArgumentException(txId, "participant must not be null");
         }
-        Participant p = participants.get(name);
+        ParticipantLink p = participants.get(name);
         if (p == null) {
             throw new RedtxArgumentException(
                     txId,

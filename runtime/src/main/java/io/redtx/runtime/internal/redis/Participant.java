@@ -123,15 +123,12 @@ public final class Participant implements ParticipantLink {
         return name;
     }
 
-    /** @return the shard that holds {@code key} */
+    @Override
     public Shard shardOf(String key) {
         return whole != null ? whole : shard(ClusterSlots.slot(key));
     }
 
-    /**
-     * @param slot a Cluster slot, or -1
-     * @return the shard of that slot (a Cluster), the whole participant (-1, not a Cluster), or null if there is none
-     */
+    @Override
     public Shard shard(int slot) {
         if (whole != null) {
             return slot < 0 ? whole : null;
@@ -152,6 +149,7 @@ public final class Participant implements ParticipantLink {
      * Cluster's are found by a SCAN of every master (each round bounded by {@code timeout}); a standalone participant
      * has one shard, where the caller looks itself.
      */
+    @Override
     public Flux<Shard> shardsWithKey(Function<Keys, String> pattern, Duration timeout) {
         if (whole != null) {
             return Flux.just(whole);
@@ -172,6 +170,7 @@ public final class Participant implements ParticipantLink {
      * keyspace was covered. A large keyspace takes many passes; each costs the participant little. Each call is
      * bounded by {@code timeout}; after an error the next pass starts over.
      */
+    @Override
     public Flux<String> lockKeysToSweep(int scans, Duration timeout) {
         ScanArgs match = ScanArgs.Builder.matches(keys.lockKeyPattern()).limit(SWEEP_SCAN_COUNT);
         return lanes[0].connection

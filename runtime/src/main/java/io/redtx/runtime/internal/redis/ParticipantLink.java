@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * What a {@link Shard} asks of the deployment it lives on: the only way the commit protocol and the resolver reach
- * Redis. {@link Participant} sends it over Lettuce; the protocol's own tests put replies they control in its place
+ * What the protocol asks of one participant (the deployment its shards live on): the only way the commit process,
+ * the resolver and the transaction handle reach Redis. {@link Participant} sends it over Lettuce; the protocol's own tests put replies they control in its place
  * (a {@code TestPublisher} per script call), so that the state machine is tested step by step, without a server and
  * in virtual time. The scripts themselves are tested against real Redis.
  *
@@ -22,6 +24,27 @@ public interface ParticipantLink {
 
     /** @return the participant's name, as options, records and errors give it */
     String name();
+
+    /** @return the shard that holds {@code key} */
+    Shard shardOf(String key);
+
+    /**
+     * @param slot a Cluster slot, or -1
+     * @return the shard of that slot (a Cluster), the whole participant (-1, not a Cluster), or null if there is none
+     */
+    Shard shard(int slot);
+
+    /**
+     * The shards that may hold a key matching {@code pattern} (one of {@link Keys}'s patterns over every slot): a
+     * Cluster's found by a scan of its masters; a standalone participant's one shard, where the caller looks itself.
+     */
+    Flux<Shard> shardsWithKey(Function<Keys, String> pattern, Duration timeout);
+
+    /**
+     * The lock keys for this recovery pass to sweep: the next share (at most {@code scans} calls) of an incremental
+     * scan of the participant's lock keys, going on where the previous pass stopped.
+     */
+    Flux<String> lockKeysToSweep(int scans, Duration timeout);
 
     /**
      * Runs {@code script} with {@code keys} (all in one shard) and {@code args}; on a Cluster, waits out a migration of

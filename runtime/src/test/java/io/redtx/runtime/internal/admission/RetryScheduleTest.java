@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** Backoff after a conflict, and retries on one hot key spaced out runtime-wide (a fake clock, no servers). */
@@ -26,7 +27,8 @@ class RetryScheduleTest {
                         .maxBackoff(Duration.ofMillis(maxMs))
                         .jitter(jitter)
                         .build(),
-                clock::get);
+                clock::get,
+                Schedulers::parallel);
     }
 
     private static TransactionConflictException conflictOn(String participant, String key) {
@@ -128,7 +130,8 @@ class RetryScheduleTest {
 
     @Test
     void aSingleAttemptPolicyHasNoRetry() {
-        assertThat(new RetrySchedule(RetryPolicy.none(), clock::get).retry()).isNull();
+        assertThat(new RetrySchedule(RetryPolicy.none(), clock::get, Schedulers::parallel).retry())
+                .isNull();
     }
 
     @Test

@@ -12,26 +12,21 @@ import io.redtx.api.TransactionTimeoutException;
 import io.redtx.runtime.internal.Deadlines;
 import io.redtx.runtime.internal.redis.Keys;
 import io.redtx.runtime.internal.redis.LuaScript;
-import io.redtx.runtime.internal.redis.ParticipantLink;
-import io.redtx.runtime.internal.redis.ReadReply;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
-import reactor.test.publisher.TestPublisher;
 import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.test.util.RaceTestUtils;
 
@@ -138,8 +133,10 @@ class CommitProcessTest {
                 .then(t::prepareAll)
                 .then(() -> t.primary().only(LuaScript.COMMIT).error(new TimeoutException("no reply")))
                 .then(() -> {
-                    Call ask = t.primary().only(LuaScript.ABORT);
-                    assertThat(ask.args).as("a tombstone, never over COMMITTED").endsWith("1");
+                    ScriptedLink.Call ask = t.primary().only(LuaScript.ABORT);
+                    assertThat(ask.args())
+                            .as("a tombstone, never over COMMITTED")
+                            .endsWith("1");
                     ask.reply("C");
                 })
                 .then(() -> t.secondary().only(LuaScript.COMMIT).reply("C"))
@@ -208,7 +205,7 @@ class CommitProcessTest {
     @Test
     void aPrepareRefusedOnOneShardWhileTheOtherTimesOutReportsTheRefusalOnceAndRollsBackBoth() {
         Attempt t = new Attempt("a", "b");
-        Call late = null;
+        ScriptedLink.Call late;
         StepVerifier.create(t.process.run())
                 .then(() -> t.link("a").only(LuaScript.PREPARE).reply("CONFLICT", 1L, "READ_CHANGED", ""))
                 .then(() -> t.primary().only(LuaScript.ABORT).reply("A"))
@@ -220,7 +217,7 @@ class CommitProcessTest {
                 })
                 .verify(Duration.ofSeconds(5));
         late = t.link("b").only(LuaScript.PREPARE);
-        assertThat(late.reply.wasCancelled())
+        assertThat(late.reply().wasCancelled())
                 .as("the other prepare is no longer awaited")
                 .isTrue();
         late.error(new TimeoutException("no reply")); // arrives after all: nobody hears it, nothing is dropped
@@ -318,15 +315,15 @@ class CommitProcessTest {
             }
             RuntimeOptions built = options.build();
             Keys keys = new Keys(built.namespace());
-            RuntimeContext ctx = new RuntimeContext(built, keys, Map.of(), ProtocolHooks.NONE, new Deadlines(time));
             Map<String, ScriptedLink> ls = new LinkedHashMap<>();
             List<StagedKey> writes = new ArrayList<>();
             for (String p : participants) {
-                ScriptedLink link = new ScriptedLink(p);
+                ScriptedLink link = new ScriptedLink(p, keys);
                 ls.put(p, link);
-                writes.add(new Write(new Shard(link, -1, keys), "k-" + p));
+                writes.add(new Write(link.shard(-1), "k-" + p));
             }
             this.links = ls;
+            RuntimeContext ctx = new RuntimeContext(built, keys, ls, ProtocolHooks.NONE, new Deadlines(time));
             assertThat(state.markCommitting()).isTrue();
             AtomicReference<CommitProcess> self = new AtomicReference<>();
             this.rollback = Mono.defer(() -> self.get().abortAll()).cache();
@@ -341,7 +338,7 @@ class CommitProcessTest {
         /** The shard whose prepare carries the record (its third argument says so). */
         ScriptedLink primary() {
             return links.values().stream()
-                    .filter(l -> "1".equals(l.only(LuaScript.PREPARE).args[2]))
+                    .filter(l -> "1".equals(l.only(LuaScript.PREPARE).args()[2]))
                     .findFirst()
                     .orElseThrow();
         }
@@ -362,8 +359,8 @@ class CommitProcessTest {
             }
         }
 
-        List<Call> calls(LuaScript script) {
-            List<Call> all = new ArrayList<>();
+        List<ScriptedLink.Call> calls(LuaScript script) {
+            List<ScriptedLink.Call> all = new ArrayList<>();
             links.values().forEach(l -> all.addAll(l.calls(script)));
             return all;
         }
@@ -384,84 +381,6 @@ class CommitProcessTest {
         @Override
         public void encode(List<String> specs) {
             specs.add("w");
-        }
-    }
-
-    /** One script call: what was sent, and the reply the test gives it. */
-    private record Call(LuaScript script, String[] keys, String[] args, TestPublisher<List<Object>> reply) {
-        void reply(Object... values) {
-            reply.emit(List.of(values));
-        }
-
-        void error(Throwable e) {
-            reply.error(e);
-        }
-    }
-
-    /** A participant whose every script call waits for the test's reply. */
-    private static final class ScriptedLink implements ParticipantLink {
-        private final String name;
-        private final List<Call> calls = new CopyOnWriteArrayList<>();
-
-        ScriptedLink(String name) {
-            this.name = name;
-        }
-
-        List<Call> calls(LuaScript script) {
-            return calls.stream().filter(c -> c.script == script).toList();
-        }
-
-        Call only(LuaScript script) {
-            List<Call> of = calls(script);
-            assertThat(of).as("%s calls on %s", script, name).hasSize(1);
-            return of.get(0);
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public Mono<List<Object>> eval(
-                LuaScript script,
-                Duration timeout,
-                Consumer<CompletableFuture<?>> sent,
-                String[] keys,
-                String... args) {
-            return Mono.defer(() -> {
-                // Cold: a reply sent while the subscription is still being made is kept for it.
-                TestPublisher<List<Object>> reply = TestPublisher.createCold();
-                calls.add(new Call(script, keys, args, reply));
-                return reply.mono();
-            });
-        }
-
-        @Override
-        public Mono<List<Object>> evalOnce(
-                LuaScript script,
-                Duration timeout,
-                Consumer<CompletableFuture<?>> sent,
-                String[] keys,
-                String... args) {
-            return eval(script, timeout, sent, keys, args);
-        }
-
-        @Override
-        public Mono<ReadReply> readAlone(
-                String key,
-                String lockKey,
-                String op,
-                String field,
-                String txid,
-                Duration timeout,
-                Consumer<CompletableFuture<?>> sent) {
-            return Mono.error(new UnsupportedOperationException("the commit protocol does not read"));
-        }
-
-        @Override
-        public String toString() {
-            return name;
         }
     }
 }
