@@ -147,4 +147,17 @@ public interface KeyCommands {
      * @return completes once recorded
      */
     Mono<Void> expectAbsent(String key);
+
+    /**
+     * Fences writes to {@code resource} by lock tokens: the transaction commits only if {@code token} is not older
+     * than the newest token any committed transaction gave for {@code resource} (then it becomes the newest).
+     * Typically {@code token} is a {@link io.redtx.api.lock.LockLease#token()}: a holder whose lease ran out and whose
+     * lock another holder took and used cannot write any more, even outside {@code requireLock}. The newest token is
+     * kept under the runtime's namespace, on this participant, for as long as the resource is fenced.
+     *
+     * @param resource what the token guards (any name; often the key written)
+     * @param token a positive fencing token
+     * @return completes once recorded; {@link io.redtx.api.lock.StaleTokenException} if a newer token was seen
+     */
+    Mono<Void> fence(String resource, long token);
 }

@@ -27,6 +27,8 @@ public final class KeyLayout {
     private final String transactionPrefix;
     private final String indexKey;
     private final String onePhasePrefix;
+    private final String distributedLockPrefix;
+    private final String fencePrefix;
 
     private KeyLayout(String namespace) {
         this.namespace = namespace;
@@ -34,6 +36,8 @@ public final class KeyLayout {
         this.transactionPrefix = namespace + "tx:";
         this.indexKey = namespace + "idx";
         this.onePhasePrefix = namespace + "1pc:";
+        this.distributedLockPrefix = namespace + "dl:";
+        this.fencePrefix = namespace + "fn:";
     }
 
     /**
@@ -79,6 +83,19 @@ public final class KeyLayout {
      */
     public String onePhasePrefix() {
         return onePhasePrefix;
+    }
+
+    /**
+     * @return what the keys of every distributed lock start with, {@code <ns>dl:}: its holders, its token sequence
+     *     (kept forever, so tokens keep increasing), its waiters
+     */
+    public String distributedLockPrefix() {
+        return distributedLockPrefix;
+    }
+
+    /** @return what the key holding the newest fencing token of a resource starts with, {@code <ns>fn:} */
+    public String fencePrefix() {
+        return fencePrefix;
     }
 
     /** @return a {@code SCAN}/{@code KEYS} pattern matching every lock key */

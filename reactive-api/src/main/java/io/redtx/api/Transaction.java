@@ -1,5 +1,6 @@
 package io.redtx.api;
 
+import io.redtx.api.lock.LockLease;
 import java.util.Objects;
 import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
@@ -72,6 +73,18 @@ public interface Transaction {
      * @return the commands; never {@code null}
      */
     KeyCommands routed();
+
+    /**
+     * Makes this transaction commit only if {@code lease} is still held, with its token, at the commit: checked in the
+     * same script as the writes on the lock's participant (in one or two phases like any key), and no one else is
+     * granted the lock between that check and the commit point. A holder paused past its lease whose lock went to
+     * another therefore cannot commit: the commit fails with {@link io.redtx.api.lock.LockLostException} and writes
+     * nothing (not retried: the same lease cannot come back). Lazy, like every operation of the handle.
+     *
+     * @param lease a lease of this runtime's locks
+     * @return completes once the check is recorded
+     */
+    Mono<Void> requireLock(LockLease lease);
 
     /**
      * Commits atomically: nothing before subscription. With no writes and no reads it completes at once; with one

@@ -1,5 +1,8 @@
 package io.redtx.api;
 
+import io.redtx.api.lock.DistributedLock;
+import io.redtx.api.lock.LockOptions;
+import io.redtx.api.lock.ReadWriteLock;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -33,6 +36,52 @@ public interface TransactionRuntime extends AutoCloseable {
      * @return the last value {@code work} produced (empty if it completed empty), emitted after commit
      */
     <T> Mono<T> inTransaction(Function<? super Transaction, ? extends Publisher<T>> work);
+
+    /**
+     * An exclusive lock named {@code name}, with {@link LockOptions#defaults()}. Making it does nothing; see
+     * {@link DistributedLock#acquire()}.
+     *
+     * @param name 1 to 256 characters; not starting with the runtime's namespace
+     * @return the lock
+     * @throws io.redtx.api.RedtxArgumentException for a bad name
+     */
+    default DistributedLock lock(String name) {
+        return lock(name, LockOptions.defaults());
+    }
+
+    /**
+     * An exclusive lock named {@code name}.
+     *
+     * @param name 1 to 256 characters; not starting with the runtime's namespace
+     * @param options its participant, lease and wait time
+     * @return the lock
+     * @throws io.redtx.api.RedtxArgumentException for a bad name or an unknown participant
+     */
+    DistributedLock lock(String name, LockOptions options);
+
+    /**
+     * A read/write lock named {@code name} (its own name space: a lock and a read/write lock of one name are
+     * different locks).
+     *
+     * @param name 1 to 256 characters; not starting with the runtime's namespace
+     * @param options its participant, lease and wait time
+     * @return the lock
+     * @throws io.redtx.api.RedtxArgumentException for a bad name or an unknown participant
+     */
+    ReadWriteLock readWriteLock(String name, LockOptions options);
+
+    /**
+     * A counting semaphore named {@code name}: {@link DistributedLock#acquire()} takes one of {@code permits} permits,
+     * each a lease of its own with its own fencing token. Every user of the semaphore must give the same
+     * {@code permits}.
+     *
+     * @param name 1 to 256 characters; not starting with the runtime's namespace
+     * @param permits at least 1
+     * @param options its participant, lease and wait time
+     * @return the semaphore
+     * @throws io.redtx.api.RedtxArgumentException for a bad name, permits or an unknown participant
+     */
+    DistributedLock semaphore(String name, int permits, LockOptions options);
 
     /**
      * Like {@link #inTransaction(Function)}, but emits every value {@code work} produced, in order, once the commit

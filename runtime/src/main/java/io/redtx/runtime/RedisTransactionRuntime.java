@@ -14,6 +14,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.DefaultEventPublisherOptions;
 import io.lettuce.core.protocol.CommandEncoder;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.NettyCustomizer;
@@ -44,12 +45,16 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.lock.DistributedLock;
+import io.redtx.api.lock.LockOptions;
+import io.redtx.api.lock.ReadWriteLock;
 import io.redtx.api.metrics.AbortCause;
 import io.redtx.runtime.internal.Deadlines;
 import io.redtx.runtime.internal.admission.Admission;
 import io.redtx.runtime.internal.admission.RetrySchedule;
 import io.redtx.runtime.internal.admission.TransactionRun;
 import io.redtx.runtime.internal.handle.DefaultTransaction;
+import io.redtx.runtime.internal.lock.Locks;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
 import io.redtx.runtime.internal.redis.ClusterSlots;
@@ -124,6 +129,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final List<RedisClusterClient> clusterClients;
 
     private final RuntimeContext ctx;
+    private final Locks locks;
     /** The participants by name, for what only the runtime does with them: durability, verify, close. */
     private final Map<String, Participant> participants;
 
@@ -191,6 +197,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             boolean cluster = isCluster(options.participants().get(name));
             SslOptions tls = ssl.get(name);
             Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
+            Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<String, String>>> connectPubSub;
             if (cluster) {
                 RedisClusterClient c = RedisClusterClient.create(resources, seeds);
                 ClusterClientOptions.Builder clusterOptions = ClusterClientOptions.builder(clientOptions);
@@ -212,15 +219,19 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 // one connection is made once (a failed attempt is retried by the next use), so loading it before
                 // each attempt costs one CLUSTER NODES round per connection made.
                 connect = () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
+                connectPubSub =
+                        () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectPubSubAsync(StringCodec.UTF8));
             } else if (tls != null) {
                 RedisClient own = RedisClient.create(resources);
                 own.setOptions(clientOptions.mutate().sslOptions(tls).build());
                 tlsOwn.add(own);
                 RedisURI uri = seeds.get(0);
                 connect = () -> own.connectAsync(StringCodec.UTF8, uri);
+                connectPubSub = () -> own.connectPubSubAsync(StringCodec.UTF8, uri);
             } else {
                 RedisURI uri = seeds.get(0);
                 connect = () -> client.connectAsync(StringCodec.UTF8, uri);
+                connectPubSub = () -> client.connectPubSubAsync(StringCodec.UTF8, uri);
             }
             participants.put(
                     name,
@@ -228,6 +239,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             name,
                             cluster,
                             connect,
+                            connectPubSub,
                             keys,
                             deadlines,
                             options.timeouts().connect(),
@@ -242,6 +254,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.tlsClients = List.copyOf(tlsOwn);
         this.participants = Map.copyOf(participants);
         this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
+        this.locks = new Locks(ctx);
         this.retrySchedule = new RetrySchedule(
                 options.retryPolicy(),
                 options.timer()
@@ -651,6 +664,21 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     /** @return transactions waiting for an admission permit now */
     int admissionWaiting() {
         return admission.waiting();
+    }
+
+    @Override
+    public DistributedLock lock(String name, LockOptions options) {
+        return locks.lock(name, options);
+    }
+
+    @Override
+    public ReadWriteLock readWriteLock(String name, LockOptions options) {
+        return locks.readWriteLock(name, options);
+    }
+
+    @Override
+    public DistributedLock semaphore(String name, int permits, LockOptions options) {
+        return locks.semaphore(name, permits, options);
     }
 
     private void checkOpen() {

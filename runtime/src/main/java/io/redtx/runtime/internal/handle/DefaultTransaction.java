@@ -8,7 +8,9 @@ import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionOptions;
 import io.redtx.api.TransactionStateException;
+import io.redtx.api.lock.LockLease;
 import io.redtx.api.metrics.AbortCause;
+import io.redtx.runtime.internal.lock.Lease;
 import io.redtx.runtime.internal.protocol.AttemptState;
 import io.redtx.runtime.internal.protocol.CommitProcess;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
@@ -123,6 +125,24 @@ public final class DefaultTransaction implements Transaction {
         return new RoutedCommands(this);
     }
 
+    @Override
+    public Mono<Void> requireLock(LockLease lease) {
+        return Mono.fromRunnable(() -> {
+            if (!(lease instanceof Lease held) || !held.belongsTo(ctx)) {
+                throw new RedtxArgumentException(
+                        id, "requireLock needs a lease of a lock of this runtime, was " + lease);
+            }
+            synchronized (this) {
+                KeyEntry e = internalEntry(held.link(), held.holdersKey());
+                if (e.requiredLease != null && e.requiredLease != held) {
+                    throw new RedtxArgumentException(
+                            id, "transaction already requires another lease of lock '" + held.name() + "'");
+                }
+                e.requiredLease = held;
+            }
+        });
+    }
+
     public boolean pastCommitPoint() {
         return state.isPastCommitPoint();
     }
@@ -140,6 +160,15 @@ public final class DefaultTransaction implements Transaction {
             throw new RedtxArgumentException(
                     id, "key '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
         }
+        return internalEntry(participant, key);
+    }
+
+    /**
+     * Like {@link #entry}, for one of redtx's own keys (a lock's holders, a fence): only the limit is checked. Call
+     * while holding {@code this}.
+     */
+    KeyEntry internalEntry(ParticipantLink participant, String key) {
+        checkActive();
         String slot = participant.name() + '\0' + key;
         KeyEntry e = entries.get(slot);
         if (e == null) {

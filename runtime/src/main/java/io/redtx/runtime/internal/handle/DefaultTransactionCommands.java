@@ -4,6 +4,7 @@ import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
+import io.redtx.api.lock.StaleTokenException;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.ReadReply;
@@ -149,10 +150,15 @@ final class DefaultTransactionCommands implements TransactionCommands {
     /** The string value in this transaction's view: own write, earlier read, or a read from the server. */
     /** @param writer the writing operation that buffers a write after this view, or null for a pure read */
     private Mono<Optional<String>> stringView(String key, String command, String writer) {
+        return stringView(key, command, writer, false);
+    }
+
+    /** @param internal whether {@code key} is one of redtx's own (a fence), which users may not name */
+    private Mono<Optional<String>> stringView(String key, String command, String writer, boolean internal) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
-                e = tx.entry(participant, key);
+                e = internal ? tx.internalEntry(participant, key) : tx.entry(participant, key);
                 switch (e.write) {
                     case STRING -> {
                         return Mono.just(Optional.of(e.stringValue));
@@ -385,6 +391,37 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 tx.entry(participant, key).conditions.add("a");
             }
         });
+    }
+
+    // ---- fencing ----
+
+    @Override
+    public Mono<Void> fence(String resource, long token) {
+        return tx.writing("fence", resource, participant.name(), Mono.defer(() -> {
+            if (resource == null || resource.isEmpty()) {
+                return Mono.error(new RedtxArgumentException(
+                        tx.id(),
+                        "fenced resource must not be null or empty (participant '" + participant.name() + "')"));
+            }
+            if (token < 1) {
+                return Mono.error(new RedtxArgumentException(
+                        tx.id(), "fencing token for '" + resource + "' must be positive, was " + token));
+            }
+            String key = tx.ctx.keys.fenceKey(resource);
+            return stringView(key, "FENCE", "fence", true).flatMap(current -> {
+                long seen = current.map(Long::parseLong).orElse(0L);
+                if (seen > token) {
+                    return Mono.error(new StaleTokenException(tx.id(), resource, token, seen));
+                }
+                if (token > seen) {
+                    synchronized (tx) {
+                        tx.checkActive();
+                        tx.internalEntry(participant, key).setString(Long.toString(token));
+                    }
+                }
+                return Mono.empty();
+            });
+        }));
     }
 
     // ---- helpers ----

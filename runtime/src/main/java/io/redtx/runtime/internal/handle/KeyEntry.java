@@ -1,5 +1,7 @@
 package io.redtx.runtime.internal.handle;
 
+import io.redtx.api.lock.LockLease;
+import io.redtx.runtime.internal.lock.Lease;
 import io.redtx.runtime.internal.protocol.StagedKey;
 import io.redtx.runtime.internal.redis.Shard;
 import java.util.ArrayList;
@@ -60,6 +62,14 @@ final class KeyEntry implements StagedKey {
     @Override
     public String lockKey() {
         return lockKey;
+    }
+
+    /** A lock lease the commit checks on this key (the lock's holders key), or null. */
+    LockLease requiredLease;
+
+    @Override
+    public LockLease requiredLease() {
+        return requiredLease;
     }
 
     @Override
@@ -138,6 +148,12 @@ final class KeyEntry implements StagedKey {
                 args.add(f);
                 args.add(v);
             });
+        }
+        if (requiredLease instanceof Lease lease) {
+            checks++;
+            args.add("l");
+            args.add(lease.holder());
+            args.add(Long.toString(lease.token()));
         }
         for (int i = 0; i < conditions.size(); ) {
             checks++;

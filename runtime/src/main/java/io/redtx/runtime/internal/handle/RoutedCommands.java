@@ -114,4 +114,9 @@ final class RoutedCommands implements KeyCommands {
     public Mono<Void> expectAbsent(String key) {
         return on(key, c -> c.expectAbsent(key));
     }
+
+    @Override
+    public Mono<Void> fence(String resource, long token) {
+        return on(resource, c -> c.fence(resource, token));
+    }
 }

@@ -9,6 +9,8 @@ import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionStateException;
+import io.redtx.api.lock.LockLease;
+import io.redtx.api.lock.LockLostException;
 import io.redtx.api.metrics.Phase;
 import io.redtx.runtime.internal.redis.AbortReply;
 import io.redtx.runtime.internal.redis.CommitReply;
@@ -569,6 +571,15 @@ public final class CommitProcess {
                     s.entries.get(c.keyIndex()).key(),
                     c.reason(),
                     c.holder().isEmpty() ? null : "held by " + c.holder());
+        }
+        if (reply instanceof CommitReply.LockLost l) {
+            LockLease lease = s.entries.get(l.keyIndex()).requiredLease();
+            return new LockLostException(
+                    id,
+                    lease.name(),
+                    lease.participant(),
+                    lease.token(),
+                    "the transaction requiring it did not commit");
         }
         if (reply instanceof CommitReply.WrongType w) {
             return new ParticipantErrorException(

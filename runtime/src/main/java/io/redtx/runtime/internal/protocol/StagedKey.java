@@ -1,5 +1,6 @@
 package io.redtx.runtime.internal.protocol;
 
+import io.redtx.api.lock.LockLease;
 import io.redtx.runtime.internal.redis.Shard;
 import java.util.List;
 
@@ -28,4 +29,9 @@ public interface StagedKey {
      * @param specs where to append
      */
     void encode(List<String> specs);
+
+    /** @return the lock lease whose holding the commit checks on this key (its holders key), or null */
+    default LockLease requiredLease() {
+        return null;
+    }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What {@code prepare.lua} and {@code commit1pc.lua} answer (their headers are the contract: {@code {'OK'} |
- * {'SETTLED', state} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}}), decoded once.
+ * {'SETTLED', state} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}}, where reason
+ * {@code LOCK_LOST} is a required lock lease no longer held), decoded once.
  */
 public sealed interface CommitReply {
 
@@ -32,6 +33,13 @@ public sealed interface CommitReply {
      */
     record WrongType(int keyIndex, String type) implements CommitReply {}
 
+    /**
+     * A distributed lock's lease the transaction required was no longer held at the commit.
+     *
+     * @param keyIndex the position of the lock's holders key among the script's keys, from 0
+     */
+    record LockLost(int keyIndex) implements CommitReply {}
+
     Ok OK = new Ok();
 
     /**
@@ -47,6 +55,9 @@ public sealed interface CommitReply {
             case "SETTLED":
                 return new Settled(RecordState.of(reply.get(1)));
             case "CONFLICT":
+                if ("LOCK_LOST".equals(reply.get(2))) {
+                    return new LockLost(((Long) reply.get(1)).intValue() - 1);
+                }
                 return new Conflict(
                         ((Long) reply.get(1)).intValue() - 1,
                         TransactionConflictException.Reason.valueOf(String.valueOf(reply.get(2))),

@@ -40,13 +40,47 @@ public final class Keys {
     }
 
     public String lockKey(String userKey) {
-        if (hasHashTag(userKey)) {
-            return lockPrefix + "=" + userKey;
+        return colocated(lockPrefix, userKey);
+    }
+
+    /** @return {@code prefix} and {@code key} in one key that lands in {@code key}'s Cluster slot (see above) */
+    private static String colocated(String prefix, String key) {
+        if (hasHashTag(key)) {
+            return prefix + "=" + key;
         }
-        if (userKey.indexOf('}') < 0) {
-            return lockPrefix + "{" + userKey + "}";
+        if (key.indexOf('}') < 0) {
+            return prefix + "{" + key + "}";
         }
-        return lockPrefix + "#{" + ClusterSlots.tag(ClusterSlots.slot(userKey)) + "}" + userKey;
+        return prefix + "#{" + ClusterSlots.tag(ClusterSlots.slot(key)) + "}" + key;
+    }
+
+    /**
+     * @param kind {@code l} a lock, {@code rw} a read/write lock, {@code s} a semaphore: each kind its own names
+     * @param name the lock's name
+     * @return the key of its holders; its other keys append to it ({@link #lockSequence} and so on), all in its slot
+     */
+    public String lockHolders(String kind, String name) {
+        return colocated(layout.distributedLockPrefix() + kind + ":", name);
+    }
+
+    /** @return the token sequence of the lock whose holders are at {@code holders} */
+    public static String lockSequence(String holders) {
+        return holders + ":seq";
+    }
+
+    /** @return the waiters in line of the lock whose holders are at {@code holders} */
+    public static String lockLine(String holders) {
+        return holders + ":line";
+    }
+
+    /** @return the waiters' deadlines of the lock whose holders are at {@code holders} */
+    public static String lockWaiters(String holders) {
+        return holders + ":waiters";
+    }
+
+    /** @return the key of the newest fencing token seen for {@code resource}, in the resource's Cluster slot */
+    public String fenceKey(String resource) {
+        return colocated(layout.fencePrefix(), resource);
     }
 
     /**

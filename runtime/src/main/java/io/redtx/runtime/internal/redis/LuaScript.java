@@ -24,16 +24,25 @@ public enum LuaScript {
     FORGET("forget.lua", false),
     UNLOCK("unlock.lua", false),
     INSPECT("inspect.lua", true),
+    LOCK_ACQUIRE("lock_acquire.lua", false),
+    LOCK_RENEW("lock_renew.lua", false),
+    LOCK_RELEASE("lock_release.lua", false),
     EXPIRED("expired.lua", true),
     PROBE("probe.lua", true);
 
     /**
-     * Every command the scripts call ({@code LuaScriptTest} keeps this equal to what the sources call). A user must
-     * be allowed all of them, plus EVALSHA and SCRIPT LOAD.
+     * Every command the transactions' scripts call ({@code LuaScriptTest} keeps this equal to what the sources call). A
+     * user must be allowed all of them, plus EVALSHA and SCRIPT LOAD; a connection checks them at once.
      */
     public static final List<String> CALLED_COMMANDS = List.of(
             "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
             "zrange", "pexpire", "pttl");
+
+    /**
+     * What the lock scripts call beyond {@link #CALLED_COMMANDS}: needed only by users of distributed locks (with
+     * SUBSCRIBE and the lock channels), so a connection does not insist on them.
+     */
+    public static final List<String> LOCK_COMMANDS = List.of("incr", "publish");
 
     private final String body;
     private final String sha;

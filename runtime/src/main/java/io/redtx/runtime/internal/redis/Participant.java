@@ -14,6 +14,7 @@ import io.lettuce.core.api.reactive.RedisKeyReactiveCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
@@ -69,6 +70,7 @@ public final class Participant implements ParticipantLink {
     private final boolean requireSyncedWrites;
     private final Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
     private final Keys keys;
+    private final Channels channels;
     /** The one shard of a standalone or Sentinel participant; null for a Cluster. */
     private final Shard whole;
     /** A Cluster's shards by slot, each made on first use; null for a standalone or Sentinel participant. */
@@ -88,11 +90,13 @@ public final class Participant implements ParticipantLink {
     /**
      * @param connect makes one connection: a {@link StatefulRedisConnection}, or a
      *     {@link StatefulRedisClusterConnection} for a Cluster
+     * @param connectPubSub makes the Pub/Sub connection its locks listen on, when one first does
      */
     public Participant(
             String name,
             boolean cluster,
             Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect,
+            Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<String, String>>> connectPubSub,
             Keys keys,
             Deadlines deadlines,
             Duration connectTimeout,
@@ -107,6 +111,7 @@ public final class Participant implements ParticipantLink {
             probeArgs[i + 1] = LuaScript.CALLED_COMMANDS.get(i);
         }
         this.connect = connect;
+        this.channels = new Channels(name, connectPubSub);
         this.keys = keys;
         this.whole = cluster ? null : new Shard(this, -1, keys);
         this.slots = cluster ? new AtomicReferenceArray<>(ClusterSlots.SLOTS) : null;
@@ -476,7 +481,12 @@ public final class Participant implements ParticipantLink {
 
     public Mono<Void> close() {
         closed = true;
-        return Flux.fromArray(lanes).flatMap(Lane::close).then();
+        return Flux.fromArray(lanes).flatMap(Lane::close).then(channels.close());
+    }
+
+    @Override
+    public Flux<String> messages(String channel) {
+        return channels.messages(channel);
     }
 
     /**

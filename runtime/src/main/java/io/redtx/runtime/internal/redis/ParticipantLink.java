@@ -47,6 +47,16 @@ public interface ParticipantLink {
     Flux<String> lockKeysToSweep(int scans, Duration timeout);
 
     /**
+     * The messages published on {@code channel} on this participant while subscribed: hints for waiting lock
+     * acquisitions (a lock was released). Best effort: a message may be missed (no Pub/Sub connection, a reconnect),
+     * so a listener keeps its own timer too. Never an error.
+     *
+     * @param channel a Pub/Sub channel
+     * @return its messages until cancelled
+     */
+    Flux<String> messages(String channel);
+
+    /**
      * Runs {@code script} with {@code keys} (all in one shard) and {@code args}; on a Cluster, waits out a migration of
      * their slot within {@code timeout}.
      *

@@ -86,6 +86,11 @@ final class ScriptedLink implements ParticipantLink {
     }
 
     @Override
+    public Flux<String> messages(String channel) {
+        return Flux.never();
+    }
+
+    @Override
     public Mono<List<Object>> eval(
             LuaScript script, Duration timeout, Consumer<CompletableFuture<?>> sent, String[] keys, String... args) {
         return Mono.defer(() -> {

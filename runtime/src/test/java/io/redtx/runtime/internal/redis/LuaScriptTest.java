@@ -37,13 +37,17 @@ class LuaScriptTest {
     @Test
     void calledCommandsListIsExactlyWhatTheScriptsCall() {
         Set<String> called = new TreeSet<>();
+        Set<String> byLocks = new TreeSet<>();
         for (LuaScript script : LuaScript.values()) {
             Matcher m = CALL.matcher(script.body());
             while (m.find()) {
-                called.add(m.group(1).toLowerCase());
+                (script.name().startsWith("LOCK_") ? byLocks : called)
+                        .add(m.group(1).toLowerCase());
             }
         }
         assertThat(called).containsExactlyInAnyOrderElementsOf(LuaScript.CALLED_COMMANDS);
+        byLocks.removeAll(LuaScript.CALLED_COMMANDS);
+        assertThat(byLocks).containsExactlyInAnyOrderElementsOf(LuaScript.LOCK_COMMANDS);
     }
 
     @Test

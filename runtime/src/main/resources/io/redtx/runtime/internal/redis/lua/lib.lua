@@ -5,11 +5,17 @@
 --   mode ('r' | 'w'), nChecks, checks..., and for mode 'w': nOpTokens, op tokens...
 -- checks: 'v' value (string equals), 'x' (key absent), 'e' (key exists), 'f' field value (hash field equals),
 --         'g' field (hash field absent), 'h' n f1 v1 .. fn vn (whole hash equals), 'c' value (condition: equals),
---         'a' (condition: absent)
+--         'a' (condition: absent), 'l' holder token (a distributed lock's holders hash holds holder's lease with that
+--         token, not ended by this server's clock; see lock_acquire.lua)
 -- ops:    's' value | 'd' | 'h' replace(0/1) nSet f1 v1 .. nDel f1 ..
 -- Validation never writes: every script validates everything before its first write, because Redis does not
 -- roll back a script that fails half-way. The one exception is removing a stale lock entry (see foreign_owner),
 -- which is right whatever the script does next.
+
+local function server_time_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 
 local function is_wrongtype(reply)
   return type(reply) == 'table' and reply.err ~= nil
@@ -104,6 +110,17 @@ local function check_reads(k, pos)
         end
       end
       pos = pos + 2 * nf
+    elseif kind == 'l' then
+      local cur = redis.pcall('HGET', k, ARGV[pos])
+      local held = false
+      if cur and not is_wrongtype(cur) then
+        local token, deadline = string.match(cur, '^(%d+)|(%d+)|')
+        held = token == ARGV[pos + 1] and tonumber(deadline) > server_time_ms()
+      end
+      if not held then
+        return pos, 'LOCK_LOST'
+      end
+      pos = pos + 2
     else
       return redis.error_reply('redtx: unknown check ' .. tostring(kind))
     end
@@ -161,11 +178,6 @@ local function check_local(txKey, keys)
   for i = 1, #keys, 499 do
     redis.call('EXISTS', txKey, unpack(keys, i, math.min(i + 498, #keys)))
   end
-end
-
-local function server_time_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
 -- Validates every key of KEYS[first..] against ARGV[argPos..]. Returns nil, positions of write ops (by key index)

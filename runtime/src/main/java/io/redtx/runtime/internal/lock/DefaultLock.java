@@ -1,0 +1,222 @@
+package io.redtx.runtime.internal.lock;
+
+import io.redtx.api.ParticipantUnavailableException;
+import io.redtx.api.TransactionPhase;
+import io.redtx.api.lock.DistributedLock;
+import io.redtx.api.lock.LockLease;
+import io.redtx.api.lock.LockOptions;
+import io.redtx.api.lock.LockUnavailableException;
+import io.redtx.runtime.internal.protocol.RuntimeContext;
+import io.redtx.runtime.internal.redis.Errors;
+import io.redtx.runtime.internal.redis.Keys;
+import io.redtx.runtime.internal.redis.LuaScript;
+import io.redtx.runtime.internal.redis.ParticipantLink;
+import io.redtx.runtime.internal.redis.Shard;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * One lock of a participant: an exclusive lock ('x'), a side of a read/write lock ('r', 'w') or a semaphore's permits
+ * ('s'). Each {@link #acquire()} asks {@code lock_acquire.lua}; if not granted it waits in line until a release message
+ * on the lock's channel, the moment the holder's lease would end, or {@link Locks#FALLBACK}, whichever comes first,
+ * and asks again, until granted or out of wait time.
+ */
+final class DefaultLock implements DistributedLock {
+
+    final RuntimeContext ctx;
+    final String name;
+    final ParticipantLink participant;
+    final LockOptions options;
+    /** The holders key, also the name of the channel its releases are announced on. */
+    final String holders;
+
+    private final char mode;
+    private final String permits;
+    private final Shard shard;
+    private final String[] acquireKeys;
+    final String[] releaseKeys;
+    final String leaseMillis;
+
+    DefaultLock(
+            Locks locks, String kind, char mode, int permits, String name, ParticipantLink participant, LockOptions o) {
+        this.ctx = locks.ctx;
+        this.name = name;
+        this.mode = mode;
+        this.permits = Integer.toString(permits);
+        this.participant = participant;
+        this.options = o;
+        this.holders = ctx.keys.lockHolders(kind, name);
+        this.shard = participant.shardOf(holders);
+        String line = Keys.lockLine(holders);
+        String waiters = Keys.lockWaiters(holders);
+        this.acquireKeys = new String[] {holders, Keys.lockSequence(holders), line, waiters, ctx.keys.lockKey(holders)};
+        this.releaseKeys = new String[] {holders, line, waiters};
+        this.leaseMillis = Long.toString(o.lease().toMillis());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Mono<LockLease> acquire() {
+        return Mono.defer(() -> new Acquisition().run());
+    }
+
+    @Override
+    public <T> Flux<T> withLock(Function<? super LockLease, ? extends Publisher<T>> work) {
+        return Flux.usingWhen(
+                acquire(),
+                work,
+                LockLease::release,
+                (lease, error) -> lease.release().onErrorResume(e -> Mono.empty()),
+                lease -> lease.release().onErrorResume(e -> Mono.empty()));
+    }
+
+    /** The runtime's clock, in ms (a virtual one when the options give a timer). */
+    long now() {
+        return ctx.timer().now(TimeUnit.MILLISECONDS);
+    }
+
+    Duration commandTimeout() {
+        return ctx.options.timeouts().commit();
+    }
+
+    /** A failure to reach the participant, as the API reports it. */
+    Throwable unreachable(Throwable e) {
+        if (e instanceof TimeoutException) {
+            return new ParticipantUnavailableException(null, participant.name(), e);
+        }
+        return Errors.map(e, null, participant.name(), TransactionPhase.READ, commandTimeout());
+    }
+
+    @Override
+    public String toString() {
+        return "Lock{" + name + " (" + mode + ") on " + participant.name() + "}";
+    }
+
+    /** One subscription to {@link #acquire()}. */
+    private final class Acquisition {
+        private final String holder =
+                Long.toHexString(ThreadLocalRandom.current().nextLong())
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        private final boolean queue = !options.waitTime().isZero();
+        private final long deadline = now() + options.waitTime().toMillis();
+        /** Release messages heard on the lock's channel. */
+        private final AtomicLong heard = new AtomicLong();
+
+        private volatile MonoSink<Void> waiting;
+        /** What the last refusal said: when asking again makes sense at the latest. */
+        private volatile long retryMillis;
+        /** {@link #heard} when the last attempt was sent: a message since then may mean the lock is free now. */
+        private volatile long heardBefore;
+
+        Mono<LockLease> run() {
+            Disposable listening = queue ? participant.messages(holders).subscribe(m -> wake()) : null;
+            return Mono.defer(this::attempt)
+                    .repeatWhenEmpty(refusals -> refusals.concatMap(refusal -> pause()))
+                    .doOnError(e -> leaveLine())
+                    .doOnCancel(this::leaveLine)
+                    // A grant that arrived as the subscriber cancelled: no one will release it.
+                    .doOnDiscard(Lease.class, lease -> lease.release().subscribe(null, e -> {}))
+                    .doFinally(signal -> {
+                        if (listening != null) {
+                            listening.dispose();
+                        }
+                    });
+        }
+
+        private void wake() {
+            heard.incrementAndGet();
+            MonoSink<Void> w = waiting;
+            if (w != null) {
+                w.success();
+            }
+        }
+
+        /**
+         * Asks once. The script runs to its reply even if the subscriber cancels meanwhile, so that a grant is never
+         * lost: a grant nobody awaits any more is released.
+         */
+        private Mono<LockLease> attempt() {
+            heardBefore = heard.get();
+            long sentAt = now();
+            return Mono.create(sink -> {
+                AtomicBoolean gone = new AtomicBoolean();
+                sink.onCancel(() -> gone.set(true));
+                participant
+                        .eval(
+                                LuaScript.LOCK_ACQUIRE,
+                                commandTimeout(),
+                                null,
+                                acquireKeys,
+                                holder,
+                                String.valueOf(mode),
+                                leaseMillis,
+                                permits,
+                                queue ? "1" : "0",
+                                Long.toString(Locks.WAITER_LEASE.toMillis()),
+                                shard.txPrefix())
+                        .subscribe(reply -> granted(reply, sentAt, gone, sink), e -> sink.error(unreachable(e)));
+            });
+        }
+
+        private void granted(List<Object> reply, long sentAt, AtomicBoolean gone, MonoSink<LockLease> sink) {
+            long number = (Long) reply.get(1);
+            if (!"OK".equals(reply.get(0))) {
+                retryMillis = number;
+                sink.success();
+                return;
+            }
+            Lease lease = new Lease(DefaultLock.this, holder, number, sentAt);
+            if (gone.get()) {
+                lease.release().subscribe(null, e -> {});
+                return;
+            }
+            lease.startRenewing();
+            sink.success(lease);
+        }
+
+        /** Waits for the next attempt; fails once out of wait time. */
+        private Mono<Long> pause() {
+            long left = deadline - now();
+            if (!queue || left <= 0) {
+                return Mono.error(new LockUnavailableException(name, participant.name(), options.waitTime()));
+            }
+            if (heard.get() != heardBefore) {
+                return Mono.just(0L); // released while the refusal was on its way
+            }
+            long ms = Math.max(1, Math.min(Math.min(retryMillis, Locks.FALLBACK.toMillis()), left));
+            Mono<Void> message = Mono.create(sink -> {
+                waiting = sink;
+                if (heard.get() != heardBefore) {
+                    sink.success();
+                }
+            });
+            return Mono.firstWithSignal(message.thenReturn(0L), ctx.deadlines.delay(Duration.ofMillis(ms)));
+        }
+
+        /** Gives up the place in line, in the background (it also ends by itself after a waiter's lease). */
+        private void leaveLine() {
+            if (!queue) {
+                return;
+            }
+            ctx.background.run(
+                    "leave the line of lock " + name,
+                    holder,
+                    participant.eval(LuaScript.LOCK_RELEASE, commandTimeout(), null, releaseKeys, holder, "", holders));
+        }
+    }
+}
