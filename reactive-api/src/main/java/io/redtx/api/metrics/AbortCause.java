@@ -9,6 +9,8 @@ import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.lock.LockLostException;
+import io.redtx.api.lock.StaleTokenException;
 import java.util.Objects;
 
 /**
@@ -42,6 +44,11 @@ public enum AbortCause {
     /** Bad input or misuse of a handle ({@link RedtxArgumentException}, {@link TransactionStateException}). */
     INVALID,
     /**
+     * A lock lease the transaction required was no longer held ({@link LockLostException}), or it carried a fencing
+     * token older than one already seen ({@link StaleTokenException}): a lock holder that lost its lock was stopped.
+     */
+    FENCED,
+    /**
      * The outcome could not be learned ({@link TransactionOutcomeUnknownException}): the transaction may in fact have
      * committed, so this counts an ending that is not known to be an abort.
      */
@@ -59,6 +66,7 @@ public enum AbortCause {
      *   <li>{@link RedtxArgumentException}, {@link TransactionStateException} → {@link #INVALID}
      *   <li>{@link TransactionOutcomeUnknownException} → {@link #OUTCOME_UNKNOWN}
      *   <li>{@link TransactionRejectedException} → {@link #REJECTED}
+     *   <li>{@link LockLostException}, {@link StaleTokenException} → {@link #FENCED}
      *   <li>anything else, including {@link Error}s and {@link RedtxException} subclasses defined outside redtx → {@link
      *       #USER_ERROR}
      * </ul>
@@ -91,6 +99,9 @@ public enum AbortCause {
         }
         if (error instanceof TransactionRejectedException) {
             return REJECTED;
+        }
+        if (error instanceof LockLostException || error instanceof StaleTokenException) {
+            return FENCED;
         }
         return USER_ERROR;
     }

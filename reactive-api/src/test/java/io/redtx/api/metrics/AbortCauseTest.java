@@ -13,6 +13,8 @@ import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.lock.LockLostException;
+import io.redtx.api.lock.StaleTokenException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -44,6 +46,8 @@ class AbortCauseTest {
                         new ParticipantErrorException("tx-1", "orders", "WRONGTYPE on 'k'", null),
                         AbortCause.PARTICIPANT_ERROR),
                 Arguments.of(new RedtxArgumentException("tx-1", "key must not be empty"), AbortCause.INVALID),
+                Arguments.of(new LockLostException("tx-1", "l", "orders", 7, "taken"), AbortCause.FENCED),
+                Arguments.of(new StaleTokenException("tx-1", "ledger", 4, 5), AbortCause.FENCED),
                 Arguments.of(new TransactionStateException("tx-1", "handle used after commit"), AbortCause.INVALID),
                 Arguments.of(
                         new TransactionOutcomeUnknownException("tx-1", "commit point reply lost", null),

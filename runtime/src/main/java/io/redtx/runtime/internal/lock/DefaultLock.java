@@ -15,7 +15,6 @@ import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +24,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.util.Logger;
+import reactor.util.Loggers;
 
 /**
  * One lock of a participant: an exclusive lock ('x'), a side of a read/write lock ('r', 'w') or a semaphore's permits
@@ -33,6 +34,8 @@ import reactor.core.publisher.MonoSink;
  * and asks again, until granted or out of wait time.
  */
 final class DefaultLock implements DistributedLock {
+
+    private static final Logger log = Loggers.getLogger(DefaultLock.class);
 
     final RuntimeContext ctx;
     final String name;
@@ -87,7 +90,7 @@ final class DefaultLock implements DistributedLock {
 
     /** The runtime's clock, in ms (a virtual one when the options give a timer). */
     long now() {
-        return ctx.timer().now(TimeUnit.MILLISECONDS);
+        return ctx.nowMillis();
     }
 
     Duration commandTimeout() {
@@ -123,17 +126,20 @@ final class DefaultLock implements DistributedLock {
         /** {@link #heard} when the last attempt was sent: a message since then may mean the lock is free now. */
         private volatile long heardBefore;
 
+        /** The lock's channel, listened to from the first refusal on (most acquisitions never wait). */
+        private volatile Disposable listening;
+
         Mono<LockLease> run() {
-            Disposable listening = queue ? participant.messages(holders).subscribe(m -> wake()) : null;
             return Mono.defer(this::attempt)
                     .repeatWhenEmpty(refusals -> refusals.concatMap(refusal -> pause()))
-                    .doOnError(e -> leaveLine())
-                    .doOnCancel(this::leaveLine)
+                    .doOnError(e -> leaveLine(false))
+                    .doOnCancel(() -> leaveLine(false))
                     // A grant that arrived as the subscriber cancelled: no one will release it.
                     .doOnDiscard(Lease.class, lease -> lease.release().subscribe(null, e -> {}))
                     .doFinally(signal -> {
-                        if (listening != null) {
-                            listening.dispose();
+                        Disposable l = listening;
+                        if (l != null) {
+                            l.dispose();
                         }
                     });
         }
@@ -176,6 +182,10 @@ final class DefaultLock implements DistributedLock {
         private void granted(List<Object> reply, long sentAt, AtomicBoolean gone, MonoSink<LockLease> sink) {
             long number = (Long) reply.get(1);
             if (!"OK".equals(reply.get(0))) {
+                if (gone.get()) {
+                    leaveLine(true); // cancelled while the script put it in line
+                    return;
+                }
                 retryMillis = number;
                 sink.success();
                 return;
@@ -189,11 +199,17 @@ final class DefaultLock implements DistributedLock {
             sink.success(lease);
         }
 
-        /** Waits for the next attempt; fails once out of wait time. */
+        /**
+         * Waits for the next attempt; fails once out of wait time. The first pause starts listening to the lock's
+         * channel; its confirmation wakes the waiter for one more attempt, after which no release goes unheard.
+         */
         private Mono<Long> pause() {
             long left = deadline - now();
             if (!queue || left <= 0) {
                 return Mono.error(new LockUnavailableException(name, participant.name(), options.waitTime()));
+            }
+            if (listening == null) {
+                listening = participant.messages(holders).subscribe(m -> wake());
             }
             if (heard.get() != heardBefore) {
                 return Mono.just(0L); // released while the refusal was on its way
@@ -208,15 +224,17 @@ final class DefaultLock implements DistributedLock {
             return Mono.firstWithSignal(message.thenReturn(0L), ctx.deadlines.delay(Duration.ofMillis(ms)));
         }
 
-        /** Gives up the place in line, in the background (it also ends by itself after a waiter's lease). */
-        private void leaveLine() {
-            if (!queue) {
-                return;
+        /**
+         * Gives up the place in line, in the background, and wakes the next waiter. If it fails (the participant is
+         * down), the place ends by itself after a waiter's lease.
+         */
+        private void leaveLine(boolean queued) {
+            if (!queue || (!queued && listening == null)) {
+                return; // never refused, so not in line (an attempt still running when cancelled sees to it)
             }
-            ctx.background.run(
-                    "leave the line of lock " + name,
-                    holder,
-                    participant.eval(LuaScript.LOCK_RELEASE, commandTimeout(), null, releaseKeys, holder, "", holders));
+            participant
+                    .eval(LuaScript.LOCK_RELEASE, commandTimeout(), null, releaseKeys, holder, "", holders)
+                    .subscribe(done -> {}, e -> log.debug("redtx: leaving the line of lock '{}' failed: {}", name, e));
         }
     }
 }

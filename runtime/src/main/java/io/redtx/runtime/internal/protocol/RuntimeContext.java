@@ -9,6 +9,7 @@ import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.Shard;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -56,6 +57,14 @@ public final class RuntimeContext {
      */
     public Scheduler timer() {
         return options.timer().orElseGet(Schedulers::parallel);
+    }
+
+    /**
+     * @return the runtime's clock in ms: the given timer's ({@code RuntimeOptions.timer}), else a monotonic one (not
+     *     the wall clock, which may jump)
+     */
+    public long nowMillis() {
+        return options.timer().map(t -> t.now(TimeUnit.MILLISECONDS)).orElseGet(() -> System.nanoTime() / 1_000_000);
     }
 
     /** @return the batches of records to forget on participant {@code primary} */

@@ -2,7 +2,9 @@ package io.redtx.runtime.internal.redis;
 
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -15,10 +17,13 @@ import reactor.util.Loggers;
 /**
  * The Pub/Sub channels a participant's locks listen to, on one connection made at the first listener: a channel is
  * subscribed while at least one listener wants it (Lettuce subscribes again after a reconnect). Messages are hints
- * (a lock was released): a listener that misses one finds out by its own timer, so subscribing is not awaited and a
- * connection that cannot be made only leaves the listeners to their timers.
+ * (a lock was released): a listener that misses one finds out by its own timer, so a connection that cannot be made
+ * only leaves the listeners to their timers.
  */
 final class Channels {
+
+    /** What a listener hears first, once the server confirmed the channel's subscription: from then on, nothing is missed. */
+    static final String SUBSCRIBED = "";
 
     private static final Logger log = Loggers.getLogger(Channels.class);
 
@@ -31,9 +36,10 @@ final class Channels {
 
     private boolean closed;
 
+    /** One channel: its listeners, each with a buffer of its own, so that none misses what came before it read. */
     private static final class Channel {
-        final Sinks.Many<String> messages = Sinks.many().multicast().directBestEffort();
-        int listeners;
+        final List<Sinks.Many<String>> listeners = new ArrayList<>(2);
+        boolean confirmed;
     }
 
     Channels(
@@ -44,70 +50,77 @@ final class Channels {
     }
 
     /**
-     * @return the messages on {@code channel} from the moment of subscription (subscribing to the channel on the
-     *     server if no one listens yet) until cancelled; never an error
+     * @return {@link #SUBSCRIBED} once the channel is subscribed on the server, then the messages on {@code channel},
+     *     until cancelled; never an error
      */
     Flux<String> messages(String channel) {
         return Flux.defer(() -> {
-            Channel c;
-            boolean first;
+            Sinks.Many<String> listener = Sinks.many().unicast().onBackpressureBuffer();
+            // Commands are issued while holding the monitor: a SUBSCRIBE and the UNSUBSCRIBE of a listener that just
+            // left then reach the connection in the order they were decided.
             synchronized (this) {
                 if (closed) {
                     return Flux.empty();
                 }
-                c = channels.computeIfAbsent(channel, k -> new Channel());
-                first = c.listeners++ == 0;
+                Channel c = channels.computeIfAbsent(channel, k -> new Channel());
+                c.listeners.add(listener);
+                if (c.confirmed) {
+                    listener.tryEmitNext(SUBSCRIBED);
+                } else if (c.listeners.size() == 1) {
+                    connection()
+                            .flatMap(conn ->
+                                    Mono.fromCompletionStage(conn.async().subscribe(channel)))
+                            .subscribe(
+                                    done -> confirmed(channel, c),
+                                    e -> log.debug(
+                                            "redtx: cannot listen on '{}' of '{}': {}",
+                                            channel,
+                                            participant,
+                                            e.toString()));
+                }
             }
-            if (first) {
-                connection()
-                        .subscribe(
-                                conn -> conn.async().subscribe(channel),
-                                e -> log.debug(
-                                        "redtx: cannot listen on '{}' of '{}': {}",
-                                        channel,
-                                        participant,
-                                        e.toString()));
-            }
-            return c.messages.asFlux().doFinally(signal -> leave(channel, c));
+            return listener.asFlux().doFinally(signal -> leave(channel, listener));
         });
     }
 
-    private void leave(String channel, Channel c) {
-        boolean last;
-        Mono<StatefulRedisPubSubConnection<String, String>> conn;
-        synchronized (this) {
-            last = --c.listeners == 0;
-            if (last) {
-                channels.remove(channel, c);
-            }
-            conn = connection;
+    private synchronized void confirmed(String channel, Channel c) {
+        if (channels.get(channel) == c && !c.confirmed) {
+            c.confirmed = true;
+            c.listeners.forEach(l -> l.tryEmitNext(SUBSCRIBED));
         }
-        if (last && conn != null) {
-            conn.subscribe(
-                    open -> open.async().unsubscribe(channel), e -> {}); // no connection: nothing is subscribed there
+    }
+
+    private synchronized void heard(String channel, String message) {
+        Channel c = channels.get(channel);
+        if (c != null) {
+            c.listeners.forEach(l -> l.tryEmitNext(message));
+        }
+    }
+
+    private synchronized void leave(String channel, Sinks.Many<String> listener) {
+        Channel c = channels.get(channel);
+        if (c != null && c.listeners.remove(listener) && c.listeners.isEmpty()) {
+            channels.remove(channel);
+            if (connection != null) {
+                connection
+                        .flatMap(open -> Mono.fromCompletionStage(open.async().unsubscribe(channel)))
+                        .subscribe(done -> {}, e -> {}); // no connection: nothing is subscribed there
+            }
         }
     }
 
     private synchronized Mono<StatefulRedisPubSubConnection<String, String>> connection() {
         if (connection == null) {
-            Mono<StatefulRedisPubSubConnection<String, String>> made =
-                    Mono.<StatefulRedisPubSubConnection<String, String>>fromCompletionStage(() ->
-                                    connect.get().thenApply(c -> (StatefulRedisPubSubConnection<String, String>) c))
-                            .doOnNext(c -> c.addListener(new RedisPubSubAdapter<>() {
-                                @Override
-                                public void message(String channel, String message) {
-                                    Channel listening;
-                                    synchronized (Channels.this) {
-                                        listening = channels.get(channel);
-                                    }
-                                    if (listening != null) {
-                                        listening.messages.tryEmitNext(message);
-                                    }
-                                }
-                            }))
-                            .doOnError(e -> forget())
-                            .cache();
-            connection = made;
+            connection = Mono.<StatefulRedisPubSubConnection<String, String>>fromCompletionStage(
+                            () -> connect.get().thenApply(c -> (StatefulRedisPubSubConnection<String, String>) c))
+                    .doOnNext(c -> c.addListener(new RedisPubSubAdapter<>() {
+                        @Override
+                        public void message(String channel, String message) {
+                            heard(channel, message);
+                        }
+                    }))
+                    .doOnError(e -> forget())
+                    .cache();
         }
         return connection;
     }
@@ -122,7 +135,7 @@ final class Channels {
         synchronized (this) {
             closed = true;
             conn = connection;
-            channels.values().forEach(c -> c.messages.tryEmitComplete());
+            channels.values().forEach(c -> c.listeners.forEach(Sinks.Many::tryEmitComplete));
             channels.clear();
         }
         return conn == null

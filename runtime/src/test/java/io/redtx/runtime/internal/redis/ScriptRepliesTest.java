@@ -21,6 +21,7 @@ class ScriptRepliesTest {
                 .isEqualTo(new CommitReply.Conflict(1, Reason.FOREIGN_INTENT, "tx-9"));
         assertThat(CommitReply.of(List.of("CONFLICT", 1L, "READ_CHANGED", "")))
                 .isEqualTo(new CommitReply.Conflict(0, Reason.READ_CHANGED, ""));
+        assertThat(CommitReply.of(List.of("CONFLICT", 2L, "LOCK_LOST", ""))).isEqualTo(new CommitReply.LockLost(1));
         assertThat(CommitReply.of(List.of("WRONGTYPE", 3L, "list", "")))
                 .isEqualTo(new CommitReply.WrongType(2, "list"));
         assertThatThrownBy(() -> CommitReply.of(List.of("MAYBE"))).isInstanceOf(IllegalStateException.class);
