@@ -8,6 +8,9 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionResult;
 import io.redtx.api.TransactionStatus;
+import io.redtx.api.lock.DistributedLock;
+import io.redtx.api.lock.LockLease;
+import io.redtx.api.lock.LockOptions;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -440,6 +444,43 @@ class ClusterParticipantTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void locksOnTheClusterAreHandedOverOnReleaseAndGuardTransactions() {
+        RedisTransactionRuntime rt = runtime();
+        LockOptions onCluster = LockOptions.builder()
+                .participant("c")
+                .waitTime(Duration.ofSeconds(5))
+                .build();
+        for (String name : List.of("alpha", "beta", "gamma")) { // three slots, likely on different masters
+            DistributedLock lock = rt.lock(name, onCluster);
+            LockLease holder = lock.acquire().block(Duration.ofSeconds(10));
+            AtomicLong grantedAt = new AtomicLong();
+            Disposable waiter = lock.acquire()
+                    .flatMap(lease -> {
+                        grantedAt.set(System.nanoTime());
+                        return rt.inTransaction(tx -> tx.requireLock(lease)
+                                        .then(tx.on("c").set("guarded:" + name, Long.toString(lease.token())))
+                                        .then(tx.on("s").set("guarded:" + name, Long.toString(lease.token()))))
+                                .then(lease.release());
+                    })
+                    .subscribe();
+            sleep(300); // refused, listening
+            long releasedAt = System.nanoTime();
+            holder.release().block(Duration.ofSeconds(5));
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (standalone.command("GET", "guarded:" + name) == null && System.nanoTime() < until) {
+                sleep(5);
+            }
+            long ms = (grantedAt.get() - releasedAt) / 1_000_000;
+            System.out.printf("cluster lock '%s' handed over %d ms after the release%n", name, ms);
+            assertThat(ms)
+                    .as("woken by the release message, not the 1 s fallback")
+                    .isLessThan(500);
+            assertThat(standalone.command("GET", "guarded:" + name)).isNotNull();
+            waiter.dispose();
         }
     }
 }
