@@ -2,6 +2,7 @@ package io.redtx.runtime.internal.lock;
 
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockLease;
 import io.redtx.api.lock.LockOptions;
@@ -97,9 +98,12 @@ final class DefaultLock implements DistributedLock {
         return ctx.options.timeouts().commit();
     }
 
-    /** A failure to reach the participant, as the API reports it. */
+    /**
+     * A failure to reach the participant, as the API reports it: no reply, or no connection, within its time limit is
+     * an unavailable participant (a lock has no transaction whose phase timed out).
+     */
     Throwable unreachable(Throwable e) {
-        if (e instanceof TimeoutException) {
+        if (e instanceof TimeoutException || e instanceof TransactionTimeoutException) {
             return new ParticipantUnavailableException(null, participant.name(), e);
         }
         return Errors.map(e, null, participant.name(), TransactionPhase.READ, commandTimeout());

@@ -6,6 +6,7 @@ import io.redtx.runtime.internal.protocol.RuntimeContext;
 import io.redtx.runtime.internal.redis.LuaScript;
 import io.redtx.runtime.internal.redis.ParticipantLink;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -48,25 +49,35 @@ public final class Lease implements LockLease {
 
     void startRenewing() {
         Duration period = lock.options.lease().dividedBy(3);
+        // Every tick judges the lease, even while a renewal is still waiting for its reply or for a connection to be
+        // made (bounded by the connect timeout, which may be longer than the lease): a tick that finds one in flight
+        // sends no other.
+        AtomicBoolean inFlight = new AtomicBoolean();
         renewals = lock.ctx
                 .deadlines
                 .delay(period)
                 .repeat()
                 .onBackpressureDrop()
                 .takeWhile(tick -> state.get() == HELD)
-                .concatMap(tick -> renew(), 1)
+                .filter(tick -> !endedUnrenewed() && inFlight.compareAndSet(false, true))
+                .flatMap(tick -> renew().doFinally(signal -> inFlight.set(false)))
                 .subscribe(ignored -> {}, e -> log.debug("redtx: renewals of lock '{}' stopped: {}", lock.name, e));
         if (state.get() != HELD) {
             renewals.dispose(); // released or lost before the renewals began
         }
     }
 
+    /** @return whether a whole lease passed since the last renewal that succeeded was sent (then it is lost) */
+    private boolean endedUnrenewed() {
+        if (lock.now() - renewedAt < leaseMillis) {
+            return false;
+        }
+        lostBecause("no renewal succeeded for a whole lease");
+        return true;
+    }
+
     private Mono<Void> renew() {
         long sentAt = lock.now();
-        if (sentAt - renewedAt >= leaseMillis) {
-            lostBecause("renewals failed for a whole lease");
-            return Mono.empty();
-        }
         return lock.participant
                 .eval(
                         LuaScript.LOCK_RENEW,

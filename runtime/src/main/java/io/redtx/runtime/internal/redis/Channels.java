@@ -83,18 +83,32 @@ final class Channels {
         });
     }
 
-    private synchronized void confirmed(String channel, Channel c) {
-        if (channels.get(channel) == c && !c.confirmed) {
+    private void confirmed(String channel, Channel c) {
+        List<Sinks.Many<String>> to;
+        synchronized (this) {
+            if (channels.get(channel) != c || c.confirmed) {
+                return;
+            }
             c.confirmed = true;
-            c.listeners.forEach(l -> l.tryEmitNext(SUBSCRIBED));
+            to = List.copyOf(c.listeners);
         }
+        to.forEach(l -> l.tryEmitNext(SUBSCRIBED));
     }
 
-    private synchronized void heard(String channel, String message) {
-        Channel c = channels.get(channel);
-        if (c != null) {
-            c.listeners.forEach(l -> l.tryEmitNext(message));
+    /**
+     * Hands {@code message} to the channel's listeners, outside the monitor: a listener reacts on this thread and may
+     * leave the channel (or join another) meanwhile.
+     */
+    private void heard(String channel, String message) {
+        List<Sinks.Many<String>> to;
+        synchronized (this) {
+            Channel c = channels.get(channel);
+            if (c == null) {
+                return;
+            }
+            to = List.copyOf(c.listeners);
         }
+        to.forEach(l -> l.tryEmitNext(message));
     }
 
     private synchronized void leave(String channel, Sinks.Many<String> listener) {
