@@ -2,6 +2,7 @@ package io.redtx.runtime.internal.lock;
 
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.TransactionPhase;
+import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockLease;
@@ -76,7 +77,9 @@ final class DefaultLock implements DistributedLock {
 
     @Override
     public Mono<LockLease> acquire() {
-        return Mono.defer(() -> new Acquisition().run());
+        return Mono.defer(() -> ctx.closed.get()
+                ? Mono.error(new TransactionStateException(null, "the transaction runtime is closed"))
+                : new Acquisition().run());
     }
 
     @Override
