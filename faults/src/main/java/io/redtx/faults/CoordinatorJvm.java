@@ -65,12 +65,8 @@ final class CoordinatorJvm implements AutoCloseable {
             long initialBalance,
             Outcomes outcomes)
             throws IOException {
-        String java = ProcessHandle.current()
-                .info()
-                .command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(
-                java,
+                java(),
                 "-Xmx256m",
                 "-cp",
                 classPath(),
@@ -86,11 +82,19 @@ final class CoordinatorJvm implements AutoCloseable {
         return new CoordinatorJvm(p, stderr, outcomes);
     }
 
+    /** @return the {@code java} executable this JVM runs on, to start children on the same one */
+    static String java() {
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
     /**
      * The class path this JVM runs with: surefire publishes it in a property (it may run tests from a manifest-only
      * jar); {@code exec:java} loads classes through a URL class loader; else {@code java.class.path}.
      */
-    private static String classPath() {
+    static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         if (surefire != null) {
             return surefire;
