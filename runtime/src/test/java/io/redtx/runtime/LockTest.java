@@ -114,25 +114,6 @@ class LockTest extends ThreeParticipantsTestBase {
     }
 
     @Test
-    void aCancelledWaiterLeavesTheLineAndDoesNotHoldUpTheNext() {
-        RedisTransactionRuntime rt = runtime();
-        DistributedLock lock = rt.lock("leave", on("a"));
-        LockLease holder = acquired(lock);
-        Disposable first = lock.acquire().subscribe();
-        sleep(200);
-        AtomicInteger granted = new AtomicInteger();
-        Disposable second = lock.acquire().subscribe(lease -> granted.incrementAndGet());
-        sleep(200);
-        first.dispose();
-        holder.release().block(WAIT);
-        // The first waiter's place would hold the second up for a waiter's lease (3 s) had it stayed.
-        long start = System.nanoTime();
-        awaitTrue(() -> granted.get() == 1);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
-        second.dispose();
-    }
-
-    @Test
     void withLockReleasesOnCompletionErrorAndCancellation() {
         RedisTransactionRuntime rt = runtime();
         DistributedLock lock = rt.lock("scoped", on("b"));

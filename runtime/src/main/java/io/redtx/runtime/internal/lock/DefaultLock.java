@@ -133,14 +133,19 @@ final class DefaultLock implements DistributedLock {
         /** {@link #heard} when the last attempt was sent: a message since then may mean the lock is free now. */
         private volatile long heardBefore;
 
+        /** Set once a refusal has put this acquisition in line (the server may hold its place). */
+        private volatile boolean inLine;
+        /** Set once the acquisition failed or was cancelled. */
+        private volatile boolean over;
+
         /** The lock's channel, listened to from the first refusal on (most acquisitions never wait). */
         private volatile Disposable listening;
 
         Mono<LockLease> run() {
             return Mono.defer(this::attempt)
                     .repeatWhenEmpty(refusals -> refusals.concatMap(refusal -> pause()))
-                    .doOnError(e -> leaveLine(false))
-                    .doOnCancel(() -> leaveLine(false))
+                    .doOnError(e -> ended())
+                    .doOnCancel(this::ended)
                     // A grant that arrived as the subscriber cancelled: no one will release it.
                     .doOnDiscard(Lease.class, lease -> lease.release().subscribe(null, e -> {}))
                     .doFinally(signal -> {
@@ -189,8 +194,12 @@ final class DefaultLock implements DistributedLock {
         private void granted(List<Object> reply, long sentAt, AtomicBoolean gone, MonoSink<LockLease> sink) {
             long number = (Long) reply.get(1);
             if (!"OK".equals(reply.get(0))) {
-                if (gone.get()) {
-                    leaveLine(true); // cancelled while the script put it in line
+                // Whichever of this and ended() comes second takes the place back (both may: that is harmless). A
+                // cancel may also have taken it back already while this attempt, sent on another connection, was
+                // putting it in line again.
+                inLine = queue; // trying once, it was not put in line
+                if (over && queue) {
+                    leaveLine();
                     return;
                 }
                 retryMillis = number;
@@ -231,14 +240,19 @@ final class DefaultLock implements DistributedLock {
             return Mono.firstWithSignal(message.thenReturn(0L), ctx.deadlines.delay(Duration.ofMillis(ms)));
         }
 
+        /** The acquisition failed or was cancelled: it leaves the line if a refusal put it there. */
+        private void ended() {
+            over = true;
+            if (inLine) {
+                leaveLine();
+            }
+        }
+
         /**
          * Gives up the place in line, in the background, and wakes the next waiter. If it fails (the participant is
          * down), the place ends by itself after a waiter's lease.
          */
-        private void leaveLine(boolean queued) {
-            if (!queue || (!queued && listening == null)) {
-                return; // never refused, so not in line (an attempt still running when cancelled sees to it)
-            }
+        private void leaveLine() {
             participant
                     .eval(LuaScript.LOCK_RELEASE, commandTimeout(), null, releaseKeys, holder, "", holders)
                     .subscribe(done -> {}, e -> log.debug("redtx: leaving the line of lock '{}' failed: {}", name, e));

@@ -146,12 +146,15 @@ final class Channels {
     /** Closes the connection, if one was made; listeners then hear nothing more. */
     Mono<Void> close() {
         Mono<StatefulRedisPubSubConnection<String, String>> conn;
+        List<Sinks.Many<String>> listeners = new ArrayList<>();
         synchronized (this) {
             closed = true;
             conn = connection;
-            channels.values().forEach(c -> c.listeners.forEach(Sinks.Many::tryEmitComplete));
+            channels.values().forEach(c -> listeners.addAll(c.listeners));
             channels.clear();
         }
+        // Outside the monitor: a listener that completes leaves its channel on this thread.
+        listeners.forEach(Sinks.Many::tryEmitComplete);
         return conn == null
                 ? Mono.empty()
                 : conn.flatMap(c -> Mono.fromCompletionStage(c.closeAsync())).onErrorResume(e -> Mono.empty());
