@@ -17,6 +17,7 @@ public final class Progress {
     private final Phases<?> phases;
     private final String label;
     private final Supplier<String> more;
+    private final String unit;
     private long next;
     private long lastAt;
 
@@ -26,9 +27,20 @@ public final class Progress {
      * @param more appended after ", " (conflicts, in flight), or {@code null}
      */
     public Progress(Phases<?> phases, String label, Supplier<String> more) {
+        this(phases, label, more, "transfers");
+    }
+
+    /**
+     * @param phases the run, whose clock has started
+     * @param label first in the brackets, before the phase (a workload's name), or {@code null}
+     * @param more appended after ", " (conflicts, in flight), or {@code null}
+     * @param unit what the program counts per second (plural: "transfers", "pairs")
+     */
+    public Progress(Phases<?> phases, String label, Supplier<String> more, String unit) {
         this.phases = phases;
         this.label = label;
         this.more = more;
+        this.unit = unit;
         this.lastAt = phases.startedAt();
         this.next = lastAt + INTERVAL.toNanos();
     }
@@ -45,10 +57,11 @@ public final class Progress {
         lastAt = now;
         next = now + INTERVAL.toNanos();
         return Format.f(
-                "[%s%s] %.0f transfers/s, p99 %s ms%s",
+                "[%s%s] %.0f %s/s, p99 %s ms%s",
                 label == null ? "" : label + " ",
                 phases.phase(now),
                 h.getTotalCount() / secs,
+                unit,
                 h.getTotalCount() == 0 ? "-" : Format.f("%.1f", Latency.millis(h, 99)),
                 more == null ? "" : ", " + more.get());
     }
