@@ -225,7 +225,12 @@ final class DefaultLock implements DistributedLock {
                 return Mono.error(new LockUnavailableException(name, participant.name(), options.waitTime()));
             }
             if (listening == null) {
-                listening = participant.messages(holders).subscribe(m -> wake());
+                // A release names the waiter it wakes, or '*' for all of them.
+                listening = participant.messages(holders).subscribe(m -> {
+                    if (m.equals(holder) || m.equals("*") || m.equals(ParticipantLink.SUBSCRIBED)) {
+                        wake();
+                    }
+                });
             }
             if (heard.get() != heardBefore) {
                 return Mono.just(0L); // released while the refusal was on its way

@@ -22,9 +22,6 @@ import reactor.util.Loggers;
  */
 final class Channels {
 
-    /** What a listener hears first, once the server confirmed the channel's subscription: from then on, nothing is missed. */
-    static final String SUBSCRIBED = "";
-
     private static final Logger log = Loggers.getLogger(Channels.class);
 
     private final String participant;
@@ -50,7 +47,7 @@ final class Channels {
     }
 
     /**
-     * @return {@link #SUBSCRIBED} once the channel is subscribed on the server, then the messages on {@code channel},
+     * @return {@link ParticipantLink#SUBSCRIBED} once the channel is subscribed on the server, then the messages on {@code channel},
      *     until cancelled; never an error
      */
     Flux<String> messages(String channel) {
@@ -65,18 +62,20 @@ final class Channels {
                 Channel c = channels.computeIfAbsent(channel, k -> new Channel());
                 c.listeners.add(listener);
                 if (c.confirmed) {
-                    listener.tryEmitNext(SUBSCRIBED);
+                    listener.tryEmitNext(ParticipantLink.SUBSCRIBED);
                 } else if (c.listeners.size() == 1) {
+                    // SUBSCRIBE's reply completes its future empty: the confirmation is the completion.
                     connection()
                             .flatMap(conn ->
                                     Mono.fromCompletionStage(conn.async().subscribe(channel)))
                             .subscribe(
-                                    done -> confirmed(channel, c),
+                                    null,
                                     e -> log.debug(
                                             "redtx: cannot listen on '{}' of '{}': {}",
                                             channel,
                                             participant,
-                                            e.toString()));
+                                            e.toString()),
+                                    () -> confirmed(channel, c));
                 }
             }
             return listener.asFlux().doFinally(signal -> leave(channel, listener));
@@ -92,7 +91,7 @@ final class Channels {
             c.confirmed = true;
             to = List.copyOf(c.listeners);
         }
-        to.forEach(l -> l.tryEmitNext(SUBSCRIBED));
+        to.forEach(l -> l.tryEmitNext(ParticipantLink.SUBSCRIBED));
     }
 
     /**

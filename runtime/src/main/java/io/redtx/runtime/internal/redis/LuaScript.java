@@ -42,7 +42,7 @@ public enum LuaScript {
      * What the lock scripts call beyond {@link #CALLED_COMMANDS}: needed only by users of distributed locks (with
      * SUBSCRIBE and the lock channels), so a connection does not insist on them.
      */
-    public static final List<String> LOCK_COMMANDS = List.of("incr", "publish");
+    public static final List<String> LOCK_COMMANDS = List.of("incr", "publish", "zscore");
 
     private final String body;
     private final String sha;

@@ -22,6 +22,12 @@ import reactor.core.publisher.Mono;
  */
 public interface ParticipantLink {
 
+    /**
+     * What {@link #messages} emits first on a channel, once the server confirmed its subscription: from then on, no
+     * message published there is missed.
+     */
+    String SUBSCRIBED = "";
+
     /** @return the participant's name, as options, records and errors give it */
     String name();
 
@@ -47,7 +53,7 @@ public interface ParticipantLink {
     Flux<String> lockKeysToSweep(int scans, Duration timeout);
 
     /**
-     * The messages published on {@code channel} on this participant while subscribed: hints for waiting lock
+     * {@link #SUBSCRIBED}, then the messages published on {@code channel} on this participant: hints for waiting lock
      * acquisitions (a lock was released). Best effort: a message may be missed (no Pub/Sub connection, a reconnect),
      * so a listener keeps its own timer too. Never an error.
      *

@@ -42,36 +42,60 @@ for i = 1, #entries, 2 do
   end
 end
 
--- Live waiters ahead of this one (all of them for a newcomer); gone ones leave the line.
-local ahead, writerAhead, inLine = 0, false, false
-for _, w in ipairs(redis.call('ZRANGE', line, 0, -1)) do
-  if w == holder then
-    inLine = true
-    break
-  end
-  local v = redis.call('HGET', waiters, w)
-  local deadline, m
-  if v then
-    deadline, m = string.match(v, '^(%d+)|(%a)$')
-  end
-  if not v or tonumber(deadline) <= now then
-    redis.call('ZREM', line, w)
-    redis.call('HDEL', waiters, w)
-  else
-    ahead = ahead + 1
-    writerAhead = writerAhead or m == 'x' or m == 'w'
-  end
+-- Free, as far as its holders go?
+local free
+if committing then
+  free = false
+elseif mode == 'r' then
+  free = not exclusive
+elseif mode == 's' then
+  free = count < permits
+else
+  free = count == 0
 end
 
-local granted
-if committing then
-  granted = false
-elseif mode == 'r' then
-  granted = not exclusive and not writerAhead
-elseif mode == 's' then
-  granted = ahead < permits - count
-else
-  granted = count == 0 and ahead == 0
+-- Live waiters ahead of this one (all of them for a newcomer), read from the head only as far as the decision needs;
+-- waiters whose deadline passed leave the line on the way.
+local inLine = redis.call('ZSCORE', line, holder) ~= false
+local granted = free
+if free then
+  local ahead, first = 0, 0
+  while granted do
+    local batch = redis.call('ZRANGE', line, first, first + 15)
+    local reachedSelf = false
+    for _, w in ipairs(batch) do
+      if w == holder then
+        reachedSelf = true
+        break
+      end
+      local v = redis.call('HGET', waiters, w)
+      local deadline, m
+      if v then
+        deadline, m = string.match(v, '^(%d+)|(%a)$')
+      end
+      if not v or tonumber(deadline) <= now then
+        redis.call('ZREM', line, w)
+        redis.call('HDEL', waiters, w)
+        first = first - 1
+      else
+        ahead = ahead + 1
+        if mode == 'r' then
+          granted = m ~= 'x' and m ~= 'w'
+        elseif mode == 's' then
+          granted = ahead < permits - count
+        else
+          granted = false
+        end
+        if not granted then
+          break
+        end
+      end
+    end
+    if reachedSelf or #batch < 16 then
+      break
+    end
+    first = first + 16
+  end
 end
 
 if granted then

@@ -1,9 +1,10 @@
 -- Releases a lease of a distributed lock, or takes a waiter out of the line (see lock_acquire.lua), and wakes the
--- waiters by a message on the lock's channel.
+-- next waiter by a message on the lock's channel.
 -- KEYS: holders, line, waiters. ARGV: holder or waiter id, token ('' for a waiter), channel.
 -- Reply: {1} (released, or out of line) | {0} (the lease had ended or was not this id's: nothing held was released)
 local holders, line, waiters = KEYS[1], KEYS[2], KEYS[3]
 local id, token = ARGV[1], ARGV[2]
+local now = server_time_ms()
 local released = 1
 if token == '' then
   redis.call('ZREM', line, id)
@@ -18,9 +19,27 @@ else
     return {0}
   end
   redis.call('HDEL', holders, id)
-  if tonumber(deadline) <= server_time_ms() then
+  if tonumber(deadline) <= now then
     released = 0
   end
 end
-redis.call('PUBLISH', ARGV[3], id)
+-- Wakes the first live waiter in line (waiters whose deadline passed leave it on the way): by its id when it waits
+-- for the lock alone, or every waiter ('*') when it is a reader or a semaphore's, as several may be granted together.
+while true do
+  local head = redis.call('ZRANGE', line, 0, 0)[1]
+  if not head then
+    break
+  end
+  local v = redis.call('HGET', waiters, head)
+  local deadline, m
+  if v then
+    deadline, m = string.match(v, '^(%d+)|(%a)$')
+  end
+  if v and tonumber(deadline) > now then
+    redis.call('PUBLISH', ARGV[3], (m == 'r' or m == 's') and '*' or head)
+    break
+  end
+  redis.call('ZREM', line, head)
+  redis.call('HDEL', waiters, head)
+end
 return {released}
