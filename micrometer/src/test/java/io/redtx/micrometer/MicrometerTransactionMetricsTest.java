@@ -70,7 +70,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(34);
+                .hasSize(35);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -314,7 +314,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(35)
+                .hasSize(36)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));
