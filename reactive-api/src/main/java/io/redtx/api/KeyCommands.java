@@ -160,4 +160,33 @@ public interface KeyCommands {
      * @return completes once recorded; {@link io.redtx.api.lock.StaleTokenException} if a newer token was seen
      */
     Mono<Void> fence(String resource, long token);
+
+    /**
+     * Appends a message to stream {@code stream} with the transaction (a transactional outbox): an {@code XADD} staged
+     * like any write and applied in the same script as the transaction's other writes on that shard, in one phase or at
+     * the commit point's roll-forward (by recovery too). The entry exists if and only if the transaction committed; its
+     * id is given by Redis then. Besides {@code fields} it carries the field {@value #TRANSACTION_FIELD} with the id of
+     * the attempt that committed. Appends to one stream in one transaction keep their order. No read of the stream is
+     * validated.
+     *
+     * @param stream the stream's key (not in the runtime's namespace)
+     * @param fields the message: at least one field, none named {@value #TRANSACTION_FIELD}
+     * @return completes once staged; nothing is written before the commit
+     */
+    default Mono<Void> publish(String stream, Map<String, String> fields) {
+        return publish(stream, fields, StreamTrim.NONE);
+    }
+
+    /**
+     * Like {@link #publish(String, Map)}, trimming the stream as {@code trim} says when the message is appended.
+     *
+     * @param stream the stream's key
+     * @param fields the message
+     * @param trim {@code MAXLEN} or {@code MINID}, exact or approximate
+     * @return completes once staged
+     */
+    Mono<Void> publish(String stream, Map<String, String> fields, StreamTrim trim);
+
+    /** The field of every published message that holds the id of the transaction that committed it. */
+    String TRANSACTION_FIELD = "redtx-tx";
 }

@@ -36,7 +36,7 @@ class AclTest {
      *
      * <pre>
      * ACL SETUSER redtx on &gt;secret ~* resetchannels -@all +evalsha +script|load +get +set +del +exists +hget
-     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +pttl +scan
+     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +pttl +xadd +scan
      * </pre>
      *
      * <ul>
@@ -74,6 +74,7 @@ class AclTest {
             "zrange",
             "pexpire",
             "pttl",
+            "xadd",
             "scan");
 
     private static final Duration WAIT = Duration.ofSeconds(10);

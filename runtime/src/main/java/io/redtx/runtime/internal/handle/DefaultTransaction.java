@@ -160,7 +160,43 @@ public final class DefaultTransaction implements Transaction {
             throw new RedtxArgumentException(
                     id, "key '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
         }
-        return internalEntry(participant, key);
+        KeyEntry e = internalEntry(participant, key);
+        if (e.streamAppends != null) {
+            throw new RedtxArgumentException(
+                    id,
+                    "key '" + key + "' on '" + participant.name()
+                            + "' is a stream this transaction publishes to; no other command applies to it");
+        }
+        return e;
+    }
+
+    /** The entry of a stream this transaction publishes to; refuses a key it reads or writes otherwise. */
+    KeyEntry streamEntry(ParticipantLink participant, String key) {
+        checkActive();
+        if (key == null || key.isEmpty()) {
+            throw new RedtxArgumentException(
+                    id, "stream must not be null or empty (participant '" + participant.name() + "')");
+        }
+        if (ctx.keys.isInternal(key)) {
+            throw new RedtxArgumentException(
+                    id, "stream '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
+        }
+        KeyEntry e = internalEntry(participant, key);
+        if (e.streamAppends == null) {
+            if (e.write != KeyEntry.WriteKind.NONE
+                    || e.stringRead
+                    || e.existsSeen != null
+                    || e.fieldsSeen != null
+                    || e.hashSeen != null
+                    || !e.conditions.isEmpty()) {
+                throw new RedtxArgumentException(
+                        id,
+                        "key '" + key + "' on '" + participant.name()
+                                + "' is read or written otherwise in this transaction; it cannot also be published to");
+            }
+            e.streamAppends = new ArrayList<>(1);
+        }
+        return e;
     }
 
     /**

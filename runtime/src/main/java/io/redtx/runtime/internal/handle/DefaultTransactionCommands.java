@@ -1,7 +1,9 @@
 package io.redtx.runtime.internal.handle;
 
+import io.redtx.api.KeyCommands;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.RedtxArgumentException;
+import io.redtx.api.StreamTrim;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.lock.StaleTokenException;
@@ -9,7 +11,9 @@ import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.ReadReply;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -391,6 +395,43 @@ final class DefaultTransactionCommands implements TransactionCommands {
                 tx.entry(participant, key).conditions.add("a");
             }
         });
+    }
+
+    // ---- outbox ----
+
+    @Override
+    public Mono<Void> publish(String stream, Map<String, String> fields, StreamTrim trim) {
+        return tx.writing("publish", stream, participant.name(), Mono.fromRunnable(() -> {
+            if (fields == null || fields.isEmpty()) {
+                throw new RedtxArgumentException(
+                        tx.id(), "message for stream '" + stream + "' must have at least one field");
+            }
+            if (trim == null) {
+                throw new RedtxArgumentException(tx.id(), "trim of stream '" + stream + "' must not be null");
+            }
+            List<String> append = new ArrayList<>(4 + 2 * (fields.size() + 1));
+            append.add(trim.strategy());
+            append.add(trim.approximate() ? "~" : "=");
+            append.add(trim.threshold());
+            append.add(Integer.toString(fields.size() + 1));
+            append.add(KeyCommands.TRANSACTION_FIELD);
+            append.add(tx.id());
+            fields.forEach((field, value) -> {
+                if (field == null || field.isEmpty() || field.equals(KeyCommands.TRANSACTION_FIELD)) {
+                    throw new RedtxArgumentException(
+                            tx.id(),
+                            "message for stream '" + stream + "' has field "
+                                    + (field == null ? "null" : "'" + field + "'")
+                                    + ": fields must be non-empty and not '" + KeyCommands.TRANSACTION_FIELD + "'");
+                }
+                tx.checkValue(() -> "field '" + field + "' of the message for stream '" + stream + "'", value);
+                append.add(field);
+                append.add(value);
+            });
+            synchronized (tx) {
+                tx.streamEntry(participant, stream).streamAppends.add(append);
+            }
+        }));
     }
 
     // ---- fencing ----

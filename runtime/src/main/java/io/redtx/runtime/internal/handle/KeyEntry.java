@@ -72,9 +72,20 @@ final class KeyEntry implements StagedKey {
         return requiredLease;
     }
 
+    /**
+     * Messages this transaction appends to the key, a stream (each: trim strategy, approximate, threshold, then field
+     * and value pairs); null if the key is not published to. A stream key takes no other command in the transaction.
+     */
+    List<List<String>> streamAppends;
+
+    @Override
+    public boolean appends() {
+        return streamAppends != null;
+    }
+
     @Override
     public boolean writes() {
-        return write != WriteKind.NONE;
+        return write != WriteKind.NONE || streamAppends != null;
     }
 
     void setString(String value) {
@@ -110,7 +121,7 @@ final class KeyEntry implements StagedKey {
     /** Appends this key's spec (see lib.lua) to {@code args}. */
     @Override
     public void encode(List<String> args) {
-        args.add(writes() ? "w" : "r");
+        args.add(streamAppends != null ? "a" : writes() ? "w" : "r");
         int countAt = args.size();
         args.add(null);
         int checks = 0;
@@ -172,6 +183,13 @@ final class KeyEntry implements StagedKey {
     private void encodeWrite(List<String> args) {
         int countAt = args.size();
         args.add(null);
+        if (streamAppends != null) {
+            args.add("x");
+            args.add(Integer.toString(streamAppends.size()));
+            streamAppends.forEach(args::addAll);
+            args.set(countAt, Integer.toString(args.size() - countAt - 1));
+            return;
+        }
         switch (write) {
             case STRING -> {
                 args.add("s");

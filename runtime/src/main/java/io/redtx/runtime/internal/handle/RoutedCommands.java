@@ -2,6 +2,7 @@ package io.redtx.runtime.internal.handle;
 
 import io.redtx.api.KeyCommands;
 import io.redtx.api.RedtxArgumentException;
+import io.redtx.api.StreamTrim;
 import io.redtx.api.TransactionCommands;
 import java.util.Map;
 import java.util.function.Function;
@@ -118,5 +119,10 @@ final class RoutedCommands implements KeyCommands {
     @Override
     public Mono<Void> fence(String resource, long token) {
         return on(resource, c -> c.fence(resource, token));
+    }
+
+    @Override
+    public Mono<Void> publish(String stream, Map<String, String> fields, StreamTrim trim) {
+        return on(stream, c -> c.publish(stream, fields, trim));
     }
 }

@@ -586,7 +586,9 @@ public final class CommitProcess {
                     id,
                     s.participant(),
                     "WRONGTYPE key '" + s.entries.get(w.keyIndex()).key() + "' holds a " + w.type()
-                            + " but the transaction writes hash fields into it",
+                            + (s.entries.get(w.keyIndex()).appends()
+                                    ? " but the transaction appends messages to it (a stream)"
+                                    : " but the transaction writes hash fields into it"),
                     null);
         }
         if (reply instanceof CommitReply.Settled settled) {

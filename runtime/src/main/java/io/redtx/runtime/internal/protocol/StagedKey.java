@@ -30,6 +30,11 @@ public interface StagedKey {
      */
     void encode(List<String> specs);
 
+    /** @return whether the commit appends messages to the key, a stream (else it writes a string or hash, or reads) */
+    default boolean appends() {
+        return false;
+    }
+
     /** @return the lock lease whose holding the commit checks on this key (its holders key), or null */
     default LockLease requiredLease() {
         return null;

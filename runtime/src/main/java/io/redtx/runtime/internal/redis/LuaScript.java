@@ -36,7 +36,7 @@ public enum LuaScript {
      */
     public static final List<String> CALLED_COMMANDS = List.of(
             "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
-            "zrange", "pexpire", "pttl");
+            "zrange", "pexpire", "pttl", "xadd");
 
     /**
      * What the lock scripts call beyond {@link #CALLED_COMMANDS}: needed only by users of distributed locks (with

@@ -29,8 +29,10 @@ local idx = 0
 for i = 3, #KEYS, 2 do
   idx = idx + 1
   local lk = KEYS[i + 1]
-  redis.call('HSET', lk, txid, modes[idx])
-  locks[#locks + 1] = lk
+  if modes[idx] ~= 'a' then
+    redis.call('HSET', lk, txid, modes[idx])
+    locks[#locks + 1] = lk
+  end
   local p = writes[idx]
   if p then
     local n = tonumber(ARGV[p])
