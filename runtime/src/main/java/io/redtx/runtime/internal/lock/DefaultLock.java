@@ -213,6 +213,11 @@ final class DefaultLock implements DistributedLock {
             }
             lease.startRenewing();
             sink.success(lease);
+            if (gone.get()) {
+                // Cancelled while the grant was being handed over: it may never have reached anyone. Releasing twice
+                // is harmless, should it have reached a usingWhen that releases it too.
+                lease.release().subscribe(null, e -> {});
+            }
         }
 
         /**
