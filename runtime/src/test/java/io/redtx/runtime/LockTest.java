@@ -3,6 +3,9 @@ package io.redtx.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.redtx.api.KeyLayout;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.lock.DistributedLock;
@@ -111,6 +114,47 @@ class LockTest extends ThreeParticipantsTestBase {
         assertThat(before).isZero();
         old.dispose();
         stream.dispose();
+    }
+
+    @Test
+    void aSubscriberThatCancelsOnceItHasTheGrantKeepsTheLease() {
+        RedisTransactionRuntime rt = runtime();
+        // next() cancels its source as soon as the grant arrives: the grant is the subscriber's by then.
+        LockLease lease = Flux.from(rt.lock("kept", on("a")).acquire()).next().block(WAIT);
+        sleep(200);
+        assertThat(lease.isHeld()).isTrue();
+        assertThat(a.command("HLEN", holdersOf("kept"))).isEqualTo(1L);
+        lease.release().block(WAIT);
+    }
+
+    @Test
+    void aReleaseWakesOnlyTheFirstWaiterInLineByItsId() {
+        RedisTransactionRuntime rt = runtime();
+        DistributedLock lock = rt.lock("next", on("a"));
+        LockLease holder = acquired(lock);
+        Disposable first = lock.acquire().subscribe();
+        awaitTrue(() -> a.command("ZCARD", holdersOf("next") + ":line").equals(1L));
+        Disposable second = lock.acquire().subscribe();
+        awaitTrue(() -> a.command("ZCARD", holdersOf("next") + ":line").equals(2L));
+        String head = (String) ((List<?>) a.command("ZRANGE", holdersOf("next") + ":line", "0", "0")).get(0);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        RedisClient client = RedisClient.create(a.uri());
+        try (StatefulRedisPubSubConnection<String, String> listening = client.connectPubSub()) {
+            listening.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    heard.add(message);
+                }
+            });
+            listening.sync().subscribe(holdersOf("next"));
+            holder.release().block(WAIT);
+            awaitTrue(() -> !heard.isEmpty());
+            assertThat(heard).as("one message, naming the head of the line").containsExactly(head);
+        } finally {
+            client.shutdown();
+            first.dispose();
+            second.dispose();
+        }
     }
 
     @Test

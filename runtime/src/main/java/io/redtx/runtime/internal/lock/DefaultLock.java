@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -146,14 +145,16 @@ final class DefaultLock implements DistributedLock {
                     .repeatWhenEmpty(refusals -> refusals.concatMap(refusal -> pause()))
                     .doOnError(e -> ended())
                     .doOnCancel(this::ended)
-                    // A grant that arrived as the subscriber cancelled: no one will release it.
+                    // A grant dropped on its way because the subscriber cancelled meanwhile: no one will release it.
                     .doOnDiscard(Lease.class, lease -> lease.release().subscribe(null, e -> {}))
                     .doFinally(signal -> {
                         Disposable l = listening;
                         if (l != null) {
                             l.dispose();
                         }
-                    });
+                    })
+                    // Past here the grant is the subscriber's: a cancel after it (next(), take(1)) releases nothing.
+                    .doOnNext(lease -> ((Lease) lease).handedOver = true);
         }
 
         private void wake() {
@@ -171,27 +172,27 @@ final class DefaultLock implements DistributedLock {
         private Mono<LockLease> attempt() {
             heardBefore = heard.get();
             long sentAt = now();
-            return Mono.create(sink -> {
-                AtomicBoolean gone = new AtomicBoolean();
-                sink.onCancel(() -> gone.set(true));
-                participant
-                        .eval(
-                                LuaScript.LOCK_ACQUIRE,
-                                commandTimeout(),
-                                null,
-                                acquireKeys,
-                                holder,
-                                String.valueOf(mode),
-                                leaseMillis,
-                                permits,
-                                queue ? "1" : "0",
-                                Long.toString(Locks.WAITER_LEASE.toMillis()),
-                                shard.txPrefix())
-                        .subscribe(reply -> granted(reply, sentAt, gone, sink), e -> sink.error(unreachable(e)));
-            });
+            return Mono.create(sink -> participant
+                    .eval(
+                            LuaScript.LOCK_ACQUIRE,
+                            commandTimeout(),
+                            null,
+                            acquireKeys,
+                            holder,
+                            String.valueOf(mode),
+                            leaseMillis,
+                            permits,
+                            queue ? "1" : "0",
+                            Long.toString(Locks.WAITER_LEASE.toMillis()),
+                            shard.txPrefix())
+                    .subscribe(reply -> granted(reply, sentAt, sink), e -> sink.error(unreachable(e))));
         }
 
-        private void granted(List<Object> reply, long sentAt, AtomicBoolean gone, MonoSink<LockLease> sink) {
+        /**
+         * Takes an attempt's reply. {@link #over} is set before a cancel reaches the attempt, so a reply that finds it
+         * set may have no one to receive it: a place in line is given back, a grant released.
+         */
+        private void granted(List<Object> reply, long sentAt, MonoSink<LockLease> sink) {
             long number = (Long) reply.get(1);
             if (!"OK".equals(reply.get(0))) {
                 // Whichever of this and ended() comes second takes the place back (both may: that is harmless). A
@@ -206,14 +207,15 @@ final class DefaultLock implements DistributedLock {
                 sink.success();
                 return;
             }
+            inLine = false; // the grant took it out of the line
             Lease lease = new Lease(DefaultLock.this, holder, number, sentAt);
-            if (gone.get()) {
+            if (over) {
                 lease.release().subscribe(null, e -> {});
                 return;
             }
             lease.startRenewing();
             sink.success(lease);
-            if (gone.get()) {
+            if (over && !lease.handedOver) {
                 // Cancelled while the grant was being handed over: it may never have reached anyone. Releasing twice
                 // is harmless, should it have reached a usingWhen that releases it too.
                 lease.release().subscribe(null, e -> {});

@@ -37,6 +37,9 @@ public final class Lease implements LockLease {
     private volatile long renewedAt;
 
     private volatile Disposable renewals;
+    /** Set once the grant reached the acquisition's subscriber (see {@code DefaultLock}). */
+    volatile boolean handedOver;
+
     private Mono<Void> release; // guarded by this
 
     Lease(DefaultLock lock, String holder, long token, long grantSentAt) {

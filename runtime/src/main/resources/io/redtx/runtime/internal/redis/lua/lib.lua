@@ -205,6 +205,21 @@ local function check_local(txKey, keys)
   end
 end
 
+-- The mode of waiter w in the line of a distributed lock (see lock_acquire.lua) if it still waits by its deadline in
+-- the hash waiters; a waiter whose deadline passed (its process stopped asking) leaves the line, and nil is returned.
+local function live_waiter(line, waiters, w, now)
+  local v = redis.call('HGET', waiters, w)
+  if v then
+    local deadline, mode = string.match(v, '^(%d+)|(%a)$')
+    if tonumber(deadline) > now then
+      return mode
+    end
+  end
+  redis.call('ZREM', line, w)
+  redis.call('HDEL', waiters, w)
+  return nil
+end
+
 -- Validates every key of KEYS[first..] against ARGV[argPos..]. Returns nil, positions of write ops (by key index)
 -- and modes, or a failure reply {status, keyIndex, reason, detail}. Stale lock entries met on the way are appended to
 -- the list stale (see foreign_owner); prefix is that of this shard's intent keys.

@@ -68,14 +68,8 @@ if free then
         reachedSelf = true
         break
       end
-      local v = redis.call('HGET', waiters, w)
-      local deadline, m
-      if v then
-        deadline, m = string.match(v, '^(%d+)|(%a)$')
-      end
-      if not v or tonumber(deadline) <= now then
-        redis.call('ZREM', line, w)
-        redis.call('HDEL', waiters, w)
+      local m = live_waiter(line, waiters, w, now)
+      if not m then
         first = first - 1
       else
         ahead = ahead + 1

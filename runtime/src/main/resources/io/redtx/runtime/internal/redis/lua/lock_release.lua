@@ -30,16 +30,10 @@ while true do
   if not head then
     break
   end
-  local v = redis.call('HGET', waiters, head)
-  local deadline, m
-  if v then
-    deadline, m = string.match(v, '^(%d+)|(%a)$')
-  end
-  if v and tonumber(deadline) > now then
+  local m = live_waiter(line, waiters, head, now)
+  if m then
     redis.call('PUBLISH', ARGV[3], (m == 'r' or m == 's') and '*' or head)
     break
   end
-  redis.call('ZREM', line, head)
-  redis.call('HDEL', waiters, head)
 end
 return {released}
