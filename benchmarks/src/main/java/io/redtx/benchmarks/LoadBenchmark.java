@@ -36,22 +36,26 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The load program of the benchmarks: the bank workload run four ways, one after the other, on the same three
+ * The load program of the benchmarks: the bank workload run six ways, one after the other, on the same three
  * embedded {@code redis-server} processes (in memory, free loopback ports) that it starts and stops itself:
  * {@code raw-fanout} (non-atomic Lettuce over 3 servers), {@code lua-single} (one hand-written Lua script on one
- * server), {@code redtx-1pc} (one participant) and {@code redtx-2pc} (3 participants, every transfer across two).
+ * server), {@code redtx-1pc} (one participant), {@code redtx-1pc-outbox} (the same plus one outbox message per
+ * transfer), {@code redtx-2pc} (3 participants, every transfer across two) and {@code redtx-2pc-outbox}.
  *
  * <p>Each workload: balances reset ({@code FLUSHALL} and seeding), {@code --concurrency} workers each running one
  * transfer after the other for a warm-up and a measured window, then a drain (the transfers in flight finish).
  * Throughput and HdrHistogram latency percentiles count the transfers that moved money and finished inside the
  * measured window; {@code INFO commandstats} deltas of every server, from the start of the measured window to the end
  * of the drain, divided by the transfers finished in that time, give the commands per transfer. The total balance is
- * then checked: unchanged for the atomic workloads (PASS/FAIL), reported only for {@code raw-fanout}.
+ * then checked: unchanged for the atomic workloads (PASS/FAIL), reported only for {@code raw-fanout}. An outbox
+ * workload also checks that the messages appended over the whole workload are exactly its transfers that moved money
+ * (PASS/FAIL), and reports the message's cost: how much less throughput it has than its plain counterpart, which runs
+ * right before it (the target is at most 15%; missing it is reported, it does not fail the run).
  *
  * <p>At the end, one table; with {@code --json} the last line of stdout is one JSON object
  * {@code {"workloads": [{"name": ..., "txPerSec": ..., "p50Ms": ..., "p99Ms": ..., "p999Ms": ..., ...}, ...]}}. Exit
- * status: 0 when every atomic workload kept its total (and redtx left no intent), 1 otherwise or when the run failed,
- * 2 on bad options.
+ * status: 0 when every atomic workload kept its total (and redtx left no intent, and every outbox message matched a
+ * committed transfer), 1 otherwise or when the run failed, 2 on bad options.
  */
 @Command(
         name = "redtx-benchmarks",
@@ -60,20 +64,23 @@ import reactor.core.publisher.Mono;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "The bank workload four ways, one after the other, on the same 3 embedded redis-server processes"
+            "The bank workload six ways, one after the other, on the same 3 embedded redis-server processes"
                     + " (in memory) that this program starts on free loopback ports:",
-            "  raw-fanout  Lettuce, not atomic: GET, then INCRBY on 2 of 3 servers",
-            "  lua-single  one hand-written Lua script on 1 server (atomic ceiling)",
-            "  redtx-1pc   redtx, 1 participant: one-phase commits",
-            "  redtx-2pc   redtx, 3 participants, always across two: two-phase commits",
+            "  raw-fanout        Lettuce, not atomic: GET, then INCRBY on 2 of 3 servers",
+            "  lua-single        one hand-written Lua script on 1 server (atomic ceiling)",
+            "  redtx-1pc         redtx, 1 participant: one-phase commits",
+            "  redtx-1pc-outbox  redtx-1pc plus one transactional outbox message (XADD) per transfer",
+            "  redtx-2pc         redtx, 3 participants, always across two: two-phase commits",
+            "  redtx-2pc-outbox  redtx-2pc plus one outbox message per transfer, on the source's participant",
             "Prints, per workload, throughput, latency percentiles, INFO commandstats per transfer and the balance"
-                    + " check, then one table.",
+                    + " check (for an outbox workload also the message count check and the message's cost in"
+                    + " throughput against the plain workload run just before), then one table.",
             ""
         },
         footer = {
             "",
-            "Exit status: 0 every atomic workload kept the total balance; 1 one did not, or the run failed; 2 bad"
-                    + " options."
+            "Exit status: 0 every atomic workload kept the total balance (and every outbox message matched a"
+                    + " committed transfer); 1 one did not, or the run failed; 2 bad options."
         })
 public final class LoadBenchmark implements Callable<Integer> {
 
@@ -119,9 +126,10 @@ public final class LoadBenchmark implements Callable<Integer> {
             names = "--workloads",
             paramLabel = "NAME",
             split = ",",
-            defaultValue = "raw-fanout,lua-single,redtx-1pc,redtx-2pc",
+            defaultValue = "raw-fanout,lua-single,redtx-1pc,redtx-1pc-outbox,redtx-2pc,redtx-2pc-outbox",
             description = "workloads to run, comma-separated; they always run in the order raw-fanout, lua-single,"
-                    + " redtx-1pc, redtx-2pc. Default: all four")
+                    + " redtx-1pc, redtx-1pc-outbox, redtx-2pc, redtx-2pc-outbox (each outbox workload right after"
+                    + " its plain one, so that the two are compared minutes apart at most). Default: all six")
     List<String> workloadNames;
 
     @Option(names = "--json", description = "end stdout with one line: the results as one JSON object")
@@ -166,7 +174,8 @@ public final class LoadBenchmark implements Callable<Integer> {
      * {@code --json}) the JSON line, and stops the servers. Blocks the calling thread, which must not be a Reactor
      * thread.
      *
-     * @return 0 if every atomic workload kept the total balance and redtx left no intent, else 1
+     * @return 0 if every atomic workload kept the total balance, redtx left no intent and every outbox workload's
+     *     messages matched its committed transfers, else 1
      * @throws ParameterException on bad options (exit status 2)
      * @throws Exception if a server cannot start or a workload cannot run to its end
      */
@@ -194,11 +203,12 @@ public final class LoadBenchmark implements Callable<Integer> {
             for (Workload w : chosen) {
                 LoadReport.Result r = run(w, servers, droppedErrors);
                 results.put(w, r);
-                report.print(r);
+                report.print(r, w.plain().map(results::get).orElse(null));
             }
             report.table(results);
             boolean ok = results.values().stream().allMatch(LoadReport.Result::passed);
-            out.println("RESULT: " + (ok ? "PASS" : "FAIL") + " (balance checks of the atomic workloads)");
+            out.println("RESULT: " + (ok ? "PASS" : "FAIL")
+                    + " (balance checks of the atomic workloads, message counts of the outbox workloads)");
             if (json) {
                 out.println(report.json(results));
             }
@@ -219,9 +229,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         Set<String> names = new LinkedHashSet<>();
         for (String name : workloadNames) {
             String n = name.trim();
-            check(
-                    Workload.byId(n).isPresent(),
-                    "--workloads: unknown workload '" + n + "'; known: raw-fanout, lua-single, redtx-1pc, redtx-2pc");
+            check(Workload.byId(n).isPresent(), "--workloads: unknown workload '" + n + "'; known: " + Workload.ids());
             names.add(n);
         }
         check(!names.isEmpty(), "--workloads must name at least one workload");
@@ -287,6 +295,15 @@ public final class LoadBenchmark implements Callable<Integer> {
             intents = engine.closeAndCheck().orElse(null);
         }
         Layout.Balances balances = layout.balances(servers);
+        // Every transfer ended in one of the three windows (the load completed in the drain), and the runtime closed
+        // gracefully, so every roll-forward that applies a message is done: the count is final.
+        OutboxCheck outbox = w.outbox()
+                ? OutboxCheck.count(
+                        servers.subList(0, w.shards()),
+                        phases.warmup().transferred.sum()
+                                + phases.measured().transferred.sum()
+                                + phases.drain().transferred.sum())
+                : null;
         CommandStats delta = after.since(before);
         CommandStats.NoScript noScript = new CommandStats.NoScript(servers.get(0));
         Map<String, Boolean> clientOnly = new TreeMap<>();
@@ -306,6 +323,7 @@ public final class LoadBenchmark implements Callable<Integer> {
                 clientOnly,
                 balances,
                 intents,
+                outbox,
                 droppedErrors.sum() - droppedBefore);
     }
 

@@ -17,6 +17,12 @@ import tools.jackson.databind.json.JsonMapper;
 /** The load program's report: each workload's figures when it ends, then the table and the JSON line of them all. */
 final class LoadReport {
 
+    /**
+     * The most throughput an outbox message may cost, in percent of the plain workload's: the target the outbox
+     * workloads report against (not a check: a single run on shared cores is too noisy to fail on).
+     */
+    static final double OUTBOX_COST_TARGET_PCT = 15;
+
     private final PrintStream out;
     private final int concurrency;
     private final int accounts;
@@ -31,7 +37,13 @@ final class LoadReport {
         this.warmupSeconds = warmupSeconds;
     }
 
-    void print(Result r) {
+    /**
+     * Prints one workload's report.
+     *
+     * @param r the workload's figures
+     * @param plain for an outbox workload, its plain counterpart's figures when it ran, else null
+     */
+    void print(Result r, Result plain) {
         Workload w = r.workload();
         out.printf(Locale.ROOT, "== %s: %s%n", w.id(), w.description());
         out.printf(
@@ -90,6 +102,20 @@ final class LoadReport {
         if (r.intents() != null) {
             out.println("  intents left: " + Format.intents(r.intents()));
         }
+        OutboxCheck o = r.outbox();
+        if (o != null) {
+            out.printf(
+                    Locale.ROOT,
+                    "  outbox messages: %d appended (XINFO STREAM entries-added), %d transfers committed (warm-up,"
+                            + " measured and drain); match: %s; stream length now %d (trimmed to ~%d): %s%n",
+                    o.appended(),
+                    o.committed(),
+                    o.matches(),
+                    o.length(),
+                    Workload.OUTBOX_MAX_LEN,
+                    o.matches() ? "PASS" : "FAIL");
+            out.println("  " + outboxCost(r, plain));
+        }
         if (r.droppedErrors() > 0) {
             out.printf(Locale.ROOT, "  errors dropped after a sibling failed: %d%n", r.droppedErrors());
         }
@@ -136,7 +162,7 @@ final class LoadReport {
                 accounts,
                 durationSeconds,
                 warmupSeconds);
-        String format = "%-11s %10s %8s %8s %8s %8s %8s %8s  %-8s  %s%n";
+        String format = "%-16s %10s %8s %8s %8s %8s %8s %8s  %-8s  %s%n";
         out.printf(
                 Locale.ROOT,
                 format,
@@ -165,6 +191,42 @@ final class LoadReport {
                     r.balanceCheck(),
                     commandsColumn(r));
         }
+        for (Result r : results.values()) {
+            if (r.workload().outbox()) {
+                out.println(outboxCost(r, r.workload().plain().map(results::get).orElse(null)));
+            }
+        }
+    }
+
+    /**
+     * {@code outbox cost: X% throughput ...}: how much less throughput the outbox workload had than its plain
+     * counterpart in this run, against the target.
+     */
+    private static String outboxCost(Result r, Result plain) {
+        String plainId = r.workload().plain().map(Workload::id).orElseThrow();
+        Double cost = outboxCostPct(r, plain);
+        if (cost == null) {
+            return "outbox cost: n/a (" + r.workload().id() + " needs " + plainId + " in the same run)";
+        }
+        return String.format(
+                Locale.ROOT,
+                "outbox cost: %.1f%% throughput (%s %.1f tx/s against %s %.1f tx/s, ratio %.3f); target <= %.0f%%: %s",
+                cost,
+                r.workload().id(),
+                r.txPerSec(),
+                plainId,
+                plain.txPerSec(),
+                r.txPerSec() / plain.txPerSec(),
+                OUTBOX_COST_TARGET_PCT,
+                cost <= OUTBOX_COST_TARGET_PCT ? "met" : "missed");
+    }
+
+    /** @return the throughput the message costs in percent of {@code plain}'s (negative: noise in its favour) */
+    private static Double outboxCostPct(Result r, Result plain) {
+        if (plain == null || plain.txPerSec() == 0 || !r.workload().outbox()) {
+            return null;
+        }
+        return 100 * (1 - r.txPerSec() / plain.txPerSec());
     }
 
     private static String ms(Result r, double percentile) {
@@ -242,6 +304,21 @@ final class LoadReport {
             j.put("totalBalanceDrift", r.balances().drift());
             j.put("negativeBalances", r.balances().negative());
             j.put("intentsLeft", r.intents() == null ? null : Format.total(r.intents()));
+            Result plain = r.workload().plain().map(results::get).orElse(null);
+            Double cost = outboxCostPct(r, plain);
+            j.put("outboxCostPct", cost == null ? null : round(cost, 2));
+            j.put("txPerSecRatioToPlain", cost == null ? null : round(r.txPerSec() / plain.txPerSec(), 3));
+            j.put("outboxCostTargetMet", cost == null ? null : cost <= OUTBOX_COST_TARGET_PCT);
+            OutboxCheck o = r.outbox();
+            Map<String, Object> messages = null;
+            if (o != null) {
+                messages = new LinkedHashMap<>();
+                messages.put("appended", o.appended());
+                messages.put("committedTransfers", o.committed());
+                messages.put("match", o.matches());
+                messages.put("streamLength", o.length());
+            }
+            j.put("outboxMessages", messages);
             j.put("concurrency", concurrency);
             j.put("accounts", accounts);
             workloads.add(j);
@@ -264,6 +341,7 @@ final class LoadReport {
      * @param clientOnly for every command in {@code commands}, whether Redis refuses it inside scripts
      * @param balances the balances after the workload
      * @param intents redtx only: intents left once the runtime closed
+     * @param outbox outbox workloads only: the messages appended against the transfers committed
      * @param droppedErrors errors Reactor dropped during the workload
      */
     record Result(
@@ -280,6 +358,7 @@ final class LoadReport {
             Map<String, Boolean> clientOnly,
             Layout.Balances balances,
             IntentCount intents,
+            OutboxCheck outbox,
             long droppedErrors) {
 
         double txPerSec() {
@@ -298,9 +377,15 @@ final class LoadReport {
             return finishedForStats == 0 ? Double.NaN : (double) count / finishedForStats;
         }
 
-        /** @return for atomic workloads, whether the total held and nothing was left behind */
+        /**
+         * @return for atomic workloads, whether the total held, nothing was left behind and (outbox) every message
+         *     matched a committed transfer
+         */
         boolean passed() {
-            return !workload.atomic() || (balances.intact() && (intents == null || intents.none()));
+            return !workload.atomic()
+                    || (balances.intact()
+                            && (intents == null || intents.none())
+                            && (outbox == null || outbox.matches()));
         }
 
         /** @return PASS or FAIL for atomic workloads, {@code n/a} for raw-fanout */

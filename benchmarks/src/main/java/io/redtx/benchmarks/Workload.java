@@ -8,6 +8,8 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.redtx.api.AdmissionOptions;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.StreamTrim;
+import io.redtx.api.Transaction;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.samples.bank.Bank;
@@ -15,12 +17,17 @@ import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import reactor.core.publisher.Mono;
 
 /**
- * The four ways the load program moves money between bank accounts, each on its own account layout over the same
+ * The ways the load program moves money between bank accounts, each on its own account layout over the same
  * embedded servers. Accounts are {@code acct:<i>} strings; account {@code i} lives on server {@code i % shards()}
  * (the layout of {@link Bank}, whose participants are named {@code s0 .. s2} after the servers).
  */
@@ -46,13 +53,42 @@ enum Workload {
             true,
             "redtx, every account on 1 participant: the bank transfer (read both balances, decrBy/incrBy), each a"
                     + " one-phase commit"),
+    /** (c) plus one outbox message per transfer that moves money, appended by the same one-phase commit. */
+    REDTX_1PC_OUTBOX(
+            "redtx-1pc-outbox",
+            1,
+            true,
+            "redtx-1pc plus one transactional outbox message per transfer that moves money (publish to a stream"
+                    + " trimmed to about 100,000 entries), appended by the same one-phase commit"),
     /** (d) redtx across 3 participants, source and destination always on different ones: two-phase commits. */
     REDTX_2PC(
             "redtx-2pc",
             3,
             true,
             "redtx across 3 participants, source and destination always on different ones: the bank transfer, each a"
-                    + " two-phase commit");
+                    + " two-phase commit"),
+    /** (d) plus one outbox message per transfer, on the source account's participant, committed with the transfer. */
+    REDTX_2PC_OUTBOX(
+            "redtx-2pc-outbox",
+            3,
+            true,
+            "redtx-2pc plus one transactional outbox message per transfer that moves money, on the source"
+                    + " account's participant (a stream trimmed to about 100,000 entries), committed with the transfer");
+
+    /**
+     * The stream the outbox workloads publish to, on every server that holds source accounts. Not in the runtime's
+     * namespace, like any application stream.
+     */
+    static final String OUTBOX_STREAM = "outbox:transfers";
+
+    /**
+     * How long the outbox stream may grow (the descriptions above say it too): trimmed approximately at each append, so that a long run's memory stays
+     * bounded (and the servers' work per message stays that of a real outbox, whose consumers keep it short).
+     */
+    static final long OUTBOX_MAX_LEN = 100_000;
+
+    /** The trim of every outbox append: approximate, as producers use it (Redis trims whole radix-tree nodes). */
+    static final StreamTrim OUTBOX_TRIM = StreamTrim.maxLen(OUTBOX_MAX_LEN, true);
 
     /** The hand-written transfer of {@link #LUA_SINGLE}. KEYS: source, destination. ARGV: amount. 1 moved, 0 not. */
     static final String TRANSFER_LUA = "local balance = tonumber(redis.call('GET', KEYS[1]))\n"
@@ -98,6 +134,28 @@ enum Workload {
         return atomic;
     }
 
+    /** @return whether each transfer that moves money also publishes one message to {@link #OUTBOX_STREAM} */
+    boolean outbox() {
+        return this == REDTX_1PC_OUTBOX || this == REDTX_2PC_OUTBOX;
+    }
+
+    /**
+     * @return for an outbox workload, the same transfers without the message (its throughput is the baseline of the
+     *     message's cost); empty for the others
+     */
+    Optional<Workload> plain() {
+        return switch (this) {
+            case REDTX_1PC_OUTBOX -> Optional.of(REDTX_1PC);
+            case REDTX_2PC_OUTBOX -> Optional.of(REDTX_2PC);
+            default -> Optional.empty();
+        };
+    }
+
+    /** @return every workload id, in run order, comma-separated */
+    static String ids() {
+        return Arrays.stream(values()).map(Workload::id).collect(Collectors.joining(", "));
+    }
+
     /** @return one line on what a transfer does */
     String description() {
         return description;
@@ -127,7 +185,8 @@ enum Workload {
         return switch (this) {
             case RAW_FANOUT -> new RawFanout(used, layout);
             case LUA_SINGLE -> new LuaSingle(used.get(0));
-            case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency);
+            case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency, false);
+            case REDTX_1PC_OUTBOX, REDTX_2PC_OUTBOX -> new Redtx(used, layout, concurrency, true);
         };
     }
 
@@ -249,14 +308,22 @@ enum Workload {
         }
     }
 
-    /** (c) and (d): {@link Bank#transfer(int, int, long)} on a runtime of its own, with default options. */
+    /**
+     * (c) and (d): {@link Bank#transfer(int, int, long)} on a runtime of its own, with default options; with
+     * {@code outbox}, the same body ({@link Bank#transfer(Transaction, Bank.TransferOrder)}) plus one published message
+     * when the money moves.
+     */
     private static final class Redtx implements Engine {
         private final List<RedisServer> servers;
         private final TransactionRuntime runtime;
         private final Bank bank;
+        private final boolean outbox;
+        /** Numbers the transfers of the outbox workloads: the message's transfer id. */
+        private final AtomicLong transferIds = new AtomicLong();
 
-        Redtx(List<RedisServer> servers, Layout layout, int concurrency) {
+        Redtx(List<RedisServer> servers, Layout layout, int concurrency, boolean outbox) {
             this.servers = servers;
+            this.outbox = outbox;
             RuntimeOptions.Builder options = RuntimeOptions.builder();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < servers.size(); i++) {
@@ -271,9 +338,37 @@ enum Workload {
 
         @Override
         public Mono<Outcome> transfer(Bank.TransferOrder order) {
-            return bank.transfer(order.from(), order.to(), order.amount())
-                    .map(t -> new Outcome(
-                            t.status() == Bank.Status.TRANSFERRED, t.commit().attempts()));
+            if (!outbox) {
+                return bank.transfer(order.from(), order.to(), order.amount())
+                        .map(t -> new Outcome(
+                                t.status() == Bank.Status.TRANSFERRED,
+                                t.commit().attempts()));
+            }
+            return Mono.defer(() -> {
+                // Numbered once per transfer, outside the body: the runtime's retries re-run the body, and a retried
+                // transfer is still one transfer with one message.
+                Map<String, String> message = message(transferIds.incrementAndGet(), order);
+                return runtime.inTransactionWithResult(tx -> bank.transfer(tx, order)
+                                .flatMap(status -> status == Bank.Status.TRANSFERRED
+                                        // On the source's participant, with its decrement: in a 2PC that shard is the
+                                        // primary or a secondary as the placement falls, so both paths are measured.
+                                        ? tx.on(bank.participantOf(order.from()))
+                                                .publish(OUTBOX_STREAM, message, OUTBOX_TRIM)
+                                                .thenReturn(status)
+                                        : Mono.just(status)))
+                        .map(r -> new Outcome(
+                                r.value() == Bank.Status.TRANSFERRED, r.commit().attempts()));
+            });
+        }
+
+        /** The message of one transfer: a few fields, as an application's "transfer made" event would carry. */
+        private static Map<String, String> message(long id, Bank.TransferOrder order) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("transfer", Long.toString(id));
+            fields.put("from", Bank.key(order.from()));
+            fields.put("to", Bank.key(order.to()));
+            fields.put("amount", Long.toString(order.amount()));
+            return fields;
         }
 
         @Override

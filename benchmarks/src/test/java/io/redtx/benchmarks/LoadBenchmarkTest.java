@@ -26,14 +26,14 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The load program run in-process through picocli's {@code execute} (which returns the exit status), on the real
- * servers it starts: a short run of all four workloads with {@code --json}. BlockHound is installed in this JVM by
+ * servers it starts: a short run of all six workloads with {@code --json}. BlockHound is installed in this JVM by
  * blockhound-junit-platform, so a blocking call on a Reactor or Netty thread during the run fails a transfer.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LoadBenchmarkTest {
 
     @Test
-    void shortRunOfAllFourWorkloadsEndsWithTheirJsonAndPassesTheBalanceChecks() {
+    void shortRunOfAllSixWorkloadsEndsWithTheirJsonAndPassesTheBalanceAndMessageChecks() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         StringWriter picocliErr = new StringWriter();
@@ -63,7 +63,10 @@ class LoadBenchmarkTest {
             Map<String, Object> w = (Map<String, Object>) o;
             byName.put((String) w.get("name"), w);
         }
-        assertThat(byName).as(describe).containsOnlyKeys("raw-fanout", "lua-single", "redtx-1pc", "redtx-2pc");
+        assertThat(byName.keySet())
+                .as(describe)
+                .containsExactly(
+                        "raw-fanout", "lua-single", "redtx-1pc", "redtx-1pc-outbox", "redtx-2pc", "redtx-2pc-outbox");
         byName.forEach((name, w) -> {
             assertThat((Double) w.get("txPerSec")).as(name + " in " + describe).isPositive();
             assertThat((Double) w.get("p99Ms")).as(name).isGreaterThanOrEqualTo((Double) w.get("p50Ms"));
@@ -73,13 +76,42 @@ class LoadBenchmarkTest {
             Map<String, Object> failures = (Map<String, Object>) w.get("failures");
             assertThat(failures.keySet()).as(name + " in " + describe).isSubsetOf("TransactionConflictException");
         });
-        for (String atomic : List.of("lua-single", "redtx-1pc", "redtx-2pc")) {
+        for (String atomic : List.of("lua-single", "redtx-1pc", "redtx-1pc-outbox", "redtx-2pc", "redtx-2pc-outbox")) {
             assertThat(byName.get(atomic))
                     .as(describe)
                     .containsEntry("balanceCheck", "PASS")
                     .containsEntry("totalBalanceDrift", 0L);
         }
         assertThat(byName.get("redtx-2pc")).containsEntry("intentsLeft", 0L);
+        assertThat(byName.get("redtx-2pc-outbox")).containsEntry("intentsLeft", 0L);
+        // A message exists iff its transfer committed: as many appended as transfers moved money, over the whole
+        // workload; the plain workloads publish nothing and have no message figures.
+        for (String outbox : List.of("redtx-1pc-outbox", "redtx-2pc-outbox")) {
+            Map<String, Object> w = byName.get(outbox);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> messages = (Map<String, Object>) w.get("outboxMessages");
+            assertThat(messages).as(outbox + " in " + describe).containsEntry("match", true);
+            assertThat((Long) messages.get("appended"))
+                    .as(outbox)
+                    .isEqualTo(messages.get("committedTransfers"))
+                    .isGreaterThanOrEqualTo((Long) w.get("transfers"))
+                    .isPositive();
+            assertThat(w.get("outboxCostPct")).as(outbox).isInstanceOf(Double.class);
+            assertThat((Double) w.get("txPerSecRatioToPlain"))
+                    .as(outbox)
+                    .isCloseTo(1 - (Double) w.get("outboxCostPct") / 100, within(0.01));
+            // One XADD per transfer, run inside the commit scripts.
+            assertThat(commands(w))
+                    .as(outbox)
+                    .hasEntrySatisfying("xadd", v -> assertThat(v).isCloseTo(1.0, within(0.1)));
+        }
+        for (String plain : List.of("raw-fanout", "lua-single", "redtx-1pc", "redtx-2pc")) {
+            assertThat(byName.get(plain))
+                    .as(plain)
+                    .containsEntry("outboxMessages", null)
+                    .containsEntry("outboxCostPct", null);
+            assertThat(commands(byName.get(plain))).as(plain).doesNotContainKey("xadd");
+        }
         // The commandstats deltas: what each baseline sends per transfer is known (a few transfers in flight when the
         // window opened sent part of their commands before it, hence the tolerance).
         assertThat(commands(byName.get("raw-fanout")))
@@ -98,7 +130,27 @@ class LoadBenchmarkTest {
                 .containsPattern("(?m)^  balances: .*: PASS$")
                 .containsPattern("(?m)^    script calls: ")
                 .containsPattern("(?m)^redtx-2pc +[0-9.]+ ")
+                .containsPattern("(?m)^redtx-2pc-outbox +[0-9.]+ ")
+                .containsPattern("(?m)^  outbox messages: [0-9]+ appended .*; match: true; .*: PASS$")
+                .containsPattern("(?m)^outbox cost: -?[0-9.]+% throughput \\(redtx-1pc-outbox .*against redtx-1pc ")
+                .containsPattern("(?m)^outbox cost: -?[0-9.]+% throughput \\(redtx-2pc-outbox .*against redtx-2pc ")
                 .containsPattern("(?m)^RESULT: PASS");
+    }
+
+    @Test
+    void anUnknownWorkloadIsRefusedWithTheListOfKnownOnes() {
+        StringWriter picocliErr = new StringWriter();
+        CommandLine cmd = new CommandLine(new LoadBenchmark(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        cmd.setErr(new PrintWriter(picocliErr, true));
+
+        int status = cmd.execute("--workloads", "redtx-1pc,redtx-3pc-outbox");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(picocliErr.toString())
+                .contains("--workloads: unknown workload 'redtx-3pc-outbox'; known: raw-fanout, lua-single, redtx-1pc,"
+                        + " redtx-1pc-outbox, redtx-2pc, redtx-2pc-outbox");
     }
 
     @Test
