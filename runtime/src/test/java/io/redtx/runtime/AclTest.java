@@ -207,8 +207,11 @@ class AclTest {
                                         .claimIdle(Duration.ofMillis(1))
                                         .build(),
                                 (d, t) -> t.on("b").incrBy("seen", 1))
+                        // The tiny claimIdle (so that XAUTOCLAIM and XPENDING run) may hand the message to a second
+                        // handler while the first one runs: without retries one of them aborts.
+                        .filter(o -> o.status() == TransactionOutcome.Status.COMMITTED)
                         .next())
-                .assertNext(o -> assertThat(o.status()).isEqualTo(TransactionOutcome.Status.COMMITTED))
+                .expectNextCount(1)
                 .verifyComplete();
         assertThat(second.command("GET", "seen")).isEqualTo("1");
         assertThat(refusedCommands(first)).isEmpty();
