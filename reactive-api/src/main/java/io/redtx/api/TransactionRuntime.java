@@ -3,6 +3,10 @@ package io.redtx.api;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockOptions;
 import io.redtx.api.lock.ReadWriteLock;
+import io.redtx.api.message.ConsumerOptions;
+import io.redtx.api.message.Delivery;
+import io.redtx.api.message.DeliveryHandler;
+import io.redtx.api.message.NoSuchGroupException;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -82,6 +86,51 @@ public interface TransactionRuntime extends AutoCloseable {
      * @throws io.redtx.api.RedtxArgumentException for a bad name, permits or an unknown participant
      */
     DistributedLock semaphore(String name, int permits, LockOptions options);
+
+    /**
+     * Delivers the entries of a stream to one consumer of a consumer group ({@code XREADGROUP}), at least once: an
+     * entry stays pending until {@link Delivery#ack()}, and one left pending for {@link ConsumerOptions#claimIdle()}
+     * (its consumer died, or did not acknowledge) is reclaimed ({@code XAUTOCLAIM}) by whichever consumer reads next
+     * and delivered again with a higher {@link Delivery#deliveryCount()}, until {@link
+     * ConsumerOptions#maxDeliveries()} sends it to the dead-letter stream.
+     *
+     * <p>Lazy: each subscription is a consumer that reads only as much as is requested (never more than {@link
+     * ConsumerOptions#batchSize()} at a time) and, when the stream has nothing new, asks again after {@link
+     * ConsumerOptions#pollInterval()} without holding a thread or a connection. It ends only when cancelled or on an
+     * error: {@link NoSuchGroupException} for a missing group (unless {@link ConsumerOptions#createGroup()}), {@link
+     * io.redtx.api.ParticipantErrorException} for a key of another type, {@link
+     * io.redtx.api.ParticipantUnavailableException} when the participant cannot be reached in time; the group's state
+     * is in Redis, so resubscribing (for example with {@code retryWhen}) goes on where it stopped.
+     *
+     * @param options the stream, the group and how to read
+     * @return the deliveries
+     * @throws io.redtx.api.RedtxArgumentException for a stream or dead-letter stream in the runtime's namespace, an
+     *     unknown participant, or on a Cluster a dead-letter stream in another slot than the stream
+     */
+    Flux<Delivery> consume(ConsumerOptions options);
+
+    /**
+     * Consumes like {@link #consume} and handles each delivery in its own transaction that also writes a processed
+     * marker for the entry (next to the stream, kept {@link ConsumerOptions#processedRetention()}) and acknowledges it:
+     * the handler's writes, the marker and the acknowledgement commit together or not at all. A delivery whose marker
+     * exists (the message was processed, by this or another consumer, in a transaction that committed) is acknowledged
+     * without running the handler. So a message delivered twice changes state once; the handler's writes may span any
+     * participants.
+     *
+     * <p>Up to {@link ConsumerOptions#concurrency()} deliveries are handled at once, in no particular order. A handler
+     * that fails, or whose transaction does not commit, leaves its delivery pending: it is delivered again after
+     * {@link ConsumerOptions#claimIdle()} and dead-lettered after {@link ConsumerOptions#maxDeliveries()}. Each
+     * handled delivery emits an outcome (committed with the handler's value, or why not) and the consumer goes on; it
+     * ends as {@link #consume} does.
+     *
+     * @param options the stream, the group and how to read
+     * @param handler the work for one delivery
+     * @param <T> what the work produces
+     * @return one outcome per handled delivery, in completion order
+     * @throws io.redtx.api.RedtxArgumentException as {@link #consume}
+     */
+    <T> Flux<TransactionOutcome<Delivery, T>> consumeTransactionally(
+            ConsumerOptions options, DeliveryHandler<T> handler);
 
     /**
      * Like {@link #inTransaction(Function)}, but emits every value {@code work} produced, in order, once the commit

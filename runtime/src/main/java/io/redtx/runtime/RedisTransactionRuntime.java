@@ -48,6 +48,9 @@ import io.redtx.api.TransactionTimeoutException;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockOptions;
 import io.redtx.api.lock.ReadWriteLock;
+import io.redtx.api.message.ConsumerOptions;
+import io.redtx.api.message.Delivery;
+import io.redtx.api.message.DeliveryHandler;
 import io.redtx.api.metrics.AbortCause;
 import io.redtx.runtime.internal.Deadlines;
 import io.redtx.runtime.internal.admission.Admission;
@@ -55,6 +58,7 @@ import io.redtx.runtime.internal.admission.RetrySchedule;
 import io.redtx.runtime.internal.admission.TransactionRun;
 import io.redtx.runtime.internal.handle.DefaultTransaction;
 import io.redtx.runtime.internal.lock.Locks;
+import io.redtx.runtime.internal.message.Consumers;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
 import io.redtx.runtime.internal.redis.ClusterSlots;
@@ -130,6 +134,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
 
     private final RuntimeContext ctx;
     private final Locks locks;
+    private final Consumers consumers;
     /** The participants by name, for what only the runtime does with them: durability, verify, close. */
     private final Map<String, Participant> participants;
 
@@ -255,6 +260,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.participants = Map.copyOf(participants);
         this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
         this.locks = new Locks(ctx);
+        this.consumers = new Consumers(ctx, this);
         this.retrySchedule = new RetrySchedule(
                 options.retryPolicy(),
                 options.timer()
@@ -669,6 +675,17 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     @Override
     public DistributedLock lock(String name, LockOptions options) {
         return locks.lock(name, options);
+    }
+
+    @Override
+    public Flux<Delivery> consume(ConsumerOptions options) {
+        return consumers.consume(options);
+    }
+
+    @Override
+    public <T> Flux<TransactionOutcome<Delivery, T>> consumeTransactionally(
+            ConsumerOptions options, DeliveryHandler<T> handler) {
+        return consumers.consumeTransactionally(options, handler);
     }
 
     @Override
