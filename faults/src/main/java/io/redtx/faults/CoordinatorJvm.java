@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A {@link CoordinatorProcess} in a child JVM: started, watched through its output, then killed with
  * {@code kill -9}. Its answers go into the suite's {@link Outcomes}; transfers it started but never answered are
- * counted as unanswered (their markers, if any, are checked for atomicity like every other transfer's).
+ * counted as unanswered (their markers and messages, if any, are checked like every other transfer's).
  */
 final class CoordinatorJvm implements AutoCloseable {
 

@@ -15,10 +15,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A coordinator in its own JVM, for the suite to kill with {@code kill -9}: runs random transfers until killed and
- * reports on standard output, one line each, {@code B <id>} when a transfer starts and
- * {@code E <id> <transfer> <claim> <kind> <detail>} (tab-separated) when its caller got an answer. Nothing is cleaned up on the way out: only
- * what Redis holds survives it.
+ * A coordinator in its own JVM, for the suite to kill with {@code kill -9}: runs random transfers (markers and outbox
+ * message, as {@link Transfers#run} writes them) until killed and reports on standard output, one line each,
+ * {@code B <id>} when a transfer starts and {@code E <id> <transfer> <claim> <kind> <detail>} (tab-separated) when its
+ * caller got an answer. Nothing is cleaned up on the way out: only what Redis holds survives it.
  *
  * <p>Arguments: {@code <id prefix> <random seed> <concurrency> <accounts> <initial balance> <name>=<uri>...}
  */

@@ -32,7 +32,8 @@ import reactor.core.publisher.Mono;
  * {@code appendfsync always}, while a {@link Nemesis} kills and restarts participants, pauses them past the lease,
  * crashes the coordinator at every injection point and kills a separate coordinator JVM with {@code kill -9}. After
  * the run it heals, waits out the lease, runs one recovery pass from a fresh runtime and checks everything from the
- * servers ({@link Verifier}). It prints transfers, faults by kind, outcomes by kind and violations (which must be 0).
+ * servers ({@link Verifier}), the transfers' outbox messages too. It prints transfers, faults by kind, outcomes by
+ * kind, messages and violations (which must be 0).
  *
  * <pre>{@code
  * ./mvnw -q -pl faults -am compile exec:java -Dexec.args="--rounds 5"
@@ -305,6 +306,12 @@ public final class FaultSuite implements Callable<Integer> {
                 accounts * INITIAL_BALANCE,
                 r.check().intents(),
                 r.droppedErrors());
+        out.printf(
+                Locale.ROOT,
+                "messages: %d committed transfers, %d messages, %d violations%n",
+                r.check().committedTransfers(),
+                r.check().messages(),
+                r.check().messageViolations());
         r.check().details().forEach(d -> out.println("  VIOLATION " + d));
         out.printf(Locale.ROOT, "violations: %d%n", r.violations());
     }

@@ -5,6 +5,7 @@ import io.redtx.api.TransactionRuntime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import reactor.core.publisher.Flux;
@@ -15,7 +16,10 @@ import reactor.core.publisher.Mono;
  * {@link #GROUP_SIZE} consecutive accounts, and transfers that leave evidence. A transfer moves {@code amount} from one
  * account to one or two others of the same group and, in the same transaction, writes a marker {@code xfer:<id>} on
  * every participant it touches. The markers make each transfer checkable after the fact: it committed exactly when
- * its markers exist, and atomically exactly when they exist on all of its participants or on none.
+ * its markers exist, and atomically exactly when they exist on all of its participants or on none. In the same
+ * transaction it also publishes one outbox message on stream {@value #EVENTS_STREAM} of its source account's
+ * participant, so the messages can be checked against the markers: exactly one per committed transfer, none for any
+ * other.
  */
 final class Transfers {
 
@@ -23,6 +27,15 @@ final class Transfers {
     static final int GROUP_SIZE = 30;
 
     static final String MARKER_PREFIX = "xfer:";
+
+    /** The outbox stream, one per participant; its name does not match {@link #MARKER_PREFIX}{@code *}. */
+    static final String EVENTS_STREAM = "xfer-events";
+
+    /** The message field holding the transfer's id: a retried attempt commits under a new transaction id. */
+    static final String TRANSFER_FIELD = "transfer";
+
+    /** The message field holding {@link Transfer#encode()}. */
+    static final String MOVE_FIELD = "move";
 
     /**
      * One transfer.
@@ -60,6 +73,11 @@ final class Transfers {
 
         long debit() {
             return amount * to.size();
+        }
+
+        /** @return the fields of its outbox message */
+        Map<String, String> message() {
+            return Map.of(TRANSFER_FIELD, id, MOVE_FIELD, encode());
         }
     }
 
@@ -136,8 +154,8 @@ final class Transfers {
     }
 
     /**
-     * Runs one transfer: reads every balance it touches, then (if the source holds the debit) moves the money and
-     * writes its markers, all in one transaction.
+     * Runs one transfer: reads every balance it touches, then (if the source holds the debit) moves the money, writes
+     * its markers and publishes its message, all in one transaction.
      */
     Mono<Status> run(Transfer t) {
         return runtime.inTransaction(tx -> {
@@ -159,6 +177,7 @@ final class Transfers {
                         for (String p : participantsOf(participants, t)) {
                             writes.add(tx.on(p).set(MARKER_PREFIX + t.id(), t.encode()));
                         }
+                        writes.add(source.publish(EVENTS_STREAM, t.message()));
                         return Flux.concat(writes).then(Mono.just(Status.TRANSFERRED));
                     });
         });

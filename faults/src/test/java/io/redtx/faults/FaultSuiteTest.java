@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The fault suite at reduced size (one nemesis round): every fault kind is injected at least once and no check is
- * violated. The full size runs from the command in the README.
+ * violated, the outbox's included. The full size runs from the command in the README.
  */
 class FaultSuiteTest {
 
@@ -37,5 +37,9 @@ class FaultSuiteTest {
         assertThat(report.outcomes()).containsKey("committed");
         assertThat(report.audits()).isPositive();
         assertThat(report.check().committedTransfers()).isPositive();
+        assertThat(report.check().messageViolations()).isZero();
+        assertThat(report.check().messages())
+                .as("outbox messages: one per committed transfer")
+                .isEqualTo(report.check().committedTransfers());
     }
 }

@@ -3,9 +3,11 @@ package io.redtx.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import io.redtx.api.KeyCommands;
 import io.redtx.api.KeyLayout;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +45,19 @@ class VerifierTest {
         for (String p : markersOn) {
             servers.get(NAMES.indexOf(p)).command("SET", Transfers.MARKER_PREFIX + T.id(), T.encode());
         }
+        if (!markersOn.isEmpty()) {
+            publish("a", T, "tx-1");
+        }
+    }
+
+    /** Appends {@code t}'s message as committing transaction {@code txId} would (null: without the field). */
+    private void publish(String participant, Transfers.Transfer t, String txId) {
+        List<String> xadd = new ArrayList<>(List.of("XADD", Transfers.EVENTS_STREAM, "*"));
+        if (txId != null) {
+            xadd.addAll(List.of(KeyCommands.TRANSACTION_FIELD, txId));
+        }
+        t.message().forEach((f, v) -> xadd.addAll(List.of(f, v)));
+        servers.get(NAMES.indexOf(participant)).command(xadd.toArray(String[]::new));
     }
 
     private Verifier.Result verify(Map<String, Outcomes.Claimed> claims) {
@@ -61,6 +76,8 @@ class VerifierTest {
         assertThat(r.details()).isEmpty();
         assertThat(r.committedTransfers()).isEqualTo(1);
         assertThat(r.total()).isEqualTo(ACCOUNTS * INITIAL);
+        assertThat(r.messages()).isEqualTo(1);
+        assertThat(r.messageViolations()).isZero();
     }
 
     @Test
@@ -106,5 +123,74 @@ class VerifierTest {
         assertThat(verify(Map.of()).details())
                 .singleElement(STRING)
                 .startsWith("unsettled after recovery: IntentCount[locks=1");
+    }
+
+    @Test
+    void aMessageForATransferWithoutMarkersIsAViolation() {
+        Transfers.Transfer uncommitted = new Transfers.Transfer("t2", 3, List.of(4), 7);
+        publish("a", uncommitted, "tx-2");
+
+        Verifier.Result r = verify(Map.of());
+        assertThat(r.details())
+                .singleElement(STRING)
+                .startsWith("message ")
+                .endsWith(" on a for transfer t2 (3>4:7), which has no markers: not committed");
+        assertThat(r.messages()).isEqualTo(1);
+        assertThat(r.messageViolations()).isEqualTo(1);
+    }
+
+    @Test
+    void aCommittedTransferWithASecondMessageIsAViolation() {
+        applyT(NAMES);
+        publish("a", T, "tx-1"); // appended twice, e.g. by a roll-forward that was not idempotent
+
+        Verifier.Result r = verify(claim(Outcomes.Claim.COMMITTED));
+        assertThat(r.details()).containsExactly("committed transfer t1 (0>1,2:5) has 2 messages, on [a, a]");
+        assertThat(r.messages()).isEqualTo(2);
+        assertThat(r.messageViolations()).isEqualTo(1);
+    }
+
+    @Test
+    void aCommittedTransferWithoutAMessageIsAViolation() {
+        applyT(NAMES);
+        servers.get(0).command("DEL", Transfers.EVENTS_STREAM);
+
+        assertThat(verify(claim(Outcomes.Claim.COMMITTED)).details())
+                .containsExactly("committed transfer t1 (0>1,2:5) has no message");
+    }
+
+    @Test
+    void aMessageWithoutTheTransactionIdIsAViolation() {
+        applyT(NAMES);
+        servers.get(0).command("DEL", Transfers.EVENTS_STREAM);
+        publish("a", T, null);
+
+        assertThat(verify(claim(Outcomes.Claim.COMMITTED)).details())
+                .singleElement(STRING)
+                .contains(" on a carries no " + KeyCommands.TRANSACTION_FIELD + " field");
+    }
+
+    @Test
+    void aMessageOnAnotherParticipantThanItsSourceIsAViolation() {
+        applyT(NAMES);
+        servers.get(0).command("DEL", Transfers.EVENTS_STREAM);
+        publish("b", T, "tx-1");
+
+        assertThat(verify(claim(Outcomes.Claim.COMMITTED)).details())
+                .singleElement(STRING)
+                .endsWith(" on b for transfer t1 is not on its source's participant a");
+    }
+
+    @Test
+    void everyMessageOfAStreamLongerThanOneReadIsChecked() {
+        int n = 2 * Verifier.PAGE + 1;
+        for (int i = 0; i < n; i++) {
+            publish("c", new Transfers.Transfer("u" + i, 2, List.of(5), 1), "tx-u" + i);
+        }
+
+        Verifier.Result r = verify(Map.of());
+        assertThat(r.messages()).isEqualTo(n);
+        assertThat(r.messageViolations()).isEqualTo(n);
+        assertThat(r.violations()).isEqualTo(n);
     }
 }

@@ -29,6 +29,7 @@ public final class KeyLayout {
     private final String onePhasePrefix;
     private final String distributedLockPrefix;
     private final String fencePrefix;
+    private final String processedPrefix;
 
     private KeyLayout(String namespace) {
         this.namespace = namespace;
@@ -38,6 +39,7 @@ public final class KeyLayout {
         this.onePhasePrefix = namespace + "1pc:";
         this.distributedLockPrefix = namespace + "dl:";
         this.fencePrefix = namespace + "fn:";
+        this.processedPrefix = namespace + "pm:";
     }
 
     /**
@@ -96,6 +98,15 @@ public final class KeyLayout {
     /** @return what the key holding the newest fencing token of a resource starts with, {@code <ns>fn:} */
     public String fencePrefix() {
         return fencePrefix;
+    }
+
+    /**
+     * @return what the processed markers of {@link io.redtx.api.TransactionRuntime#consumeTransactionally} start with,
+     *     {@code <ns>pm:}: one per message processed, in its stream's Cluster slot, expiring after {@link
+     *     io.redtx.api.message.ConsumerOptions#processedRetention()}
+     */
+    public String processedPrefix() {
+        return processedPrefix;
     }
 
     /** @return a {@code SCAN}/{@code KEYS} pattern matching every lock key */

@@ -8,6 +8,8 @@ import io.redtx.api.RecoveryReport;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionOutcome;
+import io.redtx.api.message.ConsumerOptions;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.runtime.internal.redis.LuaScript;
 import io.redtx.test.redis.IntentCount;
@@ -16,6 +18,7 @@ import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +39,7 @@ class AclTest {
      *
      * <pre>
      * ACL SETUSER redtx on &gt;secret ~* resetchannels -@all +evalsha +script|load +get +set +del +exists +hget
-     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +pttl +xadd +scan
+     *     +hset +hdel +hgetall +hlen +type +time +zadd +zrem +zrange +pexpire +pttl +xadd +xack +scan
      * </pre>
      *
      * <ul>
@@ -75,6 +78,7 @@ class AclTest {
             "pexpire",
             "pttl",
             "xadd",
+            "xack",
             "scan");
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -181,6 +185,34 @@ class AclTest {
         assertThat(server.command("GET", "s")).isEqualTo("new");
         assertThat(server.command("EXISTS", "d")).isEqualTo(0L);
         assertThat(refusedCommands(server)).isEmpty();
+    }
+
+    /** What docs/protocol.md lists for stream consumers, beyond {@link #REDTX_COMMANDS}. */
+    static final List<String> CONSUMER_COMMANDS =
+            List.of("xreadgroup", "xautoclaim", "xpending", "xgroup|create", "xinfo|groups");
+
+    @Test
+    void aTransactionalConsumerWorksWithTheListedCommandsAndTheConsumerOnes(RedisServer first, RedisServer second) {
+        List<String> commands = new ArrayList<>(REDTX_COMMANDS);
+        commands.addAll(CONSUMER_COMMANDS);
+        createUser(first, commands);
+        createUser(second, REDTX_COMMANDS);
+        RedisTransactionRuntime rt = runtime(first, second);
+        rt.inTransaction(t -> t.on("a").publish("orders", Map.of("n", "1"))).block(WAIT);
+
+        StepVerifier.create(rt.<Long>consumeTransactionally(
+                                ConsumerOptions.builder("orders", "g")
+                                        .participant("a")
+                                        .createGroup(true)
+                                        .claimIdle(Duration.ofMillis(1))
+                                        .build(),
+                                (d, t) -> t.on("b").incrBy("seen", 1))
+                        .next())
+                .assertNext(o -> assertThat(o.status()).isEqualTo(TransactionOutcome.Status.COMMITTED))
+                .verifyComplete();
+        assertThat(second.command("GET", "seen")).isEqualTo("1");
+        assertThat(refusedCommands(first)).isEmpty();
+        assertThat(refusedCommands(second)).isEmpty();
     }
 
     @Test

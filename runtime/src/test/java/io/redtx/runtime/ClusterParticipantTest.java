@@ -1,16 +1,21 @@
 package io.redtx.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.redtx.api.CommitProtocol;
+import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionResult;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockLease;
 import io.redtx.api.lock.LockOptions;
+import io.redtx.api.message.ConsumerOptions;
+import io.redtx.api.message.Delivery;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -482,5 +487,34 @@ class ClusterParticipantTest {
             assertThat(standalone.command("GET", "guarded:" + name)).isNotNull();
             waiter.dispose();
         }
+    }
+
+    @Test
+    void aClusterStreamIsConsumedTransactionallyWithItsDeadLettersInItsSlot() {
+        RedisTransactionRuntime rt = runtime();
+        assertThatThrownBy(() -> rt.consume(
+                        ConsumerOptions.builder("orders", "g").participant("c").build()))
+                .isInstanceOf(RedtxArgumentException.class)
+                .hasMessageContaining("give both one hash tag, as {orders} and {orders}:dead");
+        Flux.range(0, 20)
+                .concatMap(i -> rt.inTransaction(tx -> tx.on("c").publish("{orders}", Map.of("n", "" + i))))
+                .blockLast(Duration.ofSeconds(10));
+        ConsumerOptions options = ConsumerOptions.builder("{orders}", "g")
+                .participant("c")
+                .createGroup(true)
+                .build();
+        // Each message moves 1 from an account on the Cluster to one on the standalone participant.
+        List<TransactionOutcome<Delivery, Long>> outcomes = rt.<Long>consumeTransactionally(
+                        options,
+                        (d, tx) -> tx.on("c").decrBy("stock", 1).then(tx.on("s").incrBy("sold", 1)))
+                .take(20)
+                .collectList()
+                .block(Duration.ofSeconds(20));
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).isEqualTo(TransactionOutcome.Status.COMMITTED));
+        assertThat(cluster.masterFor("stock").command("GET", "stock")).isEqualTo("-20");
+        assertThat(standalone.command("GET", "sold")).isEqualTo("20");
+        RedisServer streamMaster = cluster.masterFor("{orders}");
+        assertThat(((List<?>) streamMaster.command("XPENDING", "{orders}", "g")).get(0))
+                .isEqualTo(0L);
     }
 }

@@ -18,6 +18,7 @@ import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.Replies;
 import io.redtx.runtime.internal.redis.Shard;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -123,6 +124,19 @@ public final class DefaultTransaction implements Transaction {
     @Override
     public KeyCommands routed() {
         return new RoutedCommands(this);
+    }
+
+    /**
+     * Marks entry {@code id} of {@code stream} processed by {@code group}, and acknowledges it, with this transaction:
+     * the marker (a string expiring after {@code retention}) is read, validated at commit like any read, and written;
+     * the acknowledgement is staged like a published message.
+     *
+     * @return true if the marker was absent (the message is processed for the first time), false if a committed
+     *     transaction processed it already
+     */
+    public Mono<Boolean> processOnce(
+            ParticipantLink participant, String marker, Duration retention, String stream, String group, String id) {
+        return new DefaultTransactionCommands(this, participant).processOnce(marker, retention, stream, group, id);
     }
 
     @Override

@@ -465,6 +465,24 @@ final class DefaultTransactionCommands implements TransactionCommands {
         }));
     }
 
+    // ---- consumers ----
+
+    Mono<Boolean> processOnce(String marker, Duration retention, String stream, String group, String id) {
+        return stringView(marker, "GET", "processed marker", true).map(seen -> {
+            synchronized (tx) {
+                tx.checkActive();
+                KeyEntry e = tx.internalEntry(participant, marker);
+                if (seen.isEmpty()) {
+                    e.setString(tx.id(), retention.toMillis());
+                }
+                KeyEntry s = tx.streamEntry(participant, stream);
+                s.streamAcks.add(group);
+                s.streamAcks.add(id);
+            }
+            return seen.isEmpty();
+        });
+    }
+
     // ---- helpers ----
 
     /**

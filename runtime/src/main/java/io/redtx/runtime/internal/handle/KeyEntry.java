@@ -40,6 +40,7 @@ final class KeyEntry implements StagedKey {
     // Write set.
     WriteKind write = WriteKind.NONE;
     String stringValue;
+    long stringTtlMillis; // a string write's expiry, 0 for none
     boolean hashReplace;
     Map<String, String> hashOverlay; // field -> new value, null value = field deleted
 
@@ -78,6 +79,9 @@ final class KeyEntry implements StagedKey {
      */
     List<List<String>> streamAppends;
 
+    /** Entries this transaction acknowledges in the stream: group and entry id pairs; empty if none. */
+    final List<String> streamAcks = new ArrayList<>(0);
+
     @Override
     public boolean appends() {
         return streamAppends != null;
@@ -89,8 +93,14 @@ final class KeyEntry implements StagedKey {
     }
 
     void setString(String value) {
+        setString(value, 0);
+    }
+
+    /** @param ttlMillis the key's expiry once written, 0 for none */
+    void setString(String value, long ttlMillis) {
         write = WriteKind.STRING;
         stringValue = value;
+        stringTtlMillis = ttlMillis;
         hashOverlay = null;
     }
 
@@ -187,13 +197,18 @@ final class KeyEntry implements StagedKey {
             args.add("x");
             args.add(Integer.toString(streamAppends.size()));
             streamAppends.forEach(args::addAll);
+            args.add(Integer.toString(streamAcks.size() / 2));
+            args.addAll(streamAcks);
             args.set(countAt, Integer.toString(args.size() - countAt - 1));
             return;
         }
         switch (write) {
             case STRING -> {
-                args.add("s");
+                args.add(stringTtlMillis > 0 ? "p" : "s");
                 args.add(stringValue);
+                if (stringTtlMillis > 0) {
+                    args.add(Long.toString(stringTtlMillis));
+                }
             }
             case DELETE -> args.add("d");
             case HASH -> {

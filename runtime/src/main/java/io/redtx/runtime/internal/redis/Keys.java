@@ -84,6 +84,14 @@ public final class Keys {
     }
 
     /**
+     * @return the key marking entry {@code id} of {@code stream} as processed by {@code group}, in the stream's
+     *     Cluster slot (so the marker and the acknowledgement commit on one shard)
+     */
+    public String processedKey(String stream, String group, String id) {
+        return colocated(layout.processedPrefix(), stream) + '\0' + group + '\0' + id;
+    }
+
+    /**
      * @param slot a Cluster slot, or -1 for a standalone or Sentinel participant (one shard, no slot)
      * @return what a transaction id is appended to, for the key of its record or intent on that shard: {@code tx:}, or
      *     {@code tx:{<slot tag>}} in the slot

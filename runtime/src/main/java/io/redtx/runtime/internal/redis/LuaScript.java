@@ -27,6 +27,8 @@ public enum LuaScript {
     LOCK_ACQUIRE("lock_acquire.lua", false),
     LOCK_RENEW("lock_renew.lua", false),
     LOCK_RELEASE("lock_release.lua", false),
+    STREAM_READ("stream_read.lua", false),
+    STREAM_ACK("stream_ack.lua", false),
     EXPIRED("expired.lua", true),
     PROBE("probe.lua", true);
 
@@ -36,13 +38,20 @@ public enum LuaScript {
      */
     public static final List<String> CALLED_COMMANDS = List.of(
             "get", "set", "del", "exists", "hget", "hset", "hdel", "hgetall", "hlen", "type", "time", "zadd", "zrem",
-            "zrange", "pexpire", "pttl", "xadd");
+            "zrange", "pexpire", "pttl", "xadd", "xack");
 
     /**
      * What the lock scripts call beyond {@link #CALLED_COMMANDS}: needed only by users of distributed locks (with
      * SUBSCRIBE and the lock channels), so a connection does not insist on them.
      */
     public static final List<String> LOCK_COMMANDS = List.of("incr", "publish", "zscore");
+
+    /**
+     * What the stream consumers' scripts call beyond {@link #CALLED_COMMANDS}: needed only by consumers, so a
+     * connection does not insist on them.
+     */
+    public static final List<String> CONSUMER_COMMANDS =
+            List.of("xreadgroup", "xautoclaim", "xpending", "xgroup", "xinfo");
 
     private final String body;
     private final String sha;

@@ -38,16 +38,21 @@ class LuaScriptTest {
     void calledCommandsListIsExactlyWhatTheScriptsCall() {
         Set<String> called = new TreeSet<>();
         Set<String> byLocks = new TreeSet<>();
+        Set<String> byConsumers = new TreeSet<>();
         for (LuaScript script : LuaScript.values()) {
             Matcher m = CALL.matcher(script.body());
             while (m.find()) {
-                (script.name().startsWith("LOCK_") ? byLocks : called)
+                (script.name().startsWith("LOCK_")
+                                ? byLocks
+                                : script.name().startsWith("STREAM_") ? byConsumers : called)
                         .add(m.group(1).toLowerCase());
             }
         }
         assertThat(called).containsExactlyInAnyOrderElementsOf(LuaScript.CALLED_COMMANDS);
         byLocks.removeAll(LuaScript.CALLED_COMMANDS);
         assertThat(byLocks).containsExactlyInAnyOrderElementsOf(LuaScript.LOCK_COMMANDS);
+        byConsumers.removeAll(LuaScript.CALLED_COMMANDS);
+        assertThat(byConsumers).containsExactlyInAnyOrderElementsOf(LuaScript.CONSUMER_COMMANDS);
     }
 
     @Test

@@ -9,8 +9,9 @@
 --         'g' field (hash field absent), 'h' n f1 v1 .. fn vn (whole hash equals), 'c' value (condition: equals),
 --         'a' (condition: absent), 'l' holder token (a distributed lock's holders hash holds holder's lease with that
 --         token, not ended by this server's clock; see lock_acquire.lua)
--- ops:    's' value | 'd' | 'h' replace(0/1) nSet f1 v1 .. nDel f1 .. | 'x' nAppends, per append: trim strategy
---         ('' | 'MAXLEN' | 'MINID'), '~' or '=', threshold, nFields f1 v1 .. (XADD to a stream, id '*')
+-- ops:    's' value | 'p' value ttlMs (SET with PX) | 'd' | 'h' replace(0/1) nSet f1 v1 .. nDel f1 .. |
+--         'x' nAppends, per append: trim strategy ('' | 'MAXLEN' | 'MINID'), '~' or '=', threshold, nFields f1 v1 ..
+--         (XADD to a stream, id '*'); then nAcks, per acknowledgement: group, entry id (XACK)
 -- Validation never writes: every script validates everything before its first write, because Redis does not
 -- roll back a script that fails half-way. The one exception is removing a stale lock entry (see foreign_owner),
 -- which is right whatever the script does next.
@@ -145,6 +146,8 @@ local function apply_op(k, ops, p)
   local op = ops[p]
   if op == 's' then
     redis.call('SET', k, ops[p + 1])
+  elseif op == 'p' then
+    redis.call('SET', k, ops[p + 1], 'PX', ops[p + 2])
   elseif op == 'd' then
     redis.call('DEL', k)
   elseif op == 'h' then
@@ -184,6 +187,11 @@ local function apply_op(k, ops, p)
       end
       redis.call('XADD', unpack(args))
       p = p + 4 + 2 * nf
+    end
+    -- A group deleted since (NOGROUP) has nothing left to acknowledge: not a reason to stop half-way.
+    for _ = 1, tonumber(ops[p]) do
+      redis.pcall('XACK', k, ops[p + 1], ops[p + 2])
+      p = p + 2
     end
   else
     return redis.error_reply('redtx: unknown op ' .. tostring(op))
