@@ -170,7 +170,8 @@ public interface KeyCommands {
      * validated.
      *
      * @param stream the stream's key (not in the runtime's namespace)
-     * @param fields the message: at least one field, none named {@value #TRANSACTION_FIELD}
+     * @param fields the message: at least one field, none named {@value #TRANSACTION_FIELD}, no null value; fields and
+     *     values together at most {@link LimitOptions#maxValueBytes()} (UTF-8)
      * @return completes once staged; nothing is written before the commit
      */
     default Mono<Void> publish(String stream, Map<String, String> fields) {

@@ -10,6 +10,7 @@ import io.redtx.api.StreamTrim;
 import io.redtx.api.TransactionConflictException;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,22 @@ class OutboxTest extends ThreeParticipantsTestBase {
                         .hasMessageContaining("WRONGTYPE"))
                 .verify(WAIT);
         assertThat(get(a, "other")).isNull();
+        assertThat(a.command("EXISTS", "orders")).isEqualTo(0L);
+    }
+
+    @Test
+    void anOversizedMessageIsRefusedAsAWholeNotOnlyFieldByField() {
+        RedisTransactionRuntime rt = runtime(o -> o.limits(l -> l.maxValueBytes(1000)));
+        Map<String, String> manySmallFields = new HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            manySmallFields.put("f" + i, "0123456789");
+        }
+        StepVerifier.create(rt.inTransaction(tx -> tx.on("a").publish("orders", manySmallFields)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(RedtxArgumentException.class)
+                        .hasMessageContaining("message for stream 'orders' (its fields and values) is 1290 bytes,"
+                                + " over maxValueBytes=1000"))
+                .verify(WAIT);
         assertThat(a.command("EXISTS", "orders")).isEqualTo(0L);
     }
 }

@@ -130,10 +130,10 @@ final class StreamConsumer {
                             Integer.toString(options.maxDeliveries()),
                             options.createGroup() ? "1" : "0",
                             ownPendingFrom)
-                    .subscribe(reply -> received(reply, claim, count), this::failed);
+                    .subscribe(reply -> received(reply, claim), this::failed);
         }
 
-        private void received(List<Object> reply, boolean claimed, int asked) {
+        private void received(List<Object> reply, boolean claimed) {
             if (done) {
                 return; // cancelled: what was read stays pending, and is reclaimed after claimIdle
             }
@@ -170,8 +170,9 @@ final class StreamConsumer {
             for (int i = 4; i < reply.size(); i++) {
                 sink.next(delivery((List<?>) reply.get(i)));
             }
-            // Nothing new, nothing reclaimed or buried, no own entries left: pause before asking again.
-            boolean idle = delivered < asked && buried == 0 && !reading && (!claimed || claimCursor.equals("0-0"));
+            // Nothing at all (nothing new, reclaimed or buried, no own entries left): pause before asking again. A
+            // read that found some goes on at once, so a trickle of messages is not slowed to one read per pause.
+            boolean idle = delivered == 0 && buried == 0 && !reading && (!claimed || claimCursor.equals("0-0"));
             if (idle) {
                 current = ctx.timer()
                         .schedule(this::resume, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
