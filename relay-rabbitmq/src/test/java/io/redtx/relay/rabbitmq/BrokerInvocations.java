@@ -41,7 +41,8 @@ final class BrokerInvocations implements TestTemplateInvocationContextProvider {
                         external.isPresent()
                                 ? Optional.empty()
                                 : Optional.of("no RabbitMQ: set " + ExternalRabbitBroker.URI_VARIABLE
-                                        + " (e.g. amqp://guest:guest@127.0.0.1:5672) or install rabbitmq-server"),
+                                        + " (e.g. amqp://guest:guest@127.0.0.1:5672), or install and start"
+                                        + " rabbitmq-server on this machine"),
                         () -> ExternalRabbitBroker.of(external.orElseThrow())));
     }
 
