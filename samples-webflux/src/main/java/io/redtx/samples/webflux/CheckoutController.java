@@ -21,6 +21,7 @@ import reactor.core.publisher.Mono;
  *   <tr><td>{@code GET /orders/{id}}</td><td>200, the {@link Order}</td></tr>
  *   <tr><td>{@code GET /stock/{sku}}</td><td>200, a {@link StockLevel}</td></tr>
  *   <tr><td>{@code GET /balances/{customer}}</td><td>200, a {@link Balance}</td></tr>
+ *   <tr><td>{@code GET /customers/{customer}/summary}</td><td>200, a {@link CustomerSummary} (the read model)</td></tr>
  * </table>
  *
  * <p>Errors are {@code application/problem+json} bodies with a {@code reason} member ({@link CheckoutProblemHandler}):
@@ -83,5 +84,15 @@ public class CheckoutController {
     @GetMapping("/balances/{customer}")
     public Mono<Balance> balance(@PathVariable("customer") String customer) {
         return service.balance(customer);
+    }
+
+    /**
+     * @param customer the customer
+     * @return 200 with the orders counted so far from the order events and what they cost (zeros for a customer
+     *     without orders); 400 for a malformed name
+     */
+    @GetMapping("/customers/{customer}/summary")
+    public Mono<CustomerSummary> customerSummary(@PathVariable("customer") String customer) {
+        return service.customerSummary(customer);
     }
 }

@@ -4,6 +4,7 @@ import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -16,10 +17,12 @@ import org.springframework.context.ConfigurableApplicationContext;
  * curl -i -H 'Content-Type: application/json' -d '{"customer":"alice","sku":"widget","quantity":2}' localhost:8080/orders
  * curl localhost:8080/stock/widget
  * curl localhost:8080/balances/alice
+ * curl localhost:8080/customers/alice/summary
  * </pre>
  *
- * <p>Arguments are passed to Spring Boot ({@code -Dexec.args="--server.port=9090"}). Ctrl-C stops the service
- * (closing the redtx runtime gracefully) and then the servers.
+ * <p>Arguments are passed to Spring Boot ({@code -Dexec.args="--server.port=9090"}). Ctrl-C prints the read model's
+ * figures (each customer's summary and what the order events consumer did), then stops the service (closing
+ * the redtx runtime gracefully) and then the servers.
  */
 public final class CheckoutDemo {
 
@@ -49,6 +52,7 @@ public final class CheckoutDemo {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            printReadModel(context);
                             context.close();
                             stock.close();
                             orders.close();
@@ -57,5 +61,26 @@ public final class CheckoutDemo {
                         "checkout-demo-shutdown"));
         System.out.println("stock on " + stock.uri() + ", orders on " + orders.uri() + ", balances on " + balances.uri()
                 + "; seeded widget=100 gadget=10 gizmo=1, alice=100000 bob=2500 cents");
+    }
+
+    /**
+     * Prints the read model's figures: each customer's summary as this process's consumer last committed it, and the
+     * consumer's counts. From memory, not Redis: the embedded servers' own shutdown hook stops them concurrently with
+     * this one.
+     */
+    private static void printReadModel(ConfigurableApplicationContext context) {
+        OrderEventsConsumer consumer = context.getBean(OrderEventsConsumer.class);
+        Map<String, CustomerSummary> summaries = consumer.latestSummaries();
+        if (summaries.isEmpty()) {
+            System.out.println("read model: no order counted");
+        }
+        summaries
+                .values()
+                .forEach(summary -> System.out.printf(
+                        "read model: %s: orders %d, spent %d cents%n",
+                        summary.customer(), summary.orders(), summary.spent()));
+        System.out.printf(
+                "order events: %d applied, %d acknowledged without effect (already processed), %d failed attempts%n",
+                consumer.applied(), consumer.skipped(), consumer.failed());
     }
 }

@@ -21,6 +21,10 @@ import reactor.core.publisher.Mono;
  *   <tr><td>{@value #STOCK}</td><td>{@code stock:<sku>}</td><td>items in stock (integer string)</td></tr>
  *   <tr><td>{@value #ORDERS}</td><td>{@code order:<id>}</td><td>hash: id, customer, sku, qty, amount, tx</td></tr>
  *   <tr><td>{@value #BALANCES}</td><td>{@code balance:<customer>}</td><td>balance in cents (integer string)</td></tr>
+ *   <tr><td>{@value #ORDERS}</td><td>{@value #ORDER_EVENTS}</td><td>stream: one {@code OrderPlaced} entry per
+ *       committed order, published by the checkout's transaction</td></tr>
+ *   <tr><td>{@value #BALANCES}</td><td>{@code customer:<customer>:orders}</td><td>hash: {@code orders},
+ *       {@code spent}; the read model {@link OrderEventsConsumer} keeps from the events</td></tr>
  * </table>
  *
  * <p>Every method is lazy (nothing happens before subscription) and non-blocking. Errors: {@link CheckoutException}
@@ -37,6 +41,10 @@ public class CheckoutService {
     public static final String ORDERS = "orders";
     /** Participant holding the customers' balances. */
     public static final String BALANCES = "balances";
+    /** The stream on {@value #ORDERS} that every committed checkout appends its {@value #ORDER_PLACED} event to. */
+    public static final String ORDER_EVENTS = "order-events";
+    /** The {@code event} field of the message a checkout publishes. */
+    public static final String ORDER_PLACED = "OrderPlaced";
     /** Largest quantity of one order. */
     public static final int MAX_QUANTITY = 1000;
 
@@ -73,10 +81,16 @@ public class CheckoutService {
         return "balance:" + customer;
     }
 
+    /** @return the Redis key of a customer's order summary (the read model, on {@value #BALANCES}) */
+    static String summaryKey(String customer) {
+        return "customer:" + customer + ":orders";
+    }
+
     /**
      * Places an order in one transaction: takes {@code quantity} items off {@code stock:<sku>}, records
-     * {@code order:<id>} and debits {@code balance:<customer>} by quantity times unit price. Either all three
-     * changes are committed or none is.
+     * {@code order:<id>}, debits {@code balance:<customer>} by quantity times unit price and publishes an
+     * {@value #ORDER_PLACED} event to {@value #ORDER_EVENTS}. Either all four changes are committed or none is: the
+     * event exists if and only if the order does.
      *
      * <p>Stock and balance are read and decremented concurrently (two participants, two round trips at once); if either
      * would go below zero the work fails with {@link CheckoutException} ({@code INSUFFICIENT_STOCK} first, then
@@ -119,6 +133,8 @@ public class CheckoutService {
                     orderId, request.customer(), request.sku(), request.quantity(), request.amount(), tx.id());
             return orders.expectAbsent(orderKey(orderId)) // a (very unlikely) id collision fails instead of overwriting
                     .then(orders.hset(orderKey(orderId), fields(order)))
+                    // Staged like the writes: appended by the commit, so a refused or rolled-back order has no event.
+                    .then(orders.publish(ORDER_EVENTS, event(order)))
                     .then(guard.approve(order))
                     .thenReturn(order);
         });
@@ -175,6 +191,29 @@ public class CheckoutService {
         });
     }
 
+    /**
+     * Reads a customer's order summary (a read-only transaction on {@value #BALANCES}): what the read model counted
+     * from the {@value #ORDER_EVENTS} consumed so far, so it trails the orders by the consumer's lag.
+     *
+     * @param customer the customer
+     * @return orders and cents spent, zeros for a customer without orders; {@link CheckoutException}
+     *     ({@code INVALID_INPUT}) for a malformed name
+     */
+    public Mono<CustomerSummary> customerSummary(String customer) {
+        return Mono.defer(() -> {
+            requireCustomer(customer);
+            return runtime.inTransaction(tx -> tx.on(BALANCES).hgetAll(summaryKey(customer)))
+                    .defaultIfEmpty(Map.of())
+                    .map(hash -> new CustomerSummary(
+                            customer, count(hash, CustomerSummary.ORDERS), count(hash, CustomerSummary.SPENT)));
+        });
+    }
+
+    private static long count(Map<String, String> hash, String field) {
+        String value = hash.get(field);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
     private ValidOrder validate(OrderRequest request) {
         if (request == null) {
             throw invalid("the order is missing");
@@ -212,6 +251,18 @@ public class CheckoutService {
         fields.put("qty", Long.toString(order.quantity()));
         fields.put("amount", Long.toString(order.amount()));
         fields.put("tx", order.transactionId());
+        return fields;
+    }
+
+    /** @return the {@value #ORDER_PLACED} message: what a consumer needs without reading the order back */
+    static Map<String, String> event(Order order) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("event", ORDER_PLACED);
+        fields.put("order", order.id());
+        fields.put("customer", order.customer());
+        fields.put("sku", order.sku());
+        fields.put("qty", Long.toString(order.quantity()));
+        fields.put("amount", Long.toString(order.amount()));
         return fields;
     }
 

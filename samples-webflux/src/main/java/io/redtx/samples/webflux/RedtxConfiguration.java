@@ -8,10 +8,10 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Builds the {@link TransactionRuntime} from {@link RedtxProperties} and closes it gracefully when the application
- * stops.
+ * stops, and runs the {@link OrderEventsConsumer} on it in between.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(RedtxProperties.class)
+@EnableConfigurationProperties({RedtxProperties.class, OrderEventsProperties.class})
 public class RedtxConfiguration {
 
     /** Created by Spring. */
@@ -41,5 +41,17 @@ public class RedtxConfiguration {
     @Bean
     public RedtxRuntimeLifecycle redtxRuntimeLifecycle(TransactionRuntime runtime, RedtxProperties properties) {
         return new RedtxRuntimeLifecycle(runtime, properties.shutdownTimeout());
+    }
+
+    /**
+     * The read model's consumer of the order events, started after the runtime and stopped before it is closed.
+     *
+     * @param runtime the runtime
+     * @param properties the {@code checkout.order-events.*} properties
+     * @return the lifecycle bean
+     */
+    @Bean
+    public OrderEventsConsumer orderEventsConsumer(TransactionRuntime runtime, OrderEventsProperties properties) {
+        return new OrderEventsConsumer(runtime, properties);
     }
 }

@@ -3,6 +3,7 @@ package io.redtx.samples.webflux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redtx.api.KeyCommands;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -107,6 +108,13 @@ class CheckoutApiTest extends CheckoutTestSupport {
                                 "qty", "3",
                                 "amount", "750",
                                 "tx", placed.transactionId()));
+        assertThat(orderEvents())
+                .singleElement()
+                .satisfies(event -> assertThat(event.fields())
+                        .containsEntry("event", CheckoutService.ORDER_PLACED)
+                        .containsEntry("order", placed.id())
+                        .containsEntry("amount", "750")
+                        .containsEntry(KeyCommands.TRANSACTION_FIELD, placed.transactionId()));
 
         client.get()
                 .uri("/orders/{id}", placed.id())
@@ -169,7 +177,7 @@ class CheckoutApiTest extends CheckoutTestSupport {
     private static void assertNothingChanged(long stockLeft, String customer, long balance) {
         assertThat(rawStock("widget")).isEqualTo(stockLeft);
         assertThat(rawBalance(customer)).isEqualTo(balance);
-        assertThat(userKeys(orders)).isEmpty();
+        assertNoOrderRecorded();
         assertThat(userKeys(stock)).containsExactly("stock:widget");
         assertThat(userKeys(balances)).containsExactly("balance:" + customer);
         awaitNoIntents();
@@ -205,7 +213,7 @@ class CheckoutApiTest extends CheckoutTestSupport {
 
         assertThat(rawStock("widget")).isEqualTo(10);
         assertThat(rawBalance("alice")).isEqualTo(10_000);
-        assertThat(userKeys(orders)).isEmpty();
+        assertNoOrderRecorded();
     }
 
     private static void expectInvalid(WebTestClient.ResponseSpec response, String detail) {
@@ -317,7 +325,7 @@ class CheckoutApiTest extends CheckoutTestSupport {
         awaitNoIntents();
         assertThat(rawStock("widget")).isEqualTo(10);
         assertThat(rawBalance("hold-alice")).isEqualTo(10_000);
-        assertThat(userKeys(orders)).isEmpty();
+        assertNoOrderRecorded();
     }
 
     @Test

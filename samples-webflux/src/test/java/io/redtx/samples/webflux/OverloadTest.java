@@ -72,7 +72,8 @@ class OverloadTest extends CheckoutTestSupport {
         assertThat(rawStock("widget")).isEqualTo(9);
         assertThat(rawOrders()).containsOnlyKeys("order:" + order.id());
 
-        // The slot is free again.
+        // The slot is free again once the read model's consumer, whose transactions share it, handled the event.
+        awaitEventsConsumed();
         client.post()
                 .uri("/orders")
                 .contentType(MediaType.APPLICATION_JSON)
