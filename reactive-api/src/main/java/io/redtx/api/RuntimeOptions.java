@@ -1,5 +1,6 @@
 package io.redtx.api;
 
+import io.redtx.api.external.ExternalParticipant;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.metrics.TransactionObserver;
 import io.redtx.api.routing.KeyRouter;
@@ -51,6 +52,7 @@ public final class RuntimeOptions {
     private final TransactionMetrics metrics;
     private final TransactionObserver observer;
     private final KeyRouter keyRouter;
+    private final Map<String, ExternalParticipant> externals;
     /** The scheduler given for the runtime's timers, or null: the runtime's own wheel and Reactor's parallel one. */
     private final Scheduler timer;
     /** The router the builder was given, or null: then {@link #keyRouter} follows the participants. */
@@ -58,6 +60,7 @@ public final class RuntimeOptions {
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
+        this.externals = Collections.unmodifiableMap(new LinkedHashMap<>(b.externals));
         this.tls = Collections.unmodifiableMap(new LinkedHashMap<>(b.tls));
         this.timeouts = b.timeouts;
         this.recovery = b.recovery;
@@ -185,6 +188,14 @@ public final class RuntimeOptions {
     }
 
     /**
+     * @return the external (TCC) participants by name, in registration order; empty by default
+     * @see Builder#external(ExternalParticipant)
+     */
+    public Map<String, ExternalParticipant> externals() {
+        return externals;
+    }
+
+    /**
      * @return the scheduler the runtime keeps its time on, if one was given ({@link Builder#timer(Scheduler)}); empty
      *     for the default: the runtime's own timer wheel and Reactor's parallel scheduler
      */
@@ -199,6 +210,7 @@ public final class RuntimeOptions {
                 + timeouts + ", recovery=" + recovery + ", admission=" + admission + ", connections=" + connections
                 + ", limits=" + limits + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', metrics="
                 + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter
+                + (externals.isEmpty() ? "" : ", externals=" + externals.keySet())
                 + (timer == null ? "" : ", timer=" + timer)
                 + "}";
     }
@@ -218,6 +230,7 @@ public final class RuntimeOptions {
         private TransactionObserver observer = TransactionObserver.NOOP;
         private KeyRouter keyRouter;
         private Scheduler timer;
+        private final Map<String, ExternalParticipant> externals = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -235,6 +248,7 @@ public final class RuntimeOptions {
             observer = o.observer;
             keyRouter = o.givenKeyRouter;
             timer = o.timer;
+            externals.putAll(o.externals);
         }
 
         /**
@@ -538,9 +552,40 @@ public final class RuntimeOptions {
          * @return the options
          * @throws IllegalArgumentException if no participant was added, or the key router names one that was not
          */
+        /**
+         * Registers an external (TCC) participant that transactions may join ({@link
+         * Transaction#external(String, Map)}), and whose transactions this runtime's recovery confirms or cancels as
+         * their records say. Every runtime that may recover a transaction must register a participant of each name it
+         * used.
+         *
+         * @param participant the participant; its {@link ExternalParticipant#name()} follows the rules of a
+         *     participant's name and is neither a Redis participant's name nor registered twice
+         * @return this builder
+         * @throws IllegalArgumentException if the participant is null, its name is not valid or already registered
+         */
+        public Builder external(ExternalParticipant participant) {
+            notNull("external participant", participant);
+            String name = participant.name();
+            if (name == null || !PARTICIPANT_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(
+                        "external participant name must be 1-64 characters of [A-Za-z0-9_.-], was " + quote(name));
+            }
+            if (externals.containsKey(name)) {
+                throw new IllegalArgumentException("external participant '" + name + "' is registered twice");
+            }
+            externals.put(name, participant);
+            return this;
+        }
+
         public RuntimeOptions build() {
             if (participants.isEmpty()) {
                 throw new IllegalArgumentException("at least one participant is required");
+            }
+            for (String name : externals.keySet()) {
+                if (participants.containsKey(name)) {
+                    throw new IllegalArgumentException("external participant '" + name
+                            + "' has the name of a Redis participant: every participant needs a name of its own");
+                }
             }
             if (keyRouter != null) {
                 for (String name : keyRouter.participants()) {

@@ -1,6 +1,7 @@
 package io.redtx.api;
 
 import io.redtx.api.lock.LockLease;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
@@ -73,6 +74,22 @@ public interface Transaction {
      * @return the commands; never {@code null}
      */
     KeyCommands routed();
+
+    /**
+     * Joins external (TCC) participant {@code participant} to this transaction ({@link
+     * io.redtx.api.external.ExternalParticipant}): at commit, after every Redis shard prepared and the record listed the
+     * participant, its {@code tryReserve(id, request)} runs with the other participants' tries; the transaction commits
+     * only if all reserved, then its {@code confirm} runs, else its {@code cancel}. After a coordinator crash recovery
+     * (in any runtime that registers the participant) calls {@code confirm} or {@code cancel} as the record says, until
+     * it succeeds. A transaction that joins an external participant commits in two phases. Lazy.
+     *
+     * @param participant a name registered with {@link RuntimeOptions.Builder#external}; each at most once per
+     *     transaction
+     * @param request what to reserve (fields and values together at most {@link LimitOptions#maxValueBytes()})
+     * @return completes once joined; {@link RedtxArgumentException} for an unknown participant, a second join or a
+     *     bad request
+     */
+    Mono<Void> external(String participant, Map<String, String> request);
 
     /**
      * Makes this transaction commit only if {@code lease} is still held, with its token, at the commit: checked in the

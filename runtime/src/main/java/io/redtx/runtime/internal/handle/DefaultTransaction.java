@@ -53,6 +53,8 @@ public final class DefaultTransaction implements Transaction {
     public final AttemptState state = new AttemptState();
     /** Keyed by participant name + '\0' + key, in first-use order. Guarded by {@code this}. */
     private final Map<String, KeyEntry> entries = new LinkedHashMap<>();
+    /** External (TCC) participants joined, by name, with their requests; guarded by this. */
+    private final Map<String, Map<String, String>> externals = new LinkedHashMap<>(0);
 
     private final Sinks.One<CommitResult> outcome = Sinks.one();
     /** Reads sent and not yet answered (guarded by {@code this}); see {@link #sentCommandsDone()}. */
@@ -124,6 +126,38 @@ public final class DefaultTransaction implements Transaction {
     @Override
     public KeyCommands routed() {
         return new RoutedCommands(this);
+    }
+
+    @Override
+    public Mono<Void> external(String participant, Map<String, String> request) {
+        return writing("external", participant, participant, Mono.fromRunnable(() -> {
+            if (participant == null || !ctx.options.externals().containsKey(participant)) {
+                throw new RedtxArgumentException(
+                        id,
+                        "unknown external participant " + (participant == null ? "null" : "'" + participant + "'")
+                                + "; registered: " + ctx.options.externals().keySet());
+            }
+            if (request == null) {
+                throw new RedtxArgumentException(
+                        id, "request to external participant '" + participant + "' must not be null");
+            }
+            StringBuilder whole = new StringBuilder();
+            request.forEach((k, v) -> {
+                if (k == null || v == null) {
+                    throw new RedtxArgumentException(
+                            id, "request to external participant '" + participant + "' has a null field or value");
+                }
+                whole.append(k).append(v);
+            });
+            checkValue(() -> "request to external participant '" + participant + "'", whole.toString());
+            synchronized (this) {
+                checkActive();
+                if (externals.putIfAbsent(participant, Map.copyOf(request)) != null) {
+                    throw new RedtxArgumentException(
+                            id, "external participant '" + participant + "' already joined this transaction");
+                }
+            }
+        }));
     }
 
     /**
@@ -597,7 +631,13 @@ public final class DefaultTransaction implements Transaction {
             // has to abort (else its rollback would be empty and the prepared intents would stay).
             synchronized (this) {
                 if (state.markCommitting()) {
-                    started = new CommitProcess(ctx, id, state, this::startRollback, List.copyOf(entries.values()));
+                    started = new CommitProcess(
+                            ctx,
+                            id,
+                            state,
+                            this::startRollback,
+                            List.copyOf(entries.values()),
+                            externals.isEmpty() ? Map.of() : Map.copyOf(externals));
                     process = started;
                 } else if (process == null) {
                     return Mono.error(new TransactionStateException(

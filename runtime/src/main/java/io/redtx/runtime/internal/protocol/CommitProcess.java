@@ -101,6 +101,8 @@ public final class CommitProcess {
     private final List<String> shardNames;
     /** The participants' names, sorted (reported in the result: a Cluster once, however many of its slots). */
     private final List<String> participantNames;
+    /** The external (TCC) participants joined, by name, with what each is asked to reserve; empty for most. */
+    private final Map<String, Map<String, String>> externals;
 
     private long prepareNanos;
     private long commitNanos;
@@ -117,15 +119,37 @@ public final class CommitProcess {
      */
     public CommitProcess(
             RuntimeContext ctx, String id, AttemptState state, Supplier<Mono<Void>> rollback, List<StagedKey> entries) {
+        this(ctx, id, state, rollback, entries, Map.of());
+    }
+
+    /**
+     * @param externals the external (TCC) participants joined, by name, with their requests: the transaction then
+     *     commits in two phases, its record on a Redis shard (one of its own, or the key router's pick for its id when
+     *     it has none) listing them
+     */
+    public CommitProcess(
+            RuntimeContext ctx,
+            String id,
+            AttemptState state,
+            Supplier<Mono<Void>> rollback,
+            List<StagedKey> entries,
+            Map<String, Map<String, String>> externals) {
         this.ctx = ctx;
         this.id = id;
         this.state = state;
         this.rollback = rollback;
+        this.externals = externals;
         Map<Shard, List<StagedKey>> byShard = new LinkedHashMap<>();
-        boolean anyWrite = false;
+        boolean anyWrite = !externals.isEmpty();
         for (StagedKey e : entries) {
             byShard.computeIfAbsent(e.shard(), p -> new ArrayList<>()).add(e);
             anyWrite |= e.writes();
+        }
+        if (byShard.isEmpty() && !externals.isEmpty()) {
+            // Nothing in Redis but the record: on the shard the key router picks for the id.
+            Shard record = ctx.participant(id, ctx.options.keyRouter().participantFor(id))
+                    .shardOf(id);
+            byShard.put(record, List.of());
         }
         List<ShardPlan> plans = new ArrayList<>(byShard.size());
         byShard.forEach((shard, es) -> plans.add(new ShardPlan(shard, es, id)));
@@ -140,19 +164,20 @@ public final class CommitProcess {
         this.shardNames = List.of(names);
         this.participantNames = List.copyOf(participants);
         this.readOnly = !anyWrite;
-        this.primary = choosePrimary(plans, id, readOnly);
+        this.primary = choosePrimary(plans, id, readOnly, !externals.isEmpty());
     }
 
     /**
      * Deterministic in the transaction id and the shard set, and spread over the written shards so that records and
      * commit points do not all land on one server.
      */
-    private static ShardPlan choosePrimary(List<ShardPlan> plans, String id, boolean readOnly) {
-        if (plans.size() < 2 || readOnly) {
+    private static ShardPlan choosePrimary(List<ShardPlan> plans, String id, boolean readOnly, boolean external) {
+        if ((plans.size() < 2 && !external) || readOnly) {
             return null;
         }
         List<ShardPlan> written = plans.stream().filter(p -> p.writes).toList();
-        return written.get(Math.floorMod(id.hashCode(), written.size()));
+        List<ShardPlan> candidates = written.isEmpty() ? plans : written; // only reads and external work
+        return candidates.get(Math.floorMod(id.hashCode(), candidates.size()));
     }
 
     public Mono<CommitResult> run() {
@@ -162,7 +187,7 @@ public final class CommitProcess {
             }
             return Mono.just(result(CommitProtocol.NONE, true));
         }
-        return shards.size() == 1 ? onePhase(shards.get(0)) : twoPhase();
+        return shards.size() == 1 && externals.isEmpty() ? onePhase(shards.get(0)) : twoPhase();
     }
 
     // ---- one shard ----
@@ -218,7 +243,12 @@ public final class CommitProcess {
             // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
             // so a slow step (a paused shard, a long GC) never lets a resolver abort a transaction still at work.
             Disposable leases = extendLeases();
-            return afterHook(ProtocolHooks.Step.BEFORE_PREPARE, 0, n, timed(Phase.PREPARE, prepareAll(shardList)))
+            // External participants reserve only once the record lists them: one that reserved for a transaction
+            // whose coordinator then died is found, and cancelled, by recovery.
+            Mono<Void> prepare = externals.isEmpty()
+                    ? prepareAll(shardList)
+                    : prepareAll(shardList).then(Mono.defer(() -> Externals.tryAll(ctx, id, externals)));
+            return afterHook(ProtocolHooks.Step.BEFORE_PREPARE, 0, n, timed(Phase.PREPARE, prepare))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
                         leases.dispose(); // the abort (or a halt) starts: nothing left to keep alive
@@ -311,7 +341,8 @@ public final class CommitProcess {
 
     /** {@code step(k)} for every k in [0, n), all at once, each after the test hook of {@code hook} (k of n sent). */
     private <T> Flux<T> fanOut(ProtocolHooks.Step hook, int n, IntFunction<Mono<T>> step) {
-        return Flux.range(0, n).flatMap(k -> afterHook(hook, k, n, step.apply(k)), n);
+        // max: a transaction with external participants may have no Redis shard besides its primary
+        return Flux.range(0, n).flatMap(k -> afterHook(hook, k, n, step.apply(k)), Math.max(1, n));
     }
 
     /**
@@ -335,14 +366,15 @@ public final class CommitProcess {
         keys[0] = s.txKeys[0];
         keys[1] = s.txKeys[1];
         System.arraycopy(s.pairKeys, 0, keys, 2, s.pairKeys.length);
-        String[] args = new String[s.specs.size() + 5];
+        String[] args = new String[s.specs.size() + 6];
         args[0] = id;
         args[1] = ctx.leaseMillis;
         args[2] = s == primary ? "1" : "0";
         args[3] = s == primary ? shardNames : "";
         args[4] = primary == null ? "" : primary.name(); // where a resolver finds the record
+        args[5] = s == primary ? String.join(",", externals.keySet()) : "";
         for (int i = 0; i < s.specs.size(); i++) {
-            args[i + 5] = s.specs.get(i);
+            args[i + 6] = s.specs.get(i);
         }
         Duration timeout = ctx.options.timeouts().prepare();
         return s.shard
@@ -363,7 +395,10 @@ public final class CommitProcess {
         return Mono.error(error); // a cancel or rollback() already started the rollback
     }
 
-    /** Removes every shard's intent: the primary first (ABORTED record), then the others concurrently. */
+    /**
+     * Removes every shard's intent: the primary first (ABORTED record), then the others concurrently; then cancels the
+     * external participants, if any (each, whether its try ran or not: a cancel also refuses a try still on its way).
+     */
     public Mono<Void> abortAll() {
         Mono<Void> first = primary == null ? Mono.empty() : abortShard(primary, true);
         return first.then(Flux.fromIterable(shards)
@@ -372,6 +407,11 @@ public final class CommitProcess {
                         // may still arrive, and without a tombstone it would leave read locks behind.
                         .flatMap(s -> abortShard(s, true), shards.size())
                         .then())
+                .then(
+                        externals.isEmpty()
+                                ? Mono.empty()
+                                : Mono.defer(() -> Externals.settle(ctx, primary.shard, id, externals.keySet(), false))
+                                        .then())
                 .doFinally(signal -> state.markRolledBack());
     }
 
@@ -483,10 +523,14 @@ public final class CommitProcess {
         Duration timeout = ctx.options.timeouts().commit();
         List<ShardPlan> secondaries = shards.stream().filter(s -> s != primary).toList();
         int n = secondaries.size();
+        Mono<Boolean> confirmed = externals.isEmpty()
+                ? Mono.just(true)
+                : Mono.defer(() -> Externals.settle(ctx, primary.shard, id, externals.keySet(), true));
         return timed(
                         Phase.SECONDARIES,
                         fanOut(ProtocolHooks.Step.COMMIT_SECONDARY, n, k -> rollForward(secondaries.get(k), timeout))
-                                .all(settled -> settled))
+                                .all(settled -> settled)
+                                .zipWith(confirmed, Boolean::logicalAnd))
                 .map(allSettled -> {
                     if (allSettled) {
                         ctx.forgets(primary.participant()).add(primary.shard, id);

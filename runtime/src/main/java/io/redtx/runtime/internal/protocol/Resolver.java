@@ -173,16 +173,19 @@ public final class Resolver {
         return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
                 .map(Inspection::of)
                 .flatMap(intent -> {
-                    // Settled meanwhile (by its coordinator or another resolver): say how.
+                    // Settled meanwhile (by its coordinator or another resolver): say how. An aborted record whose
+                    // external participants are not all cancelled stays indexed for this.
                     if (intent.state() == RecordState.ABORTED) {
-                        return Mono.just(Outcome.ROLLED_BACK);
+                        return intent.primary() && !intent.pendingExternals().isEmpty()
+                                ? settleExternals(where, owner, intent.pendingExternals(), false, Outcome.ROLLED_BACK)
+                                : Mono.just(Outcome.ROLLED_BACK);
                     }
                     if (intent.state() == RecordState.COMMITTED && !intent.primary()) {
                         return Mono.just(Outcome.ROLLED_FORWARD);
                     }
                     boolean expired = intent.leaseExpired();
                     if (expired && intent.state() == RecordState.COMMITTED) {
-                        return finishCommitted(where, owner, intent.shards());
+                        return finishCommitted(where, owner, intent.shards(), intent.pendingExternals());
                     }
                     if (!expired || intent.state() != RecordState.PREPARED) {
                         return Mono.just(Outcome.LEFT);
@@ -204,8 +207,15 @@ public final class Resolver {
                                     ctx.retentionMillis,
                                     "1",
                                     "1")
-                            .map(AbortReply::of)
-                            .flatMap(decision -> settle(where, primary, owner, decision));
+                            .flatMap(reply -> {
+                                AbortReply decision = AbortReply.of(reply);
+                                String pending = AbortReply.pendingExternals(reply);
+                                Mono<Outcome> settled = settle(where, primary, owner, decision);
+                                return pending.isEmpty()
+                                        ? settled
+                                        : settled.flatMap(
+                                                outcome -> settleExternals(primary, owner, pending, false, outcome));
+                            });
                 })
                 .onErrorResume(e -> {
                     log.warn("redtx: could not resolve {} on '{}' now: {}", owner, where.name, e.toString());
@@ -218,7 +228,7 @@ public final class Resolver {
      * and forgetting it. Roll every secondary forward (idempotent: settled ones answer C, or NONE once their marker
      * expired), then let the record expire. If a secondary cannot be reached, the record stays for the next pass.
      */
-    private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards) {
+    private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards, String externals) {
         var timeout = ctx.options.timeouts().commit();
         return Flux.fromArray(shards.split(","))
                 .filter(name -> !name.isEmpty() && !name.equals(primary.name))
@@ -228,8 +238,20 @@ public final class Resolver {
                             ? Mono.error(new IllegalStateException("shard '" + name + "' is unknown here"))
                             : s.eval(LuaScript.COMMIT, timeout, s.txKeys(owner), owner, ctx.retentionMillis);
                 })
-                .then(Forgets.one(primary, ctx, owner))
-                .thenReturn(Outcome.ROLLED_FORWARD);
+                .then(settleExternals(primary, owner, externals, true, Outcome.ROLLED_FORWARD))
+                .flatMap(outcome -> outcome == Outcome.LEFT
+                        ? Mono.just(outcome)
+                        : Forgets.one(primary, ctx, owner).thenReturn(outcome));
+    }
+
+    /**
+     * Confirms ({@code confirm}) or cancels the record's external participants still pending: {@code outcome} once none
+     * is left, {@link Outcome#LEFT} while one is (the record stays indexed for the next pass).
+     */
+    private Mono<Outcome> settleExternals(
+            Shard primary, String owner, String pending, boolean confirm, Outcome outcome) {
+        return Externals.settle(ctx, primary, owner, Externals.names(pending), confirm)
+                .map(done -> done ? outcome : Outcome.LEFT);
     }
 
     private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {

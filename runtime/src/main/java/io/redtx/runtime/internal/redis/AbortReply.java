@@ -2,7 +2,10 @@ package io.redtx.runtime.internal.redis;
 
 import java.util.List;
 
-/** What {@code abort.lua} answers (its header is the contract: {@code {'A'} | {'C'} | {'LIVE'}}), decoded once. */
+/**
+ * What {@code abort.lua} answers (its header is the contract: {@code {'A'[, pending external participants]} | {'C'} |
+ * {'LIVE'}}), decoded once.
+ */
 public enum AbortReply {
     /** Aborted there now (or before). */
     ABORTED,
@@ -28,5 +31,13 @@ public enum AbortReply {
             return LIVE;
         }
         throw new IllegalStateException("unexpected abort.lua reply " + reply);
+    }
+
+    /**
+     * @param reply the script's reply
+     * @return the external participants the aborted record still needs cancelled, comma-separated; "" for none
+     */
+    public static String pendingExternals(List<Object> reply) {
+        return reply.size() > 1 ? String.valueOf(reply.get(1)) : "";
     }
 }

@@ -10,8 +10,16 @@ import java.util.List;
  * @param primaryName the shard holding its record ("" if none: a read-only transaction's, or unknown)
  * @param primary whether this shard holds the record itself
  * @param shards the shards of the transaction, comma-separated (on the primary only, else "")
+ * @param pendingExternals the external participants whose confirm or cancel is still to do, comma-separated ("" for
+ *     none; on the primary only)
  */
-public record Inspection(RecordState state, boolean leaseExpired, String primaryName, boolean primary, String shards) {
+public record Inspection(
+        RecordState state,
+        boolean leaseExpired,
+        String primaryName,
+        boolean primary,
+        String shards,
+        String pendingExternals) {
 
     /** @return the decoded reply */
     public static Inspection of(List<Object> reply) {
@@ -20,6 +28,7 @@ public record Inspection(RecordState state, boolean leaseExpired, String primary
                 "1".equals(reply.get(1)),
                 (String) reply.get(2),
                 "1".equals(reply.get(3)),
-                (String) reply.get(4));
+                (String) reply.get(4),
+                reply.size() > 5 ? (String) reply.get(5) : "");
     }
 }

@@ -22,6 +22,7 @@ public enum LuaScript {
     ABORT("abort.lua", false),
     EXTEND("extend.lua", false),
     FORGET("forget.lua", false),
+    EXT_DONE("ext_done.lua", false),
     UNLOCK("unlock.lua", false),
     INSPECT("inspect.lua", true),
     LOCK_ACQUIRE("lock_acquire.lua", false),

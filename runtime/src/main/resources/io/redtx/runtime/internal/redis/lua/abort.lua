@@ -9,7 +9,7 @@
 -- not the expired lease, says COMMITTED (roll forward) or, now, ABORTED; with no record at all the tombstone written
 -- here makes a late prepare fail.
 -- KEYS: txKey, indexKey. ARGV: txid, retentionMs, keepTombstone ('1' | '0'), onlyIfExpired ('1' | absent).
--- Reply: {'A'} | {'C'} | {'LIVE'}
+-- Reply: {'A'[, external participants still to cancel, comma-separated]} | {'C'} | {'LIVE'}
 local txKey, indexKey = KEYS[1], KEYS[2]
 local txid = ARGV[1]
 local state = redis.call('HGET', txKey, 'st')
@@ -30,8 +30,15 @@ if state == 'P' then
 end
 if ARGV[3] == '0' then
   redis.call('DEL', txKey)
-else
-  redis.call('HSET', txKey, 'st', 'A')
-  redis.call('PEXPIRE', txKey, ARGV[2])
+  return {'A'}
 end
+redis.call('HSET', txKey, 'st', 'A')
+-- A record whose external participants are not all cancelled stays, in the index, until they are (ext_done.lua):
+-- recovery finds it there and cancels them.
+local pending = ext_pending(txKey)
+if #pending > 0 then
+  redis.call('ZADD', indexKey, server_time_ms(), txid)
+  return {'A', table.concat(pending, ',')}
+end
+redis.call('PEXPIRE', txKey, ARGV[2])
 return {'A'}

@@ -269,3 +269,18 @@ local function validate_all(first, argPos, txid, prefix, stale)
   end
   return nil, writes, modes
 end
+
+-- The external (TCC) participants of a record whose confirm or cancel has not succeeded yet: the record lists them in
+-- 'ext' (comma-separated) and holds 'x:<name>' = 'P' (pending) or 'D' (done) for each.
+local function ext_pending(txKey)
+  local pending = {}
+  local list = redis.call('HGET', txKey, 'ext')
+  if list and list ~= '' then
+    for name in string.gmatch(list, '[^,]+') do
+      if redis.call('HGET', txKey, 'x:' .. name) == 'P' then
+        pending[#pending + 1] = name
+      end
+    end
+  end
+  return pending
+end

@@ -3,7 +3,8 @@
 -- in the transaction key, and an entry in the shard's intent index. The primary's transaction key is also the
 -- transaction record (state PREPARED, shards, created).
 -- KEYS: txKey, indexKey, (key, lockKey)*. ARGV: txid, leaseMs, isPrimary ('1'|'0'), shards, primary participant name
--- ('' for a read-only transaction, which has no record), then per-key specs.
+-- ('' for a read-only transaction, which has no record), external participants (comma-separated, on the primary
+-- only: the record lists them, each pending, before any of them is asked to reserve), then per-key specs.
 -- Reply: {'OK'} | {'SETTLED', state} | {'CONFLICT', keyIndex, reason, detail} | {'WRONGTYPE', keyIndex, type, ''}
 local txKey, indexKey = KEYS[1], KEYS[2]
 local txid = ARGV[1]
@@ -14,7 +15,7 @@ elseif state then
   return {'SETTLED', state}
 end
 local stale = {}
-local failure, writes, modes = validate_all(3, 6, txid, string.sub(txKey, 1, #txKey - #txid), stale)
+local failure, writes, modes = validate_all(3, 7, txid, string.sub(txKey, 1, #txKey - #txid), stale)
 remove_stale(stale)
 if failure then
   return failure
@@ -42,5 +43,11 @@ end
 redis.call('HSET', txKey, 'st', 'P', 'lease', deadline, 'primary', ARGV[3], 'shards', ARGV[4], 'pn', ARGV[5],
   'created', now,
   'locks', cmsgpack.pack(locks), 'ops', cmsgpack.pack(ops))
+if ARGV[6] ~= '' then
+  redis.call('HSET', txKey, 'ext', ARGV[6])
+  for name in string.gmatch(ARGV[6], '[^,]+') do
+    redis.call('HSET', txKey, 'x:' .. name, 'P')
+  end
+end
 redis.call('ZADD', indexKey, deadline, txid)
 return {'OK'}
