@@ -141,15 +141,13 @@ public final class DefaultTransaction implements Transaction {
                 throw new RedtxArgumentException(
                         id, "request to external participant '" + participant + "' must not be null");
             }
-            StringBuilder whole = new StringBuilder();
             request.forEach((k, v) -> {
                 if (k == null || v == null) {
                     throw new RedtxArgumentException(
                             id, "request to external participant '" + participant + "' has a null field or value");
                 }
-                whole.append(k).append(v);
             });
-            checkValue(() -> "request to external participant '" + participant + "'", whole.toString());
+            checkValues(() -> "request to external participant '" + participant + "'", request);
             synchronized (this) {
                 checkActive();
                 if (externals.putIfAbsent(participant, Map.copyOf(request)) != null) {
@@ -297,6 +295,29 @@ public final class DefaultTransaction implements Transaction {
                         what.get() + " is " + bytes + " bytes, over maxValueBytes="
                                 + ctx.options.limits().maxValueBytes());
             }
+        }
+    }
+
+    /**
+     * Checks a message or request as one value: its fields and values together (a map of many small fields is as
+     * large as one big value). The caller checked that none is null.
+     */
+    void checkValues(Supplier<String> what, Map<String, String> fields) {
+        long chars = 0;
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            chars += f.getKey().length() + f.getValue().length();
+        }
+        int max = ctx.options.limits().maxValueBytes();
+        if (chars * 3 <= max) {
+            return; // surely small enough: no encoding
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            bytes += f.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + f.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (bytes > max) {
+            throw new RedtxArgumentException(id, what.get() + " is " + bytes + " bytes, over maxValueBytes=" + max);
         }
     }
 

@@ -416,7 +416,6 @@ final class DefaultTransactionCommands implements TransactionCommands {
             append.add(Integer.toString(fields.size() + 1));
             append.add(KeyCommands.TRANSACTION_FIELD);
             append.add(tx.id());
-            StringBuilder whole = new StringBuilder();
             fields.forEach((field, value) -> {
                 if (field == null || field.isEmpty() || field.equals(KeyCommands.TRANSACTION_FIELD)) {
                     throw new RedtxArgumentException(
@@ -429,12 +428,10 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     throw new RedtxArgumentException(
                             tx.id(), "field '" + field + "' of the message for stream '" + stream + "' is null");
                 }
-                whole.append(field).append(value);
                 append.add(field);
                 append.add(value);
             });
-            // The message is one value for the limit: many small fields are as large as one big one.
-            tx.checkValue(() -> "message for stream '" + stream + "' (its fields and values)", whole.toString());
+            tx.checkValues(() -> "message for stream '" + stream + "' (its fields and values)", fields);
             synchronized (tx) {
                 tx.streamEntry(participant, stream).streamAppends.add(append);
             }
