@@ -9,6 +9,7 @@ import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.external.ExternalParticipantException;
 import io.redtx.api.lock.LockLostException;
 import io.redtx.api.lock.StaleTokenException;
 import java.util.Objects;
@@ -62,7 +63,7 @@ public enum AbortCause {
      *   <li>{@link TransactionConflictException} → {@link #CONFLICT}
      *   <li>{@link TransactionTimeoutException} → {@link #TIMEOUT}
      *   <li>{@link ParticipantUnavailableException} → {@link #PARTICIPANT_UNAVAILABLE}
-     *   <li>{@link ParticipantErrorException} → {@link #PARTICIPANT_ERROR}
+     *   <li>{@link ParticipantErrorException}, {@link ExternalParticipantException} → {@link #PARTICIPANT_ERROR}
      *   <li>{@link RedtxArgumentException}, {@link TransactionStateException} → {@link #INVALID}
      *   <li>{@link TransactionOutcomeUnknownException} → {@link #OUTCOME_UNKNOWN}
      *   <li>{@link TransactionRejectedException} → {@link #REJECTED}
@@ -88,7 +89,7 @@ public enum AbortCause {
         if (error instanceof ParticipantUnavailableException) {
             return PARTICIPANT_UNAVAILABLE;
         }
-        if (error instanceof ParticipantErrorException) {
+        if (error instanceof ParticipantErrorException || error instanceof ExternalParticipantException) {
             return PARTICIPANT_ERROR;
         }
         if (error instanceof RedtxArgumentException || error instanceof TransactionStateException) {

@@ -13,6 +13,7 @@ import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionRejectedException;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.external.ExternalParticipantException;
 import io.redtx.api.lock.LockLostException;
 import io.redtx.api.lock.StaleTokenException;
 import java.io.IOException;
@@ -44,6 +45,9 @@ class AbortCauseTest {
                         AbortCause.PARTICIPANT_UNAVAILABLE),
                 Arguments.of(
                         new ParticipantErrorException("tx-1", "orders", "WRONGTYPE on 'k'", null),
+                        AbortCause.PARTICIPANT_ERROR),
+                Arguments.of(
+                        new ExternalParticipantException("tx-1", "pay", "external participant 'pay' refused", null),
                         AbortCause.PARTICIPANT_ERROR),
                 Arguments.of(new RedtxArgumentException("tx-1", "key must not be empty"), AbortCause.INVALID),
                 Arguments.of(new LockLostException("tx-1", "l", "orders", 7, "taken"), AbortCause.FENCED),
