@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /**
@@ -343,14 +344,9 @@ class SagaTest extends ThreeParticipantsTestBase {
         RedisTransactionRuntime rt = runtimeWith(saga);
         Thread.sleep(LEASE.toMillis() + 100);
         StepVerifier.create(rt.recover())
-                .assertNext(r -> {
-                    assertThat(r.sagasResumed()).isEqualTo(1);
-                    if (dieAt == ProtocolHooks.Step.AFTER_COMMIT_POINT) {
-                        assertThat(r.rolledForward()).isPositive();
-                    } else {
-                        assertThat(r.rolledBack()).isPositive();
-                    }
-                })
+                // Who settles the step's intents (this pass, or the takeover's read of the record meeting them) varies;
+                // what matters is that the step took effect once.
+                .assertNext(r -> assertThat(r.sagasResumed()).isEqualTo(1))
                 .verifyComplete();
         assertThat(value(a, "stock")).isEqualTo(-1);
         assertThat(value(b, "shipped")).isEqualTo(1);
@@ -419,6 +415,49 @@ class SagaTest extends ThreeParticipantsTestBase {
         awaitTrue(() -> "mug".equals(get(c, "order:o-11")));
         assertThat(value(a, "stock")).isEqualTo(-1);
         assertThat(value(b, "shipped")).isEqualTo(1);
+    }
+
+    /**
+     * A runner whose lease ran out while it waited on a call (its renewals paused, as in a long GC pause: here the
+     * lease is expired by hand) loses the saga to another runtime; when its call returns it records nothing over the
+     * new owner and waits for the saga's end instead.
+     */
+    @Test
+    void aRunnerThatLostItsLeaseCannotRecordOverTheNewOwner() {
+        Sinks.Empty<Void> firstCall = Sinks.empty();
+        AtomicInteger charges = new AtomicInteger();
+        SagaStep charge = SagaStep.external(
+                        "charge", ctx -> charges.incrementAndGet() == 1 ? firstCall.asMono() : Mono.empty())
+                .withCompensation(ctx -> Mono.empty());
+        SagaDefinition saga = order("order", SagaRecovery.BACKWARD, charge, ship());
+        RedisTransactionRuntime first = other(saga);
+        try {
+            Mono<SagaOutcome> stale =
+                    first.saga("order").start("o-12", Map.of("item", "pen")).cache();
+            Disposable running = stale.subscribe();
+            awaitTrue(() -> charges.get() == 1);
+            String holder = options().build().keyRouter().participantFor("o-12");
+            Map.of("a", a, "b", b, "c", c).get(holder).command("SET", "redtx:sgl:{o-12}", "paused|0");
+
+            RedisTransactionRuntime rt = runtimeWith(saga);
+            StepVerifier.create(rt.saga("order").start("o-12", Map.of()))
+                    .assertNext(outcome -> assertThat(outcome.status()).isEqualTo(SagaOutcome.Status.COMPLETED))
+                    .verifyComplete();
+
+            firstCall.tryEmitEmpty();
+            StepVerifier.create(stale)
+                    .assertNext(outcome -> {
+                        assertThat(outcome.status()).isEqualTo(SagaOutcome.Status.COMPLETED);
+                        assertThat(outcome.completedSteps()).containsExactly("reserve", "charge", "ship");
+                    })
+                    .verifyComplete();
+            running.dispose();
+            assertThat(charges).hasValue(2);
+            assertThat(value(a, "stock")).isEqualTo(-1);
+            assertThat(value(b, "shipped")).isEqualTo(1);
+        } finally {
+            first.close();
+        }
     }
 
     @Test
