@@ -11,7 +11,9 @@ package io.redtx.api;
  *   <li>{@code <ns>tx:<id>}, on a Cluster {@code <ns>tx:{<slot tag>}<id>}: a transaction's intent, record or settled
  *       marker on one shard;
  *   <li>{@code <ns>idx}, on a Cluster {@code <ns>idx:{<slot tag>}}: the intent index of a shard;
- *   <li>{@code <ns>1pc:<bucket>}, on a Cluster {@code <ns>1pc:{<slot tag>}<bucket>}: one-phase commits' markers.
+ *   <li>{@code <ns>1pc:<bucket>}, on a Cluster {@code <ns>1pc:{<slot tag>}<bucket>}: one-phase commits' markers;
+ *   <li>{@code <ns>sg:{<saga id>}}, {@code <ns>sgl:{<saga id>}} and {@code <ns>sgi}: a saga's record, its runner's
+ *       lease, and a participant's index of unfinished sagas.
  * </ul>
  *
  * <p>Immutable.
@@ -107,6 +109,30 @@ public final class KeyLayout {
      */
     public String processedPrefix() {
         return processedPrefix;
+    }
+
+    /**
+     * @return what the record of a saga starts with, {@code <ns>sg:}: the saga's id follows as a hash tag,
+     *     {@code <ns>sg:{<saga id>}}, a string holding the whole record
+     */
+    public String sagaPrefix() {
+        return namespace + "sg:";
+    }
+
+    /**
+     * @return what the lease of a saga's runner starts with, {@code <ns>sgl:}: {@code <ns>sgl:{<saga id>}}, in the
+     *     record's Cluster slot
+     */
+    public String sagaLeasePrefix() {
+        return namespace + "sgl:";
+    }
+
+    /**
+     * @return the index of the unfinished sagas whose records a participant holds, {@code <ns>sgi}: a hash from saga
+     *     id to definition name, read by recovery passes
+     */
+    public String sagaIndexKey() {
+        return namespace + "sgi";
     }
 
     /** @return a {@code SCAN}/{@code KEYS} pattern matching every lock key */

@@ -14,11 +14,37 @@ package io.redtx.api;
  * @param staleLocks lock entries removed because the transaction owning them was settled (or gone) on that shard. Such
  *     an entry would block its key for good; it only appears when something went wrong (a key edited by hand, a fault
  *     the protocol did not foresee), so a positive count is worth a look at the logs
+ * @param sagasResumed sagas whose runner had gone (its lease ran out) that this pass took over and completed
+ * @param sagasCompensated sagas this pass took over and compensated to their end
+ * @param sagasFailing sagas whose record says they could not finish (a compensation, or a forward step, failed for
+ *     good) and that this pass could not finish either, or left for their lease to run out: they stay in Redis and
+ *     every pass tries again
  */
-public record RecoveryReport(long expiredIntents, long rolledForward, long rolledBack, long left, long staleLocks) {
+public record RecoveryReport(
+        long expiredIntents,
+        long rolledForward,
+        long rolledBack,
+        long left,
+        long staleLocks,
+        long sagasResumed,
+        long sagasCompensated,
+        long sagasFailing) {
 
     /** An empty report. */
     public static final RecoveryReport EMPTY = new RecoveryReport(0, 0, 0, 0, 0);
+
+    /**
+     * A report about transactions and locks alone, no saga counted.
+     *
+     * @param expiredIntents intents found with an expired lease
+     * @param rolledForward of those, rolled forward
+     * @param rolledBack of those, rolled back
+     * @param left of those, left for a later pass
+     * @param staleLocks lock entries removed
+     */
+    public RecoveryReport(long expiredIntents, long rolledForward, long rolledBack, long left, long staleLocks) {
+        this(expiredIntents, rolledForward, rolledBack, left, staleLocks, 0, 0, 0);
+    }
 
     /**
      * @param other another report
@@ -30,6 +56,9 @@ public record RecoveryReport(long expiredIntents, long rolledForward, long rolle
                 rolledForward + other.rolledForward,
                 rolledBack + other.rolledBack,
                 left + other.left,
-                staleLocks + other.staleLocks);
+                staleLocks + other.staleLocks,
+                sagasResumed + other.sagasResumed,
+                sagasCompensated + other.sagasCompensated,
+                sagasFailing + other.sagasFailing);
     }
 }

@@ -4,6 +4,8 @@ import io.redtx.api.external.ExternalParticipant;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.metrics.TransactionObserver;
 import io.redtx.api.routing.KeyRouter;
+import io.redtx.api.saga.SagaDefinition;
+import io.redtx.api.saga.SagaDefinitionException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +59,8 @@ public final class RuntimeOptions {
     private final Scheduler timer;
     /** The router the builder was given, or null: then {@link #keyRouter} follows the participants. */
     private final KeyRouter givenKeyRouter;
+    /** Registered sagas by name, in the order added. */
+    private final Map<String, SagaDefinition> sagas;
 
     private RuntimeOptions(Builder b) {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
@@ -75,6 +79,7 @@ public final class RuntimeOptions {
         this.timer = b.timer;
         this.givenKeyRouter = b.keyRouter;
         this.keyRouter = b.keyRouter != null ? b.keyRouter : KeyRouter.consistentHashing(this.participants.keySet());
+        this.sagas = Collections.unmodifiableMap(new LinkedHashMap<>(b.sagas));
     }
 
     /**
@@ -203,7 +208,15 @@ public final class RuntimeOptions {
         return Optional.ofNullable(timer);
     }
 
-    /** @return every setting; participants by name only, since their URIs may hold passwords */
+    /**
+     * @return the registered saga definitions by name, in the order added ({@link Builder#saga(SagaDefinition)}); the
+     *     runtime can start these, and its recovery passes resume their records
+     */
+    public Map<String, SagaDefinition> sagas() {
+        return sagas;
+    }
+
+    /** @return every setting; participants and sagas by name only, since their URIs may hold passwords */
     @Override
     public String toString() {
         return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", timeouts="
@@ -212,6 +225,7 @@ public final class RuntimeOptions {
                 + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter
                 + (externals.isEmpty() ? "" : ", externals=" + externals.keySet())
                 + (timer == null ? "" : ", timer=" + timer)
+                + (sagas.isEmpty() ? "" : ", sagas=" + sagas.keySet())
                 + "}";
     }
 
@@ -231,6 +245,7 @@ public final class RuntimeOptions {
         private KeyRouter keyRouter;
         private Scheduler timer;
         private final Map<String, ExternalParticipant> externals = new LinkedHashMap<>();
+        private final Map<String, SagaDefinition> sagas = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -249,6 +264,7 @@ public final class RuntimeOptions {
             keyRouter = o.givenKeyRouter;
             timer = o.timer;
             externals.putAll(o.externals);
+            sagas.putAll(o.sagas);
         }
 
         /**
@@ -545,6 +561,26 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("timer must not be null");
             }
             this.timer = timer;
+            return this;
+        }
+
+        /**
+         * Registers a saga: the runtime can then start it ({@link TransactionRuntime#saga(String)}) and its recovery
+         * passes resume the records of its instances that a runner left unfinished. Register it in every runtime
+         * that may start or recover it, the same way in each.
+         *
+         * @param saga the definition, not null
+         * @return this builder
+         * @throws SagaDefinitionException for null, or a saga of the same name registered already
+         */
+        public Builder saga(SagaDefinition saga) {
+            if (saga == null) {
+                throw new SagaDefinitionException("null", null, "a saga definition must not be null");
+            }
+            if (sagas.containsKey(saga.name())) {
+                throw new SagaDefinitionException(saga.name(), null, "a saga of this name is registered already");
+            }
+            sagas.put(saga.name(), saga);
             return this;
         }
 

@@ -7,6 +7,8 @@ import io.redtx.api.message.ConsumerOptions;
 import io.redtx.api.message.Delivery;
 import io.redtx.api.message.DeliveryHandler;
 import io.redtx.api.message.NoSuchGroupException;
+import io.redtx.api.saga.Saga;
+import io.redtx.api.saga.SagaDefinition;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -131,6 +133,16 @@ public interface TransactionRuntime extends AutoCloseable {
      */
     <T> Flux<TransactionOutcome<Delivery, T>> consumeTransactionally(
             ConsumerOptions options, DeliveryHandler<T> handler);
+
+    /**
+     * The saga registered under {@code name} ({@link RuntimeOptions.Builder#saga(SagaDefinition)}), to start
+     * instances of. Making it does nothing; see {@link Saga#start}.
+     *
+     * @param name a registered saga's name
+     * @return the saga
+     * @throws io.redtx.api.RedtxArgumentException if no saga of that name is registered
+     */
+    Saga saga(String name);
 
     /**
      * Like {@link #inTransaction(Function)}, but emits every value {@code work} produced, in order, once the commit

@@ -52,6 +52,7 @@ import io.redtx.api.message.ConsumerOptions;
 import io.redtx.api.message.Delivery;
 import io.redtx.api.message.DeliveryHandler;
 import io.redtx.api.metrics.AbortCause;
+import io.redtx.api.saga.Saga;
 import io.redtx.runtime.internal.Deadlines;
 import io.redtx.runtime.internal.admission.Admission;
 import io.redtx.runtime.internal.admission.RetrySchedule;
@@ -69,6 +70,7 @@ import io.redtx.runtime.internal.redis.LuaScript;
 import io.redtx.runtime.internal.redis.Participant;
 import io.redtx.runtime.internal.redis.RecordState;
 import io.redtx.runtime.internal.redis.Shard;
+import io.redtx.runtime.internal.saga.Sagas;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -135,6 +137,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final RuntimeContext ctx;
     private final Locks locks;
     private final Consumers consumers;
+    private final Sagas sagas;
     /** The participants by name, for what only the runtime does with them: durability, verify, close. */
     private final Map<String, Participant> participants;
 
@@ -261,6 +264,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.ctx = new RuntimeContext(options, keys, participants, hooks, deadlines);
         this.locks = new Locks(ctx);
         this.consumers = new Consumers(ctx, this);
+        this.sagas = new Sagas(ctx, this);
         this.retrySchedule = new RetrySchedule(
                 options.retryPolicy(),
                 options.timer()
@@ -834,8 +838,19 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     public Mono<RecoveryReport> recover() {
         return Mono.defer(() -> {
             checkOpen();
-            return ctx.resolver.recoverAll();
+            return recoveryPass();
         });
+    }
+
+    /** One pass: the transactions' intents and stale locks first, then the sagas, whose steps are transactions. */
+    private Mono<RecoveryReport> recoveryPass() {
+        return ctx.resolver.recoverAll().flatMap(report -> sagas.recover().map(report::plus));
+    }
+
+    @Override
+    public Saga saga(String name) {
+        checkOpen();
+        return sagas.saga(name);
     }
 
     /** The periodic pass: a pass never overlaps the previous one, and a failed pass does not stop the next. */
@@ -845,10 +860,13 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         }
         return Flux.interval(interval, interval, ctx.timer())
                 .onBackpressureDrop()
-                .concatMap(tick -> ctx.resolver.recoverAll(), 1)
+                .concatMap(tick -> recoveryPass(), 1)
                 .subscribe(
                         report -> {
-                            if (report.expiredIntents() > 0) {
+                            if (report.expiredIntents() > 0
+                                    || report.sagasResumed() > 0
+                                    || report.sagasCompensated() > 0
+                                    || report.sagasFailing() > 0) {
                                 log.info("redtx: recovery pass {}", report);
                             }
                         },

@@ -158,7 +158,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
     }
 
     /** @param internal whether {@code key} is one of redtx's own (a fence), which users may not name */
-    private Mono<Optional<String>> stringView(String key, String command, String writer, boolean internal) {
+    Mono<Optional<String>> stringView(String key, String command, String writer, boolean internal) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
@@ -203,10 +203,15 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     @Override
     public Mono<Map<String, String>> hgetAll(String key) {
+        return hgetAll(key, false);
+    }
+
+    /** @param internal whether {@code key} is one of redtx's own (a saga index), which users may not name */
+    Mono<Map<String, String>> hgetAll(String key, boolean internal) {
         return Mono.defer(() -> {
             KeyEntry e;
             synchronized (tx) {
-                e = tx.entry(participant, key);
+                e = internal ? tx.internalEntry(participant, key) : tx.entry(participant, key);
                 switch (e.write) {
                     case STRING -> {
                         return Mono.error(wrongType(key, "a string", "HGETALL"));
@@ -317,7 +322,12 @@ final class DefaultTransactionCommands implements TransactionCommands {
 
     /** Call holding the transaction's monitor. */
     private Map<String, String> hashWrite(String key, String command) {
-        KeyEntry e = tx.entry(participant, key);
+        return hashWrite(key, command, false);
+    }
+
+    /** Call holding the transaction's monitor; {@code internal} as for {@link #hgetAll(String, boolean)}. */
+    Map<String, String> hashWrite(String key, String command, boolean internal) {
+        KeyEntry e = internal ? tx.internalEntry(participant, key) : tx.entry(participant, key);
         if (e.write == KeyEntry.WriteKind.STRING) {
             throw wrongType(key, "a string", command);
         }

@@ -165,6 +165,21 @@ public final class Keys {
         return slot < 0 ? "" : "{" + ClusterSlots.tag(slot) + "}";
     }
 
+    /** @return the key of saga {@code sagaId}'s record, the id as its hash tag: {@code sg:{<id>}} */
+    public String sagaKey(String sagaId) {
+        return layout.sagaPrefix() + "{" + sagaId + "}";
+    }
+
+    /** @return the key of the lease on saga {@code sagaId}, in its record's Cluster slot: {@code sgl:{<id>}} */
+    public String sagaLeaseKey(String sagaId) {
+        return layout.sagaLeasePrefix() + "{" + sagaId + "}";
+    }
+
+    /** @return the key of a participant's index of unfinished sagas: {@code sgi} */
+    public String sagaIndexKey() {
+        return layout.sagaIndexKey();
+    }
+
     /** @return a SCAN pattern for every lock key of the namespace */
     String lockKeyPattern() {
         return layout.lockKeyPattern();
