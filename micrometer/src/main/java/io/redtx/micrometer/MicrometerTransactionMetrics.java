@@ -66,6 +66,10 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code redtx.recovery.intents}</td><td>counter</td>
  *       <td>{@code outcome}: {@code expired}, {@code rolled_forward}, {@code rolled_back}, {@code left}</td>
  *       <td>{@link #recovered}: the fields of each {@link RecoveryReport}</td></tr>
+ *   <tr><td>{@code redtx.recovery.externals}</td><td>counter</td>
+ *       <td>{@code outcome}: {@code settled}, {@code pending}</td>
+ *       <td>{@link #recovered}: external (TCC) participants confirmed or cancelled by recovery, and those still
+ *       pending after a pass (a rate that stays positive means a participant keeps failing)</td></tr>
  *   <tr><td>{@code redtx.recovery.stale_locks}</td><td>counter</td><td></td>
  *       <td>{@link #recovered}: lock entries of settled transactions that recovery removed (a positive rate is worth
  *       an alert)</td></tr>
@@ -117,6 +121,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
     private final Counter recoveryRolledBack;
     private final Counter recoveryLeft;
     private final Counter recoveryStaleLocks;
+    private final Counter recoveryExternalsSettled;
+    private final Counter recoveryExternalsPending;
 
     // Read by the gauge; the latest runtime to register wins (a runtime restarted with the same metrics object).
     private final AtomicReference<IntSupplier> inFlightSupplier = new AtomicReference<>();
@@ -182,6 +188,11 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         this.recoveryLeft = counter(intents, intentsHelp, "outcome", "left");
         this.recoveryStaleLocks =
                 counter("recovery.stale_locks", "Lock entries of settled transactions removed by recovery", null, null);
+        String externals = "recovery.externals";
+        String externalsHelp =
+                "External (TCC) participants recovery confirmed or cancelled, and those it found still pending";
+        this.recoveryExternalsSettled = counter(externals, externalsHelp, "outcome", "settled");
+        this.recoveryExternalsPending = counter(externals, externalsHelp, "outcome", "pending");
     }
 
     /**
@@ -272,7 +283,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
     /**
      * Adds the report's counts to {@code recovery.intents}: {@code expiredIntents} to {@code outcome=expired},
      * {@code rolledForward}, {@code rolledBack} and {@code left} to the outcome of the same name; and
-     * {@code staleLocks} to {@code recovery.stale_locks}.
+     * {@code staleLocks} to {@code recovery.stale_locks}; {@code externalsSettled} and {@code externalsPending} to
+     * {@code recovery.externals} with {@code outcome=settled} and {@code outcome=pending}.
      */
     @Override
     public void recovered(RecoveryReport report) {
@@ -281,6 +293,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         recoveryRolledBack.increment(report.rolledBack());
         recoveryLeft.increment(report.left());
         recoveryStaleLocks.increment(report.staleLocks());
+        recoveryExternalsSettled.increment(report.externalsSettled());
+        recoveryExternalsPending.increment(report.externalsPending());
     }
 
     /** @return the prefix of every meter name */

@@ -65,12 +65,14 @@ class MicrometerTransactionMetricsTest {
             expected.add("redtx.recovery.intents{outcome=" + outcome + "}");
         }
         expected.add("redtx.recovery.stale_locks{}");
+        expected.add("redtx.recovery.externals{outcome=settled}");
+        expected.add("redtx.recovery.externals{outcome=pending}");
 
         Map<String, Map<String, Double>> meters = snapshot();
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(35);
+                .hasSize(37);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -186,6 +188,22 @@ class MicrometerTransactionMetricsTest {
         assertThat(counter("redtx.recovery.intents", "outcome", "rolled_back")).isEqualTo(3.0);
         assertThat(counter("redtx.recovery.intents", "outcome", "left")).isEqualTo(2.0);
         assertThat(registry.get("redtx.recovery.stale_locks").counter().count()).isEqualTo(5.0);
+    }
+
+    @Test
+    void recoveredCountsExternalParticipantsSettledAndStillPending() {
+        Set<String> changed = changedBy(() -> {
+            metrics.recovered(new RecoveryReport(0, 0, 0, 1, 0, 0, 0, 0, 2, 1));
+            metrics.recovered(new RecoveryReport(0, 0, 0, 0, 0, 0, 0, 0, 1, 0));
+        });
+
+        assertThat(changed)
+                .containsExactlyInAnyOrder(
+                        "redtx.recovery.intents{outcome=left}",
+                        "redtx.recovery.externals{outcome=settled}",
+                        "redtx.recovery.externals{outcome=pending}");
+        assertThat(counter("redtx.recovery.externals", "outcome", "settled")).isEqualTo(3.0);
+        assertThat(counter("redtx.recovery.externals", "outcome", "pending")).isEqualTo(1.0);
     }
 
     @Test
@@ -314,7 +332,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(36)
+                .hasSize(38)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));

@@ -19,6 +19,10 @@ package io.redtx.api;
  * @param sagasFailing sagas whose record says they could not finish (a compensation, or a forward step, failed for
  *     good) and that this pass could not finish either, or left for their lease to run out: they stay in Redis and
  *     every pass tries again
+ * @param externalsSettled external (TCC) participants this pass confirmed or cancelled as their records decided
+ * @param externalsPending external participants whose confirm or cancel failed in this pass (or that no participant
+ *     registered here can do): their records stay, and every pass calls them again; a count that stays positive pass
+ *     after pass is worth a look at the WARN logs
  */
 public record RecoveryReport(
         long expiredIntents,
@@ -28,7 +32,9 @@ public record RecoveryReport(
         long staleLocks,
         long sagasResumed,
         long sagasCompensated,
-        long sagasFailing) {
+        long sagasFailing,
+        long externalsSettled,
+        long externalsPending) {
 
     /** An empty report. */
     public static final RecoveryReport EMPTY = new RecoveryReport(0, 0, 0, 0, 0);
@@ -47,6 +53,40 @@ public record RecoveryReport(
     }
 
     /**
+     * A report about transactions, locks and sagas, no external participant counted.
+     *
+     * @param expiredIntents intents found with an expired lease
+     * @param rolledForward of those, rolled forward
+     * @param rolledBack of those, rolled back
+     * @param left of those, left for a later pass
+     * @param staleLocks lock entries removed
+     * @param sagasResumed sagas taken over and completed
+     * @param sagasCompensated sagas taken over and compensated
+     * @param sagasFailing sagas that could not finish
+     */
+    public RecoveryReport(
+            long expiredIntents,
+            long rolledForward,
+            long rolledBack,
+            long left,
+            long staleLocks,
+            long sagasResumed,
+            long sagasCompensated,
+            long sagasFailing) {
+        this(
+                expiredIntents,
+                rolledForward,
+                rolledBack,
+                left,
+                staleLocks,
+                sagasResumed,
+                sagasCompensated,
+                sagasFailing,
+                0,
+                0);
+    }
+
+    /**
      * @param other another report
      * @return the sum of both
      */
@@ -59,6 +99,8 @@ public record RecoveryReport(
                 staleLocks + other.staleLocks,
                 sagasResumed + other.sagasResumed,
                 sagasCompensated + other.sagasCompensated,
-                sagasFailing + other.sagasFailing);
+                sagasFailing + other.sagasFailing,
+                externalsSettled + other.externalsSettled,
+                externalsPending + other.externalsPending);
     }
 }

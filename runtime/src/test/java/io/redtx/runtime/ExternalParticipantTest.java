@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.redtx.api.CommitResult;
+import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
@@ -198,13 +199,15 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
         assertThat(get(a, "order:4")).isEqualTo("placed"); // committed: the record decided
         assertThat(commit.secondariesSettled()).isFalse();
         assertThat(pay.state).containsEntry(commit.transactionId(), "TRIED");
-        // Still failing: recovery reports it left, and keeps the record.
-        awaitTrue(() -> rt.recover().block(WAIT).left() > 0);
-        pay.failConfirm = false;
+        // Still failing: recovery reports it pending (and the intent left), and keeps the record.
         awaitTrue(() -> {
-            rt.recover().block(WAIT);
-            return "CONFIRMED".equals(pay.state.get(commit.transactionId()));
+            RecoveryReport failing = rt.recover().block(WAIT);
+            return failing.externalsPending() == 1 && failing.left() > 0 && failing.externalsSettled() == 0;
         });
+        pay.failConfirm = false;
+        awaitTrue(() -> rt.recover().block(WAIT).externalsSettled() == 1);
+        assertThat(pay.state).containsEntry(commit.transactionId(), "CONFIRMED");
+        assertThat(rt.recover().block(WAIT).externalsPending()).isZero();
         assertThat(pay.violations.get()).isZero();
         assertNoIntents();
     }

@@ -525,7 +525,8 @@ public final class CommitProcess {
         int n = secondaries.size();
         Mono<Boolean> confirmed = externals.isEmpty()
                 ? Mono.just(true)
-                : Mono.defer(() -> Externals.settle(ctx, primary.shard, id, externals.keySet(), true));
+                : Mono.defer(() -> Externals.settle(ctx, primary.shard, id, externals.keySet(), true)
+                        .map(Externals.Settled::complete));
         return timed(
                         Phase.SECONDARIES,
                         fanOut(ProtocolHooks.Step.COMMIT_SECONDARY, n, k -> rollForward(secondaries.get(k), timeout))

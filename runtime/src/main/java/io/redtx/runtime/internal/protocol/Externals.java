@@ -65,12 +65,12 @@ final class Externals {
      * timeout), then marks those that succeeded as done on the record. A participant not registered in this runtime,
      * or one that fails, stays pending for a later recovery pass. Never an error.
      *
-     * @return whether none is left pending
+     * @return how many were done now and how many are left pending
      */
-    static Mono<Boolean> settle(
+    static Mono<Settled> settle(
             RuntimeContext ctx, Shard primary, String id, Collection<String> names, boolean confirm) {
         if (names.isEmpty()) {
-            return Mono.just(true);
+            return Mono.just(Settled.NONE);
         }
         Duration timeout = ctx.options.timeouts().commit();
         String action = confirm ? "confirm" : "cancel";
@@ -105,14 +105,14 @@ final class Externals {
                 .collectList()
                 .flatMap(done -> {
                     if (done.isEmpty()) {
-                        return Mono.just(false);
+                        return Mono.just(new Settled(0, names.size()));
                     }
                     List<String> args = new ArrayList<>(done.size() + 2);
                     args.add(id);
                     args.add(ctx.retentionMillis);
                     args.addAll(done);
                     return primary.eval(LuaScript.EXT_DONE, timeout, primary.txKeys(id), args.toArray(String[]::new))
-                            .map(reply -> (Long) reply.get(0) == 0L);
+                            .map(reply -> new Settled(done.size(), ((Long) reply.get(0)).intValue()));
                 })
                 .onErrorResume(e -> {
                     log.warn(
@@ -121,8 +121,22 @@ final class Externals {
                             id,
                             primary.name,
                             e.toString());
-                    return Mono.just(false);
+                    return Mono.just(new Settled(0, names.size()));
                 });
+    }
+
+    /**
+     * What one {@link #settle} did.
+     *
+     * @param done participants confirmed or cancelled now (and so marked)
+     * @param pending participants still pending on the record
+     */
+    record Settled(int done, int pending) {
+        static final Settled NONE = new Settled(0, 0);
+
+        boolean complete() {
+            return pending == 0;
+        }
     }
 
     /** @return the names of a comma-separated list */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
@@ -54,13 +55,15 @@ public final class Resolver {
      */
     public Mono<RecoveryReport> recoverAll() {
         int n = ctx.participants.size();
+        Tally externals = new Tally();
         Mono<RecoveryReport> intents = Flux.fromIterable(ctx.participants.values())
                 .flatMap(this::indexedShards, n)
                 .flatMap(shard -> expired(shard).map(owners -> Map.entry(shard, owners)), n)
                 .collectList()
                 .flatMapMany(Flux::fromIterable)
-                .flatMap(found -> resolveAll(found.getKey(), found.getValue()), n)
-                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus);
+                .flatMap(found -> resolveAll(found.getKey(), found.getValue(), externals), n)
+                .reduce(RecoveryReport.EMPTY, RecoveryReport::plus)
+                .map(report -> report.plus(externals.report()));
         Mono<RecoveryReport> locks = Flux.fromIterable(ctx.participants.values())
                 .flatMap(this::sweep, n)
                 .reduce(0L, Long::sum)
@@ -142,9 +145,9 @@ public final class Resolver {
                 });
     }
 
-    private Mono<RecoveryReport> resolveAll(Shard p, List<Object> owners) {
+    private Mono<RecoveryReport> resolveAll(Shard p, List<Object> owners, Tally externals) {
         return Flux.fromIterable(owners)
-                .concatMap(owner -> resolve(p, (String) owner))
+                .concatMap(owner -> resolve(p, (String) owner, externals))
                 .reduce(
                         RecoveryReport.EMPTY,
                         (r, outcome) -> r.plus(new RecoveryReport(
@@ -169,6 +172,11 @@ public final class Resolver {
      * @return what became of it; never an error
      */
     public Mono<Outcome> resolve(Shard where, String owner) {
+        return resolve(where, owner, new Tally());
+    }
+
+    /** Like {@link #resolve(Shard, String)}, adding what it did to external participants to {@code externals}. */
+    private Mono<Outcome> resolve(Shard where, String owner, Tally externals) {
         var timeout = ctx.options.timeouts().commit();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
                 .map(Inspection::of)
@@ -177,7 +185,8 @@ public final class Resolver {
                     // external participants are not all cancelled stays indexed for this.
                     if (intent.state() == RecordState.ABORTED) {
                         return intent.primary() && !intent.pendingExternals().isEmpty()
-                                ? settleExternals(where, owner, intent.pendingExternals(), false, Outcome.ROLLED_BACK)
+                                ? settleExternals(
+                                        where, owner, intent.pendingExternals(), false, Outcome.ROLLED_BACK, externals)
                                 : Mono.just(Outcome.ROLLED_BACK);
                     }
                     if (intent.state() == RecordState.COMMITTED && !intent.primary()) {
@@ -185,7 +194,7 @@ public final class Resolver {
                     }
                     boolean expired = intent.leaseExpired();
                     if (expired && intent.state() == RecordState.COMMITTED) {
-                        return finishCommitted(where, owner, intent.shards(), intent.pendingExternals());
+                        return finishCommitted(where, owner, intent.shards(), intent.pendingExternals(), externals);
                     }
                     if (!expired || intent.state() != RecordState.PREPARED) {
                         return Mono.just(Outcome.LEFT);
@@ -213,8 +222,8 @@ public final class Resolver {
                                 Mono<Outcome> settled = settle(where, primary, owner, decision);
                                 return pending.isEmpty()
                                         ? settled
-                                        : settled.flatMap(
-                                                outcome -> settleExternals(primary, owner, pending, false, outcome));
+                                        : settled.flatMap(outcome ->
+                                                settleExternals(primary, owner, pending, false, outcome, externals));
                             });
                 })
                 .onErrorResume(e -> {
@@ -228,7 +237,7 @@ public final class Resolver {
      * and forgetting it. Roll every secondary forward (idempotent: settled ones answer C, or NONE once their marker
      * expired), then let the record expire. If a secondary cannot be reached, the record stays for the next pass.
      */
-    private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards, String externals) {
+    private Mono<Outcome> finishCommitted(Shard primary, String owner, String shards, String pending, Tally externals) {
         var timeout = ctx.options.timeouts().commit();
         return Flux.fromArray(shards.split(","))
                 .filter(name -> !name.isEmpty() && !name.equals(primary.name))
@@ -238,7 +247,7 @@ public final class Resolver {
                             ? Mono.error(new IllegalStateException("shard '" + name + "' is unknown here"))
                             : s.eval(LuaScript.COMMIT, timeout, s.txKeys(owner), owner, ctx.retentionMillis);
                 })
-                .then(settleExternals(primary, owner, externals, true, Outcome.ROLLED_FORWARD))
+                .then(settleExternals(primary, owner, pending, true, Outcome.ROLLED_FORWARD, externals))
                 .flatMap(outcome -> outcome == Outcome.LEFT
                         ? Mono.just(outcome)
                         : Forgets.one(primary, ctx, owner).thenReturn(outcome));
@@ -249,9 +258,23 @@ public final class Resolver {
      * is left, {@link Outcome#LEFT} while one is (the record stays indexed for the next pass).
      */
     private Mono<Outcome> settleExternals(
-            Shard primary, String owner, String pending, boolean confirm, Outcome outcome) {
+            Shard primary, String owner, String pending, boolean confirm, Outcome outcome, Tally externals) {
         return Externals.settle(ctx, primary, owner, Externals.names(pending), confirm)
-                .map(done -> done ? outcome : Outcome.LEFT);
+                .map(settled -> {
+                    externals.settled.addAndGet(settled.done());
+                    externals.pending.addAndGet(settled.pending());
+                    return settled.complete() ? outcome : Outcome.LEFT;
+                });
+    }
+
+    /** What one recovery pass did to external participants, counted as its resolutions run concurrently. */
+    private static final class Tally {
+        final AtomicLong settled = new AtomicLong();
+        final AtomicLong pending = new AtomicLong();
+
+        RecoveryReport report() {
+            return new RecoveryReport(0, 0, 0, 0, 0, 0, 0, 0, settled.get(), pending.get());
+        }
     }
 
     private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {
