@@ -243,12 +243,7 @@ public final class CommitProcess {
             // Leases run from the first prepare until the commit point is decided; a live coordinator extends them,
             // so a slow step (a paused shard, a long GC) never lets a resolver abort a transaction still at work.
             Disposable leases = extendLeases();
-            // External participants reserve only once the record lists them: one that reserved for a transaction
-            // whose coordinator then died is found, and cancelled, by recovery.
-            Mono<Void> prepare = externals.isEmpty()
-                    ? prepareAll(shardList)
-                    : prepareAll(shardList).then(Mono.defer(() -> Externals.tryAll(ctx, id, externals)));
-            return afterHook(ProtocolHooks.Step.BEFORE_PREPARE, 0, n, timed(Phase.PREPARE, prepare))
+            return afterHook(ProtocolHooks.Step.BEFORE_PREPARE, 0, n, timed(Phase.PREPARE, prepareAll(shardList)))
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .onErrorResume(error -> {
                         leases.dispose(); // the abort (or a halt) starts: nothing left to keep alive
@@ -355,10 +350,22 @@ public final class CommitProcess {
         int n = shards.size();
         return Flux.range(0, n)
                 .flatMap(
-                        k -> afterHook(ProtocolHooks.Step.PREPARE_SHARD, k, n, prepare(shards.get(k), shardList))
+                        k -> afterHook(ProtocolHooks.Step.PREPARE_SHARD, k, n, prepareLeg(shards.get(k), shardList))
                                 .onErrorResume(e -> failed.compareAndSet(false, true) ? Mono.error(e) : Mono.empty()),
                         n)
                 .then();
+    }
+
+    /**
+     * One shard's prepare; on the primary of a transaction with external participants, followed by their tries: they
+     * reserve only once the record lists them (one that reserved for a transaction whose coordinator then died is
+     * found, and cancelled, by recovery), and meanwhile the other shards prepare.
+     */
+    private Mono<Void> prepareLeg(ShardPlan s, String shardList) {
+        Mono<Void> prepare = prepare(s, shardList);
+        return s == primary && !externals.isEmpty()
+                ? prepare.then(Mono.defer(() -> Externals.tryAll(ctx, id, externals)))
+                : prepare;
     }
 
     private Mono<Void> prepare(ShardPlan s, String shardNames) {
