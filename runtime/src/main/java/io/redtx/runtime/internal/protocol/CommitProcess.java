@@ -379,7 +379,7 @@ public final class CommitProcess {
         args[2] = s == primary ? "1" : "0";
         args[3] = s == primary ? shardNames : "";
         args[4] = primary == null ? "" : primary.name(); // where a resolver finds the record
-        args[5] = s == primary ? String.join(",", externals.keySet()) : "";
+        args[5] = s == primary && !externals.isEmpty() ? String.join(",", externals.keySet()) : "";
         for (int i = 0; i < s.specs.size(); i++) {
             args[i + 6] = s.specs.get(i);
         }

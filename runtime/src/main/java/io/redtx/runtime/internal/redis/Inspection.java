@@ -29,6 +29,6 @@ public record Inspection(
                 (String) reply.get(2),
                 "1".equals(reply.get(3)),
                 (String) reply.get(4),
-                reply.size() > 5 ? (String) reply.get(5) : "");
+                (String) reply.get(5));
     }
 }
