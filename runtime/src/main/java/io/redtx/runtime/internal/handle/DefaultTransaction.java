@@ -202,10 +202,7 @@ public final class DefaultTransaction implements Transaction {
             throw new RedtxArgumentException(
                     id, "key must not be null or empty (participant '" + participant.name() + "')");
         }
-        if (ctx.keys.isInternal(key)) {
-            throw new RedtxArgumentException(
-                    id, "key '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
-        }
+        ctx.keys.refuseInternal(id, "key", key);
         KeyEntry e = internalEntry(participant, key);
         if (e.streamAppends != null) {
             throw new RedtxArgumentException(
@@ -223,10 +220,7 @@ public final class DefaultTransaction implements Transaction {
             throw new RedtxArgumentException(
                     id, "stream must not be null or empty (participant '" + participant.name() + "')");
         }
-        if (ctx.keys.isInternal(key)) {
-            throw new RedtxArgumentException(
-                    id, "stream '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
-        }
+        ctx.keys.refuseInternal(id, "stream", key);
         KeyEntry e = internalEntry(participant, key);
         if (e.streamAppends == null) {
             if (e.write != KeyEntry.WriteKind.NONE
@@ -288,13 +282,7 @@ public final class DefaultTransaction implements Transaction {
         }
         // UTF-8 length is at most 3 bytes per char: skip the encoding for values that are surely small enough.
         if ((long) value.length() * 3 > ctx.options.limits().maxValueBytes()) {
-            int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > ctx.options.limits().maxValueBytes()) {
-                throw new RedtxArgumentException(
-                        id,
-                        what.get() + " is " + bytes + " bytes, over maxValueBytes="
-                                + ctx.options.limits().maxValueBytes());
-            }
+            checkSize(what, value.getBytes(StandardCharsets.UTF_8).length);
         }
     }
 
@@ -307,17 +295,22 @@ public final class DefaultTransaction implements Transaction {
         for (Map.Entry<String, String> f : fields.entrySet()) {
             chars += f.getKey().length() + f.getValue().length();
         }
-        int max = ctx.options.limits().maxValueBytes();
-        if (chars * 3 <= max) {
-            return; // surely small enough: no encoding
+        if (chars * 3 > ctx.options.limits().maxValueBytes()) {
+            long bytes = 0;
+            for (Map.Entry<String, String> f : fields.entrySet()) {
+                bytes += f.getKey().getBytes(StandardCharsets.UTF_8).length
+                        + f.getValue().getBytes(StandardCharsets.UTF_8).length;
+            }
+            checkSize(what, bytes);
         }
-        long bytes = 0;
-        for (Map.Entry<String, String> f : fields.entrySet()) {
-            bytes += f.getKey().getBytes(StandardCharsets.UTF_8).length
-                    + f.getValue().getBytes(StandardCharsets.UTF_8).length;
-        }
-        if (bytes > max) {
-            throw new RedtxArgumentException(id, what.get() + " is " + bytes + " bytes, over maxValueBytes=" + max);
+    }
+
+    private void checkSize(Supplier<String> what, long bytes) {
+        if (bytes > ctx.options.limits().maxValueBytes()) {
+            throw new RedtxArgumentException(
+                    id,
+                    what.get() + " is " + bytes + " bytes, over maxValueBytes="
+                            + ctx.options.limits().maxValueBytes());
         }
     }
 

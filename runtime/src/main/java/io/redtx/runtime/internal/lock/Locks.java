@@ -78,11 +78,7 @@ public final class Locks {
             throw new RedtxArgumentException(
                     null, "lock name must be at most " + MAX_NAME_LENGTH + " characters, was " + name.length());
         }
-        if (ctx.keys.isInternal(name)) {
-            throw new RedtxArgumentException(
-                    null,
-                    "lock name '" + name + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
-        }
+        ctx.keys.refuseInternal(null, "lock name", name);
         if (options == null) {
             throw new RedtxArgumentException(null, "options of lock '" + name + "' must not be null");
         }

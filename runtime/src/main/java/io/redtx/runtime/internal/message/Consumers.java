@@ -65,13 +65,8 @@ public final class Consumers {
         }
         String stream = options.stream();
         String dead = options.deadLetterStream();
-        for (String key : new String[] {stream, dead}) {
-            if (ctx.keys.isInternal(key)) {
-                throw new RedtxArgumentException(
-                        null,
-                        "stream '" + key + "' is inside redtx's internal namespace '" + ctx.keys.namespace() + "'");
-            }
-        }
+        ctx.keys.refuseInternal(null, "stream", stream);
+        ctx.keys.refuseInternal(null, "stream", dead);
         ParticipantLink participant = ctx.participant(
                 null,
                 options.participant().orElseGet(() -> ctx.options.keyRouter().participantFor(stream)));

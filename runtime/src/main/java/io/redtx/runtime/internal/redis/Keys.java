@@ -3,6 +3,7 @@ package io.redtx.runtime.internal.redis;
 import static io.redtx.api.KeyLayout.glob;
 
 import io.redtx.api.KeyLayout;
+import io.redtx.api.RedtxArgumentException;
 
 /**
  * Names of redtx's own keys under the configured namespace: {@link KeyLayout}'s prefixes, with a Cluster slot's tag
@@ -37,6 +38,21 @@ public final class Keys {
 
     public boolean isInternal(String userKey) {
         return userKey.startsWith(layout.namespace());
+    }
+
+    /**
+     * Refuses a name of the user's (a key, a stream, a lock) that lies inside the namespace, where redtx's own keys
+     * are.
+     *
+     * @param transactionId the attempt concerned, or null
+     * @param kind what the name is, for the message ("key", "stream", "lock name")
+     * @throws RedtxArgumentException if {@code name} starts with the namespace
+     */
+    public void refuseInternal(String transactionId, String kind, String name) {
+        if (isInternal(name)) {
+            throw new RedtxArgumentException(
+                    transactionId, kind + " '" + name + "' is inside redtx's internal namespace '" + namespace() + "'");
+        }
     }
 
     public String lockKey(String userKey) {
