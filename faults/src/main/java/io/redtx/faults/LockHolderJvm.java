@@ -1,6 +1,7 @@
 package io.redtx.faults;
 
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * its standard input and output, frozen and continued with {@code kill -STOP} / {@code kill -CONT}, and killed with
  * SIGKILL on {@link #close()} (which also ends a frozen process).
  */
-final class LockHolderJvm implements AutoCloseable {
+final class LockHolderJvm implements Closeable {
 
     /** Put in the line queue once the child's output ended. */
     private static final String END = "\0end";

@@ -16,7 +16,6 @@ import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -212,7 +211,7 @@ class ConsumerCrashTest {
                 }
             }
         } finally {
-            closeAll(consumers);
+            ChildJvms.closeAll(consumers);
         }
 
         // Past the lease, what a dead consumer's transactions left is expired: one pass settles it all.
@@ -439,24 +438,6 @@ class ConsumerCrashTest {
                 throw new AssertionError(what.get() + " within " + limit);
             }
             Thread.sleep(POLL_MS);
-        }
-    }
-
-    private static void closeAll(List<ConsumerJvm> consumers) throws IOException {
-        IOException first = null;
-        for (ConsumerJvm consumer : consumers) {
-            try {
-                consumer.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.redtx.faults;
 
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (effects it reported committed, deliveries that did not commit, by kind), killed with SIGKILL or stopped through its
  * standard input. {@link #close()} kills it whatever state it is in.
  */
-final class ConsumerJvm implements AutoCloseable {
+final class ConsumerJvm implements Closeable {
 
     private static final Duration EXIT_LIMIT = Duration.ofSeconds(30);
 

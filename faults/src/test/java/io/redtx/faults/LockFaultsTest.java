@@ -14,7 +14,6 @@ import io.redtx.api.lock.LockOptions;
 import io.redtx.runtime.RedisTransactionRuntime;
 import io.redtx.test.redis.Persistence;
 import io.redtx.test.redis.RedisServer;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -130,7 +129,7 @@ class LockFaultsTest {
             return new Run(
                     done - Long.parseLong(String.valueOf(counter)), sections, (System.nanoTime() - goAt) / 1_000_000);
         } finally {
-            closeAll(children);
+            ChildJvms.closeAll(children);
         }
     }
 
@@ -280,23 +279,5 @@ class LockFaultsTest {
     private static String firstWord(String outcome) {
         int space = outcome.indexOf(' ');
         return space < 0 ? outcome : outcome.substring(0, space);
-    }
-
-    private static void closeAll(List<LockHolderJvm> children) throws IOException {
-        IOException first = null;
-        for (LockHolderJvm child : children) {
-            try {
-                child.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 }
