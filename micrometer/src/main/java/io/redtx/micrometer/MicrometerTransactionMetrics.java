@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.redtx.api.CommitProtocol;
 import io.redtx.api.RecoveryReport;
@@ -18,8 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
@@ -70,6 +74,13 @@ import java.util.regex.Pattern;
  *       <td>{@code outcome}: {@code settled}, {@code pending}</td>
  *       <td>{@link #recovered}: external (TCC) participants confirmed or cancelled by recovery, and those still
  *       pending after a pass (a rate that stays positive means a participant keeps failing)</td></tr>
+ *   <tr><td>{@code redtx.recovery.externals.in_doubt}</td><td>gauge</td>
+ *       <td>{@code state}: {@code confirming}, {@code cancelling}</td>
+ *       <td>{@link #recovered}: external participants whose confirm (of a committed transaction) or cancel (of one
+ *       that did not commit) was still to succeed after the latest recovery pass</td></tr>
+ *   <tr><td>{@code redtx.recovery.externals.oldest}</td><td>time gauge</td><td></td>
+ *       <td>{@link #recovered}: of those, how long the oldest record has waited for recovery (since its lease ended, or
+ *       since it aborted); 0 when none</td></tr>
  *   <tr><td>{@code redtx.recovery.stale_locks}</td><td>counter</td><td></td>
  *       <td>{@link #recovered}: lock entries of settled transactions that recovery removed (a positive rate is worth
  *       an alert)</td></tr>
@@ -79,7 +90,7 @@ import java.util.regex.Pattern;
  * (not aggregable across instances); {@linkplain Builder#percentileHistogram percentile histograms}, which are, are off
  * by default.
  *
- * <p><b>Threading and cost.</b> Every meter except the gauge is created when this object is built, one per tag value,
+ * <p><b>Threading and cost.</b> Every meter except the in-flight gauge is created when this object is built, one per tag value,
  * and kept in arrays indexed by the enum's ordinal: the methods the runtime calls per transaction do no registry
  * lookup, allocate no tags and never block, and are safe to call from any number of threads at once.
  *
@@ -123,6 +134,10 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
     private final Counter recoveryStaleLocks;
     private final Counter recoveryExternalsSettled;
     private final Counter recoveryExternalsPending;
+    // Read by the in-doubt gauges: what the latest recovery pass left.
+    private final AtomicLong externalsConfirming = new AtomicLong();
+    private final AtomicLong externalsCancelling = new AtomicLong();
+    private final AtomicLong oldestPendingExternalMillis = new AtomicLong();
 
     // Read by the gauge; the latest runtime to register wins (a runtime restarted with the same metrics object).
     private final AtomicReference<IntSupplier> inFlightSupplier = new AtomicReference<>();
@@ -193,6 +208,27 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
                 "External (TCC) participants recovery confirmed or cancelled, and those it found still pending";
         this.recoveryExternalsSettled = counter(externals, externalsHelp, "outcome", "settled");
         this.recoveryExternalsPending = counter(externals, externalsHelp, "outcome", "pending");
+        String inDoubtHelp = "External participants whose confirm or cancel was still to succeed after the latest"
+                + " recovery pass";
+        for (var state :
+                List.of(Map.entry("confirming", externalsConfirming), Map.entry("cancelling", externalsCancelling))) {
+            Gauge.builder(name("recovery.externals.in_doubt"), state.getValue(), AtomicLong::get)
+                    .description(inDoubtHelp)
+                    .tags(commonTags)
+                    .tag("state", state.getKey())
+                    .strongReference(true)
+                    .register(registry);
+        }
+        TimeGauge.builder(
+                        name("recovery.externals.oldest"),
+                        oldestPendingExternalMillis,
+                        TimeUnit.MILLISECONDS,
+                        AtomicLong::get)
+                .description("How long the oldest record with an external participant still pending after the latest"
+                        + " recovery pass has waited for recovery")
+                .tags(commonTags)
+                .strongReference(true)
+                .register(registry);
     }
 
     /**
@@ -284,7 +320,8 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
      * Adds the report's counts to {@code recovery.intents}: {@code expiredIntents} to {@code outcome=expired},
      * {@code rolledForward}, {@code rolledBack} and {@code left} to the outcome of the same name; and
      * {@code staleLocks} to {@code recovery.stale_locks}; {@code externalsSettled} and {@code externalsPending} to
-     * {@code recovery.externals} with {@code outcome=settled} and {@code outcome=pending}.
+     * {@code recovery.externals} with {@code outcome=settled} and {@code outcome=pending}; and sets the gauges
+     * {@code recovery.externals.in_doubt} and {@code recovery.externals.oldest} to what the pass left pending.
      */
     @Override
     public void recovered(RecoveryReport report) {
@@ -295,6 +332,9 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         recoveryStaleLocks.increment(report.staleLocks());
         recoveryExternalsSettled.increment(report.externalsSettled());
         recoveryExternalsPending.increment(report.externalsPending());
+        externalsConfirming.set(report.externalsConfirming());
+        externalsCancelling.set(report.externalsCancelling());
+        oldestPendingExternalMillis.set(report.oldestPendingExternal().toMillis());
     }
 
     /** @return the prefix of every meter name */

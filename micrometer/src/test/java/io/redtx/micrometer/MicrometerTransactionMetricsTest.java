@@ -43,7 +43,7 @@ class MicrometerTransactionMetricsTest {
     private final MicrometerTransactionMetrics metrics = MicrometerTransactionMetrics.create(registry);
 
     @Test
-    void everyMeterButTheGaugeExistsAtZeroOnceBuilt() {
+    void everyMeterButTheInFlightGaugeExistsAtZeroOnceBuilt() {
         Set<String> expected = new TreeSet<>();
         for (CommitProtocol p : CommitProtocol.values()) {
             expected.add("redtx.transactions.committed{protocol=" + lower(p) + "}");
@@ -67,12 +67,15 @@ class MicrometerTransactionMetricsTest {
         expected.add("redtx.recovery.stale_locks{}");
         expected.add("redtx.recovery.externals{outcome=settled}");
         expected.add("redtx.recovery.externals{outcome=pending}");
+        expected.add("redtx.recovery.externals.in_doubt{state=confirming}");
+        expected.add("redtx.recovery.externals.in_doubt{state=cancelling}");
+        expected.add("redtx.recovery.externals.oldest{}");
 
         Map<String, Map<String, Double>> meters = snapshot();
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(37);
+                .hasSize(40);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -193,8 +196,8 @@ class MicrometerTransactionMetricsTest {
     @Test
     void recoveredCountsExternalParticipantsSettledAndStillPending() {
         Set<String> changed = changedBy(() -> {
-            metrics.recovered(new RecoveryReport(0, 0, 0, 1, 0, 0, 0, 0, 2, 1));
-            metrics.recovered(new RecoveryReport(0, 0, 0, 0, 0, 0, 0, 0, 1, 0));
+            metrics.recovered(new RecoveryReport(0, 0, 0, 1, 0, 0, 0, 0, 2, 1, 0, Duration.ofSeconds(3)));
+            metrics.recovered(new RecoveryReport(0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, Duration.ZERO));
         });
 
         assertThat(changed)
@@ -204,6 +207,40 @@ class MicrometerTransactionMetricsTest {
                         "redtx.recovery.externals{outcome=pending}");
         assertThat(counter("redtx.recovery.externals", "outcome", "settled")).isEqualTo(3.0);
         assertThat(counter("redtx.recovery.externals", "outcome", "pending")).isEqualTo(1.0);
+    }
+
+    @Test
+    void theInDoubtGaugesShowWhatTheLatestPassLeftPending() {
+        Set<String> changed = changedBy(
+                () -> metrics.recovered(new RecoveryReport(0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 1, Duration.ofSeconds(42))));
+
+        assertThat(changed)
+                .contains(
+                        "redtx.recovery.externals.in_doubt{state=confirming}",
+                        "redtx.recovery.externals.in_doubt{state=cancelling}",
+                        "redtx.recovery.externals.oldest{}");
+        assertThat(registry.get("redtx.recovery.externals.in_doubt")
+                        .tag("state", "confirming")
+                        .gauge()
+                        .value())
+                .isEqualTo(2.0);
+        assertThat(registry.get("redtx.recovery.externals.in_doubt")
+                        .tag("state", "cancelling")
+                        .gauge()
+                        .value())
+                .isEqualTo(1.0);
+        assertThat(registry.get("redtx.recovery.externals.oldest").timeGauge().value(TimeUnit.SECONDS))
+                .isEqualTo(42.0);
+
+        // The next pass found nothing pending: the gauges follow it, unlike the counters.
+        metrics.recovered(RecoveryReport.EMPTY);
+        assertThat(registry.get("redtx.recovery.externals.in_doubt")
+                        .tag("state", "confirming")
+                        .gauge()
+                        .value())
+                .isZero();
+        assertThat(registry.get("redtx.recovery.externals.oldest").timeGauge().value(TimeUnit.SECONDS))
+                .isZero();
     }
 
     @Test
@@ -332,7 +369,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(38)
+                .hasSize(41)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));

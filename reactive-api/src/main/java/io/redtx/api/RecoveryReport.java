@@ -1,5 +1,8 @@
 package io.redtx.api;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * What one recovery pass did. For every participant: the intents whose lease had expired (found through each shard's
  * intent index, without scanning the keyspace), settled through their primary's record; and the lock entries left
@@ -20,9 +23,12 @@ package io.redtx.api;
  *     good) and that this pass could not finish either, or left for their lease to run out: they stay in Redis and
  *     every pass tries again
  * @param externalsSettled external (TCC) participants this pass confirmed or cancelled as their records decided
- * @param externalsPending external participants whose confirm or cancel failed in this pass (or that no participant
- *     registered here can do): their records stay, and every pass calls them again; a count that stays positive pass
- *     after pass is worth a look at the WARN logs
+ * @param externalsConfirming external participants of committed transactions whose confirm failed in this pass (or
+ *     that no participant registered here can do): their records stay, and every pass calls them again; a count that
+ *     stays positive pass after pass is worth a look at the WARN logs
+ * @param externalsCancelling the same for cancels, of transactions that did not commit
+ * @param oldestPendingExternal of the records with an external participant still pending after this pass, how long the
+ *     oldest has waited for recovery: since its lease ended, or since it was aborted ({@link Duration#ZERO} for none)
  */
 public record RecoveryReport(
         long expiredIntents,
@@ -34,7 +40,9 @@ public record RecoveryReport(
         long sagasCompensated,
         long sagasFailing,
         long externalsSettled,
-        long externalsPending) {
+        long externalsConfirming,
+        long externalsCancelling,
+        Duration oldestPendingExternal) {
 
     /** An empty report. */
     public static final RecoveryReport EMPTY = new RecoveryReport(0, 0, 0, 0, 0);
@@ -83,7 +91,22 @@ public record RecoveryReport(
                 sagasCompensated,
                 sagasFailing,
                 0,
-                0);
+                0,
+                0,
+                Duration.ZERO);
+    }
+
+    /** Checks the fields. */
+    public RecoveryReport {
+        Objects.requireNonNull(oldestPendingExternal, "oldestPendingExternal");
+    }
+
+    /**
+     * @return external participants whose confirm or cancel is still to succeed after this pass: {@link
+     *     #externalsConfirming()} and {@link #externalsCancelling()}
+     */
+    public long externalsPending() {
+        return externalsConfirming + externalsCancelling;
     }
 
     /**
@@ -101,6 +124,10 @@ public record RecoveryReport(
                 sagasCompensated + other.sagasCompensated,
                 sagasFailing + other.sagasFailing,
                 externalsSettled + other.externalsSettled,
-                externalsPending + other.externalsPending);
+                externalsConfirming + other.externalsConfirming,
+                externalsCancelling + other.externalsCancelling,
+                oldestPendingExternal.compareTo(other.oldestPendingExternal) >= 0
+                        ? oldestPendingExternal
+                        : other.oldestPendingExternal);
     }
 }

@@ -230,6 +230,16 @@ public interface TransactionRuntime extends AutoCloseable {
     Mono<TransactionStatus> status(String transactionId);
 
     /**
+     * Like {@link #status(String)}, with the participant that holds the transaction's record and the state of each
+     * external (TCC) participant the record lists: which are still to be confirmed or cancelled after a coordinator
+     * died, and which are done. Lazy; the same round trips as {@link #status(String)}.
+     *
+     * @param transactionId the id of the attempt
+     * @return what the participants hold about it; {@link RedtxArgumentException} for a null or empty id
+     */
+    Mono<TransactionDetails> details(String transactionId);
+
+    /**
      * Reads every participant's persistence settings and says what survives a restart of each. Lazy; one connection
      * (made if needed) and two commands per participant. With {@link ConnectionOptions#requireSyncedWrites()} the same
      * check refuses, when it connects, a participant below {@link ParticipantDurability.Level#EVERY_WRITE_SYNCED}.

@@ -36,6 +36,7 @@ import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TlsOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionConflictException;
+import io.redtx.api.TransactionDetails;
 import io.redtx.api.TransactionOptions;
 import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionOutcomeUnknownException;
@@ -45,6 +46,7 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.external.ExternalState;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockOptions;
 import io.redtx.api.lock.ReadWriteLock;
@@ -81,6 +83,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -744,8 +747,40 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 : TransactionStatus.UNKNOWN;
     }
 
+    /** The status, the record's participant, and the external participants its record lists, each with its state. */
+    private static TransactionDetails detailsOf(String transactionId, List<Inspection> found) {
+        TransactionStatus status = statusOf(found);
+        Optional<String> primary = found.stream()
+                .map(Inspection::primaryName)
+                .filter(name -> !name.isEmpty())
+                .findFirst();
+        Map<String, ExternalState> externals = new LinkedHashMap<>();
+        for (Inspection i : found) {
+            if (i.primary()) {
+                Set<String> pending = Set.copyOf(Inspection.names(i.pendingExternals()));
+                for (String name : Inspection.names(i.externals())) {
+                    externals.put(name, externalState(status, pending.contains(name)));
+                }
+            }
+        }
+        return new TransactionDetails(transactionId, status, primary, externals);
+    }
+
+    private static ExternalState externalState(TransactionStatus status, boolean pending) {
+        return switch (status) {
+            case COMMITTED -> pending ? ExternalState.CONFIRMING : ExternalState.CONFIRMED;
+            case ABORTED -> pending ? ExternalState.CANCELLING : ExternalState.CANCELLED;
+            default -> ExternalState.UNDECIDED;
+        };
+    }
+
     @Override
     public Mono<TransactionStatus> status(String transactionId) {
+        return details(transactionId).map(TransactionDetails::status);
+    }
+
+    @Override
+    public Mono<TransactionDetails> details(String transactionId) {
         return Mono.defer(() -> {
             checkOpen();
             if (transactionId == null || transactionId.isEmpty()) {
@@ -777,7 +812,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             1)
                     .onErrorMap(Exceptions::isMultiple, Errors::first)
                     .collectList()
-                    .map(RedisTransactionRuntime::statusOf);
+                    .map(found -> detailsOf(transactionId, found));
         });
     }
 

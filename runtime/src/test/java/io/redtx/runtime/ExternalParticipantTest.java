@@ -8,13 +8,17 @@ import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionDetails;
 import io.redtx.api.TransactionResult;
+import io.redtx.api.TransactionStatus;
 import io.redtx.api.external.ExternalParticipant;
 import io.redtx.api.external.ExternalParticipantException;
+import io.redtx.api.external.ExternalState;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -41,6 +45,7 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
         volatile Mono<Void> beforeTry = Mono.empty();
         volatile boolean refuseTry;
         volatile boolean failConfirm;
+        volatile boolean failCancel;
 
         Ledger(String name) {
             this.name = name;
@@ -88,6 +93,9 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
         @Override
         public Mono<Void> cancel(String id) {
             return Mono.fromRunnable(() -> {
+                if (failCancel) {
+                    throw new IllegalStateException("service unavailable");
+                }
                 synchronized (this) {
                     if ("CONFIRMED".equals(state.get(id))) {
                         violations.incrementAndGet(); // cancel after a confirm
@@ -130,6 +138,23 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
         assertThat(get(a, "order:1")).isEqualTo("placed");
         assertThat(r.commit().secondariesSettled()).isTrue();
         assertNoIntents();
+        // The settled record is kept for the retention: it still says who holds it and what each participant did.
+        TransactionDetails details = rt.details(id).block(WAIT);
+        assertThat(details.status()).isEqualTo(TransactionStatus.COMMITTED);
+        assertThat(details.primary()).contains("a");
+        assertThat(details.externals())
+                .containsExactly(Map.entry("pay", ExternalState.CONFIRMED), Map.entry("ship", ExternalState.CONFIRMED));
+    }
+
+    @Test
+    void detailsOfATransactionNobodyKnowsListNothing() {
+        RedisTransactionRuntime rt = runtimeWith(o -> o);
+        TransactionDetails details = rt.details("never-ran").block(WAIT);
+        assertThat(details)
+                .isEqualTo(new TransactionDetails("never-ran", TransactionStatus.UNKNOWN, Optional.empty(), Map.of()));
+        StepVerifier.create(rt.details(""))
+                .expectError(RedtxArgumentException.class)
+                .verify(WAIT);
     }
 
     @Test
@@ -199,15 +224,25 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
         assertThat(get(a, "order:4")).isEqualTo("placed"); // committed: the record decided
         assertThat(commit.secondariesSettled()).isFalse();
         assertThat(pay.state).containsEntry(commit.transactionId(), "TRIED");
+        assertThat(rt.details(commit.transactionId()).block(WAIT).externals())
+                .containsExactly(Map.entry("pay", ExternalState.CONFIRMING));
         // Still failing: recovery reports it pending (and the intent left), and keeps the record.
         awaitTrue(() -> {
             RecoveryReport failing = rt.recover().block(WAIT);
-            return failing.externalsPending() == 1 && failing.left() > 0 && failing.externalsSettled() == 0;
+            return failing.externalsConfirming() == 1
+                    && failing.externalsCancelling() == 0
+                    && failing.oldestPendingExternal().compareTo(Duration.ZERO) > 0
+                    && failing.left() > 0
+                    && failing.externalsSettled() == 0;
         });
         pay.failConfirm = false;
         awaitTrue(() -> rt.recover().block(WAIT).externalsSettled() == 1);
         assertThat(pay.state).containsEntry(commit.transactionId(), "CONFIRMED");
-        assertThat(rt.recover().block(WAIT).externalsPending()).isZero();
+        RecoveryReport after = rt.recover().block(WAIT);
+        assertThat(after.externalsPending()).isZero();
+        assertThat(after.oldestPendingExternal()).isZero();
+        assertThat(rt.details(commit.transactionId()).block(WAIT).externals())
+                .containsExactly(Map.entry("pay", ExternalState.CONFIRMED));
         assertThat(pay.violations.get()).isZero();
         assertNoIntents();
     }
@@ -226,13 +261,31 @@ class ExternalParticipantTest extends ThreeParticipantsTestBase {
                 .expectError(ProtocolHooks.Halted.class)
                 .verify(WAIT);
         assertThat(pay.inState("TRIED")).isEqualTo(1);
+        String id = pay.state.keySet().iterator().next();
+        TransactionDetails inDoubt = dying.details(id).block(WAIT);
+        assertThat(inDoubt.status()).isEqualTo(TransactionStatus.IN_DOUBT);
+        assertThat(inDoubt.externals())
+                .containsExactly(Map.entry("pay", ExternalState.UNDECIDED), Map.entry("ship", ExternalState.UNDECIDED));
+        pay.failCancel = true;
         RedisTransactionRuntime other = RedisTransactionRuntime.create(
                 options().external(pay).external(ship).build(), ProtocolHooks.NONE);
         try {
+            // A cancel that keeps failing is reported, by state, and the record says which participant it is.
+            awaitTrue(() -> {
+                RecoveryReport r = other.recover().block(WAIT);
+                return r.externalsCancelling() == 1 && r.externalsConfirming() == 0;
+            });
+            assertThat(other.details(id).block(WAIT).externals())
+                    .containsExactly(
+                            Map.entry("pay", ExternalState.CANCELLING), Map.entry("ship", ExternalState.CANCELLED));
+            pay.failCancel = false;
             awaitTrue(() -> {
                 other.recover().block(WAIT);
                 return pay.inState("CANCELLED") == 1 && ship.inState("CANCELLED") == 1;
             });
+            assertThat(other.details(id).block(WAIT).externals())
+                    .containsExactly(
+                            Map.entry("pay", ExternalState.CANCELLED), Map.entry("ship", ExternalState.CANCELLED));
         } finally {
             other.closeGracefully().block(WAIT);
         }

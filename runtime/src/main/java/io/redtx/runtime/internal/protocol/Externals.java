@@ -138,9 +138,4 @@ final class Externals {
             return pending == 0;
         }
     }
-
-    /** @return the names of a comma-separated list */
-    static List<String> names(String csv) {
-        return csv.isEmpty() ? List.of() : List.of(csv.split(","));
-    }
 }

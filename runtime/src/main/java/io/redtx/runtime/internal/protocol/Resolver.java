@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -132,22 +133,35 @@ public final class Resolver {
                 });
     }
 
-    /** The owners of the expired intents of one shard; none if it cannot be read now. */
-    private Mono<List<Object>> expired(Shard shard) {
+    /**
+     * The expired intents of one shard, each owner with how long ago its index entry fell due on that shard's clock;
+     * none if it cannot be read now.
+     */
+    private Mono<Map<String, Long>> expired(Shard shard) {
         return shard.eval(
                         LuaScript.EXPIRED,
                         ctx.options.timeouts().commit(),
                         new String[] {shard.indexKey},
                         Integer.toString(BATCH))
+                .map(reply -> {
+                    long now = Long.parseLong((String) reply.get(reply.size() - 1));
+                    Map<String, Long> overdue = new LinkedHashMap<>();
+                    for (int i = 0; i + 1 < reply.size(); i += 2) {
+                        long due = (long) Double.parseDouble((String) reply.get(i + 1));
+                        overdue.put((String) reply.get(i), Math.max(0, now - due));
+                    }
+                    return overdue;
+                })
                 .onErrorResume(e -> {
                     log.warn("redtx: recovery could not read the intents of '{}': {}", shard.name, e.toString());
-                    return Mono.just(List.of());
+                    return Mono.just(Map.of());
                 });
     }
 
-    private Mono<RecoveryReport> resolveAll(Shard p, List<Object> owners, Tally externals) {
-        return Flux.fromIterable(owners)
-                .concatMap(owner -> resolve(p, (String) owner, externals))
+    private Mono<RecoveryReport> resolveAll(Shard p, Map<String, Long> owners, Tally externals) {
+        externals.overdue.putAll(owners);
+        return Flux.fromIterable(owners.keySet())
+                .concatMap(owner -> resolve(p, owner, externals))
                 .reduce(
                         RecoveryReport.EMPTY,
                         (r, outcome) -> r.plus(new RecoveryReport(
@@ -259,21 +273,50 @@ public final class Resolver {
      */
     private Mono<Outcome> settleExternals(
             Shard primary, String owner, String pending, boolean confirm, Outcome outcome, Tally externals) {
-        return Externals.settle(ctx, primary, owner, Externals.names(pending), confirm)
+        return Externals.settle(ctx, primary, owner, Inspection.names(pending), confirm)
                 .map(settled -> {
-                    externals.settled.addAndGet(settled.done());
-                    externals.pending.addAndGet(settled.pending());
+                    externals.settled(owner, confirm, settled);
                     return settled.complete() ? outcome : Outcome.LEFT;
                 });
     }
 
-    /** What one recovery pass did to external participants, counted as its resolutions run concurrently. */
+    /**
+     * What one recovery pass did to external participants, counted as its resolutions run concurrently. A record found
+     * through the intents of several of its shards is settled (or tried) once for each: its pending participants count
+     * once, as the last try left them.
+     */
     private static final class Tally {
-        final AtomicLong settled = new AtomicLong();
-        final AtomicLong pending = new AtomicLong();
+        /** Owner of each expired intent found: how long ago it fell due. */
+        final Map<String, Long> overdue = new ConcurrentHashMap<>();
+
+        private final AtomicLong settled = new AtomicLong();
+        private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+
+        private record Pending(boolean confirm, int count, long overdueMillis) {}
+
+        void settled(String owner, boolean confirm, Externals.Settled done) {
+            settled.addAndGet(done.done());
+            if (done.complete()) {
+                pending.remove(owner);
+            } else {
+                pending.put(owner, new Pending(confirm, done.pending(), overdue.getOrDefault(owner, 0L)));
+            }
+        }
 
         RecoveryReport report() {
-            return new RecoveryReport(0, 0, 0, 0, 0, 0, 0, 0, settled.get(), pending.get());
+            long confirming = 0;
+            long cancelling = 0;
+            long oldest = 0;
+            for (Pending p : pending.values()) {
+                if (p.confirm()) {
+                    confirming += p.count();
+                } else {
+                    cancelling += p.count();
+                }
+                oldest = Math.max(oldest, p.overdueMillis());
+            }
+            return new RecoveryReport(
+                    0, 0, 0, 0, 0, 0, 0, 0, settled.get(), confirming, cancelling, Duration.ofMillis(oldest));
         }
     }
 

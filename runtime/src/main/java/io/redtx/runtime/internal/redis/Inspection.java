@@ -12,6 +12,7 @@ import java.util.List;
  * @param shards the shards of the transaction, comma-separated (on the primary only, else "")
  * @param pendingExternals the external participants whose confirm or cancel is still to do, comma-separated ("" for
  *     none; on the primary only)
+ * @param externals every external participant the record lists, comma-separated ("" for none; on the primary only)
  */
 public record Inspection(
         RecordState state,
@@ -19,7 +20,8 @@ public record Inspection(
         String primaryName,
         boolean primary,
         String shards,
-        String pendingExternals) {
+        String pendingExternals,
+        String externals) {
 
     /** @return the decoded reply */
     public static Inspection of(List<Object> reply) {
@@ -29,6 +31,15 @@ public record Inspection(
                 (String) reply.get(2),
                 "1".equals(reply.get(3)),
                 (String) reply.get(4),
-                (String) reply.get(5));
+                (String) reply.get(5),
+                (String) reply.get(6));
+    }
+
+    /**
+     * @param csv a comma-separated list of names, as {@link #pendingExternals()} and {@link #externals()}
+     * @return its names, in order
+     */
+    public static List<String> names(String csv) {
+        return csv.isEmpty() ? List.of() : List.of(csv.split(","));
     }
 }

@@ -67,10 +67,11 @@ class ScriptRepliesTest {
 
     @Test
     void inspections() {
-        assertThat(Inspection.of(List.of("P", "1", "a", "0", "", "")))
-                .isEqualTo(new Inspection(RecordState.PREPARED, true, "a", false, "", ""));
-        assertThat(Inspection.of(List.of("C", "0", "", "1", "a,b", "pay")))
-                .isEqualTo(new Inspection(RecordState.COMMITTED, false, "", true, "a,b", "pay"));
-        assertThat(Inspection.of(List.of("NONE", "0", "", "0", "", "")).state()).isEqualTo(RecordState.NONE);
+        assertThat(Inspection.of(List.of("P", "1", "a", "0", "", "", "")))
+                .isEqualTo(new Inspection(RecordState.PREPARED, true, "a", false, "", "", ""));
+        assertThat(Inspection.of(List.of("C", "0", "a", "1", "a,b", "pay", "pay,sql")))
+                .isEqualTo(new Inspection(RecordState.COMMITTED, false, "a", true, "a,b", "pay", "pay,sql"));
+        assertThat(Inspection.of(List.of("NONE", "0", "", "0", "", "", "")).state())
+                .isEqualTo(RecordState.NONE);
     }
 }
