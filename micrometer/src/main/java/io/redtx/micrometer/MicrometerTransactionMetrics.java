@@ -81,6 +81,13 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code redtx.recovery.externals.oldest}</td><td>time gauge</td><td></td>
  *       <td>{@link #recovered}: of those, how long the oldest record has waited for recovery (since its lease ended, or
  *       since it aborted); 0 when none</td></tr>
+ *   <tr><td>{@code redtx.recovery.sagas}</td><td>counter</td>
+ *       <td>{@code outcome}: {@code resumed}, {@code compensated}</td>
+ *       <td>{@link #recovered}: sagas whose runner had gone that recovery took over and completed, or
+ *       compensated</td></tr>
+ *   <tr><td>{@code redtx.recovery.sagas.failing}</td><td>gauge</td><td></td>
+ *       <td>{@link #recovered}: sagas the latest pass found unable to finish (they stay, and every pass tries
+ *       again)</td></tr>
  *   <tr><td>{@code redtx.recovery.stale_locks}</td><td>counter</td><td></td>
  *       <td>{@link #recovered}: lock entries of settled transactions that recovery removed (a positive rate is worth
  *       an alert)</td></tr>
@@ -134,7 +141,10 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
     private final Counter recoveryStaleLocks;
     private final Counter recoveryExternalsSettled;
     private final Counter recoveryExternalsPending;
-    // Read by the in-doubt gauges: what the latest recovery pass left.
+    private final Counter recoverySagasResumed;
+    private final Counter recoverySagasCompensated;
+    // Read by the gauges of what the latest recovery pass left.
+    private final AtomicLong sagasFailing = new AtomicLong();
     private final AtomicLong externalsConfirming = new AtomicLong();
     private final AtomicLong externalsCancelling = new AtomicLong();
     private final AtomicLong oldestPendingExternalMillis = new AtomicLong();
@@ -208,6 +218,14 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
                 "External (TCC) participants recovery confirmed or cancelled, and those it found still pending";
         this.recoveryExternalsSettled = counter(externals, externalsHelp, "outcome", "settled");
         this.recoveryExternalsPending = counter(externals, externalsHelp, "outcome", "pending");
+        String sagasHelp = "Sagas whose runner had gone that recovery took over and completed, or compensated";
+        this.recoverySagasResumed = counter("recovery.sagas", sagasHelp, "outcome", "resumed");
+        this.recoverySagasCompensated = counter("recovery.sagas", sagasHelp, "outcome", "compensated");
+        Gauge.builder(name("recovery.sagas.failing"), sagasFailing, AtomicLong::get)
+                .description("Sagas the latest recovery pass found unable to finish")
+                .tags(commonTags)
+                .strongReference(true)
+                .register(registry);
         String inDoubtHelp = "External participants whose confirm or cancel was still to succeed after the latest"
                 + " recovery pass";
         for (var state :
@@ -320,8 +338,9 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
      * Adds the report's counts to {@code recovery.intents}: {@code expiredIntents} to {@code outcome=expired},
      * {@code rolledForward}, {@code rolledBack} and {@code left} to the outcome of the same name; and
      * {@code staleLocks} to {@code recovery.stale_locks}; {@code externalsSettled} and {@code externalsPending} to
-     * {@code recovery.externals} with {@code outcome=settled} and {@code outcome=pending}; and sets the gauges
-     * {@code recovery.externals.in_doubt} and {@code recovery.externals.oldest} to what the pass left pending.
+     * {@code recovery.externals} with {@code outcome=settled} and {@code outcome=pending}; {@code sagasResumed} and
+     * {@code sagasCompensated} to {@code recovery.sagas}; and sets the gauges {@code recovery.externals.in_doubt},
+     * {@code recovery.externals.oldest} and {@code recovery.sagas.failing} to what the pass left.
      */
     @Override
     public void recovered(RecoveryReport report) {
@@ -332,6 +351,9 @@ public final class MicrometerTransactionMetrics implements TransactionMetrics {
         recoveryStaleLocks.increment(report.staleLocks());
         recoveryExternalsSettled.increment(report.externalsSettled());
         recoveryExternalsPending.increment(report.externalsPending());
+        recoverySagasResumed.increment(report.sagasResumed());
+        recoverySagasCompensated.increment(report.sagasCompensated());
+        sagasFailing.set(report.sagasFailing());
         externalsConfirming.set(report.externalsConfirming());
         externalsCancelling.set(report.externalsCancelling());
         oldestPendingExternalMillis.set(report.oldestPendingExternal().toMillis());

@@ -70,12 +70,15 @@ class MicrometerTransactionMetricsTest {
         expected.add("redtx.recovery.externals.in_doubt{state=confirming}");
         expected.add("redtx.recovery.externals.in_doubt{state=cancelling}");
         expected.add("redtx.recovery.externals.oldest{}");
+        expected.add("redtx.recovery.sagas{outcome=resumed}");
+        expected.add("redtx.recovery.sagas{outcome=compensated}");
+        expected.add("redtx.recovery.sagas.failing{}");
 
         Map<String, Map<String, Double>> meters = snapshot();
 
         assertThat(meters.keySet())
                 .containsExactlyInAnyOrderElementsOf(expected)
-                .hasSize(40);
+                .hasSize(43);
         assertThat(meters.values())
                 .allSatisfy(values -> assertThat(values.values()).allMatch(v -> v == 0.0));
         assertThat(registry.find("redtx.transactions.in_flight").meter()).isNull();
@@ -207,6 +210,23 @@ class MicrometerTransactionMetricsTest {
                         "redtx.recovery.externals{outcome=pending}");
         assertThat(counter("redtx.recovery.externals", "outcome", "settled")).isEqualTo(3.0);
         assertThat(counter("redtx.recovery.externals", "outcome", "pending")).isEqualTo(1.0);
+    }
+
+    @Test
+    void recoveredCountsSagasTakenOverAndGaugesThoseFailing() {
+        Set<String> changed = changedBy(() -> {
+            metrics.recovered(new RecoveryReport(0, 0, 0, 0, 0, 2, 1, 3));
+            metrics.recovered(new RecoveryReport(0, 0, 0, 0, 0, 1, 0, 1));
+        });
+
+        assertThat(changed)
+                .containsExactlyInAnyOrder(
+                        "redtx.recovery.sagas{outcome=resumed}",
+                        "redtx.recovery.sagas{outcome=compensated}",
+                        "redtx.recovery.sagas.failing{}");
+        assertThat(counter("redtx.recovery.sagas", "outcome", "resumed")).isEqualTo(3.0);
+        assertThat(counter("redtx.recovery.sagas", "outcome", "compensated")).isEqualTo(1.0);
+        assertThat(registry.get("redtx.recovery.sagas.failing").gauge().value()).isEqualTo(1.0);
     }
 
     @Test
@@ -369,7 +389,7 @@ class MicrometerTransactionMetricsTest {
 
         assertThat(own.getMeters())
                 .filteredOn(m -> !isHistogramGauge(m))
-                .hasSize(41)
+                .hasSize(44)
                 .allSatisfy(m -> {
                     assertThat(m.getId().getName()).startsWith("shop.tx.");
                     assertThat(m.getId().getTags()).contains(Tag.of("runtime", "orders-2"), Tag.of("region", "eu"));

@@ -877,9 +877,15 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         });
     }
 
-    /** One pass: the transactions' intents and stale locks first, then the sagas, whose steps are transactions. */
+    /**
+     * One pass: the transactions' intents and stale locks first, then the sagas, whose steps are transactions. The
+     * metrics get the whole pass's report at once, so that their gauges show what one pass left.
+     */
     private Mono<RecoveryReport> recoveryPass() {
-        return ctx.resolver.recoverAll().flatMap(report -> sagas.recover().map(report::plus));
+        return ctx.resolver
+                .recoverAll()
+                .flatMap(report -> sagas.recover().map(report::plus))
+                .doOnNext(ctx.telemetry::recovered);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.api.saga.SagaDefinition;
 import io.redtx.api.saga.SagaOutcome;
 import io.redtx.api.saga.SagaRecovery;
@@ -275,7 +276,15 @@ class SagaTest extends ThreeParticipantsTestBase {
         assertThat(value(a, "stock")).isEqualTo(-1);
 
         alive.set(false);
-        RedisTransactionRuntime rt = runtimeWith(saga);
+        List<RecoveryReport> metered = new CopyOnWriteArrayList<>();
+        TransactionMetrics metrics = new TransactionMetrics() {
+            @Override
+            public void recovered(RecoveryReport report) {
+                metered.add(report);
+            }
+        };
+        RedisTransactionRuntime rt = runtime(
+                o -> o.recovery(r -> r.interval(Duration.ZERO)).saga(saga).metrics(metrics));
         // Within the dead runner's lease, nothing is taken over.
         StepVerifier.create(rt.recover())
                 .assertNext(r -> assertThat(r.sagasResumed()).isZero())
@@ -284,6 +293,8 @@ class SagaTest extends ThreeParticipantsTestBase {
         StepVerifier.create(rt.recover())
                 .assertNext(r -> assertThat(r).isEqualTo(new RecoveryReport(0, 0, 0, 0, 0, 1, 0, 0)))
                 .verifyComplete();
+        // The metrics see each pass whole, its sagas included.
+        assertThat(metered).hasSize(2).last().isEqualTo(new RecoveryReport(0, 0, 0, 0, 0, 1, 0, 0));
 
         assertThat(value(a, "stock")).isEqualTo(-1); // reserve applied exactly once
         assertThat(value(b, "shipped")).isEqualTo(1); // ship applied exactly once

@@ -69,7 +69,7 @@ public final class Resolver {
                 .flatMap(this::sweep, n)
                 .reduce(0L, Long::sum)
                 .map(removed -> new RecoveryReport(0, 0, 0, 0, removed));
-        return intents.flatMap(report -> locks.map(report::plus)).doOnNext(ctx.telemetry::recovered);
+        return intents.flatMap(report -> locks.map(report::plus));
     }
 
     /** Removes the stale entries of {@code p}'s lock keys swept in this pass; how many. Never an error. */
