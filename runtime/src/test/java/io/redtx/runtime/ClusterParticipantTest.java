@@ -16,6 +16,10 @@ import io.redtx.api.lock.LockLease;
 import io.redtx.api.lock.LockOptions;
 import io.redtx.api.message.ConsumerOptions;
 import io.redtx.api.message.Delivery;
+import io.redtx.api.saga.SagaDefinition;
+import io.redtx.api.saga.SagaOutcome;
+import io.redtx.api.saga.SagaRetry;
+import io.redtx.api.saga.SagaStep;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.IntentCount;
 import io.redtx.test.redis.Persistence;
@@ -487,6 +491,80 @@ class ClusterParticipantTest {
             assertThat(standalone.command("GET", "guarded:" + name)).isNotNull();
             waiter.dispose();
         }
+    }
+
+    /**
+     * Sagas whose records live on the Cluster: each record, its lease and the participant's saga index are in
+     * different slots, so every step's progress is a two-phase commit inside the Cluster. Completed, compensated and
+     * taken over after a dead runner, with nothing left in any slot.
+     */
+    @Test
+    void sagasOnTheClusterCompleteCompensateAndAreTakenOverAcrossSlots() {
+        AtomicBoolean runnerAlive = new AtomicBoolean(true);
+        Set<String> charged = ConcurrentHashMap.newKeySet();
+        Set<String> refunded = ConcurrentHashMap.newKeySet();
+        SagaDefinition order = SagaDefinition.builder("order")
+                .lease(LEASE)
+                .step(SagaStep.transactional("reserve", (ctx, tx) -> tx.on("c").decrBy("stock", 1))
+                        .withCompensation((ctx, tx) -> tx.on("c").incrBy("stock", 1)))
+                .step(SagaStep.external(
+                                "charge",
+                                ctx -> Mono.defer(() -> {
+                                    if ("hang".equals(ctx.input().get("mode")) && runnerAlive.get()) {
+                                        return Mono.never(); // the runner dies here
+                                    }
+                                    if ("decline".equals(ctx.input().get("mode"))) {
+                                        return Mono.error(new IllegalStateException("declined"));
+                                    }
+                                    charged.add(ctx.idempotencyKey());
+                                    return Mono.empty();
+                                }))
+                        .withCompensation(ctx -> Mono.fromRunnable(() -> refunded.add(ctx.idempotencyKey())))
+                        .withRetry(SagaRetry.none()))
+                .step(SagaStep.transactional("record", (ctx, tx) -> tx.on("s").set("order:" + ctx.sagaId(), "placed")))
+                .build();
+        RuntimeOptions.Builder onCluster = options().keyRouter(key -> "c").saga(order);
+        RedisTransactionRuntime rt = RedisTransactionRuntime.create(onCluster.build(), ProtocolHooks.NONE);
+        runtime = rt;
+
+        List<SagaOutcome> outcomes = Flux.range(0, 12)
+                .flatMap(i -> rt.saga("order").start("o-" + i, Map.of("mode", i % 4 == 3 ? "decline" : "pay")), 6)
+                .collectList()
+                .block(Duration.ofSeconds(30));
+        assertThat(outcomes).hasSize(12);
+        assertThat(outcomes.stream().filter(o -> o.status() == SagaOutcome.Status.COMPLETED))
+                .hasSize(9);
+        assertThat(outcomes.stream().filter(o -> o.status() == SagaOutcome.Status.COMPENSATED))
+                .hasSize(3);
+        assertThat(cluster.masterFor("stock").command("GET", "stock")).isEqualTo("-9");
+        assertThat(charged).hasSize(9);
+        assertThat(refunded).hasSize(3); // a declined charge is compensated too: its effect is unknown
+
+        // A runner that dies in its charge: another runtime's recovery takes the saga over past its lease.
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
+                onCluster.recovery(r -> r.lease(LEASE).interval(Duration.ZERO)).build(), ProtocolHooks.NONE);
+        Disposable hanging =
+                dying.saga("order").start("o-hang", Map.of("mode", "hang")).subscribe();
+        ThreeParticipantsTestBase.awaitTrue(
+                () -> "-10".equals(cluster.masterFor("stock").command("GET", "stock")));
+        hanging.dispose();
+        dying.close();
+        runnerAlive.set(false);
+        sleep(LEASE.toMillis() + 200);
+        StepVerifier.create(rt.recover())
+                .assertNext(report -> assertThat(report.sagasResumed()).isEqualTo(1))
+                .verifyComplete();
+        assertThat(standalone.command("GET", "order:o-hang")).isEqualTo("placed");
+        assertThat(charged).contains("o-hang/1");
+
+        for (RedisServer master : cluster.masters()) {
+            for (Object key : (List<?>) master.command("KEYS", "redtx:sg*")) {
+                assertThat((String) key)
+                        .as("only finished sagas' records stay (for their retention)")
+                        .startsWith("redtx:sg:");
+            }
+        }
+        assertNoIntents();
     }
 
     @Test
