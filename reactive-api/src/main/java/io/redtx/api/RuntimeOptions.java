@@ -43,6 +43,7 @@ public final class RuntimeOptions {
 
     private final Map<String, String> participants;
     private final Map<String, TlsOptions> tls;
+    private final Map<String, Replication> replication;
     private final TimeoutOptions timeouts;
     private final RecoveryOptions recovery;
     private final AdmissionOptions admission;
@@ -66,6 +67,7 @@ public final class RuntimeOptions {
         this.participants = Collections.unmodifiableMap(new LinkedHashMap<>(b.participants));
         this.externals = Collections.unmodifiableMap(new LinkedHashMap<>(b.externals));
         this.tls = Collections.unmodifiableMap(new LinkedHashMap<>(b.tls));
+        this.replication = Collections.unmodifiableMap(new LinkedHashMap<>(b.replication));
         this.timeouts = b.timeouts;
         this.recovery = b.recovery;
         this.admission = b.admission;
@@ -120,6 +122,15 @@ public final class RuntimeOptions {
      */
     public Optional<TlsOptions> tls(String participant) {
         return Optional.ofNullable(tls.get(participant));
+    }
+
+    /**
+     * @param participant a participant's name
+     * @return how many replicas must hold its writes before redtx acts on them ({@link Builder#replication}); {@link
+     *     Replication#NONE} when none was set, and for an unknown name
+     */
+    public Replication replication(String participant) {
+        return replication.getOrDefault(participant, Replication.NONE);
     }
 
     /**
@@ -219,7 +230,8 @@ public final class RuntimeOptions {
     /** @return every setting; participants and sagas by name only, since their URIs may hold passwords */
     @Override
     public String toString() {
-        return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet() + ", timeouts="
+        return "RuntimeOptions{participants=" + participants.keySet() + ", tls=" + tls.keySet()
+                + (replication.isEmpty() ? "" : ", replication=" + replication) + ", timeouts="
                 + timeouts + ", recovery=" + recovery + ", admission=" + admission + ", connections=" + connections
                 + ", limits=" + limits + ", retryPolicy=" + retryPolicy + ", namespace='" + namespace + "', metrics="
                 + metrics + ", observer=" + observer + ", keyRouter=" + keyRouter
@@ -233,6 +245,7 @@ public final class RuntimeOptions {
     public static final class Builder {
         private final Map<String, String> participants = new LinkedHashMap<>();
         private final Map<String, TlsOptions> tls = new LinkedHashMap<>();
+        private final Map<String, Replication> replication = new LinkedHashMap<>();
         private TimeoutOptions timeouts = TimeoutOptions.defaults();
         private RecoveryOptions recovery = RecoveryOptions.defaults();
         private AdmissionOptions admission = AdmissionOptions.defaults();
@@ -252,6 +265,7 @@ public final class RuntimeOptions {
         private Builder(RuntimeOptions o) {
             participants.putAll(o.participants);
             tls.putAll(o.tls);
+            replication.putAll(o.replication);
             timeouts = o.timeouts;
             recovery = o.recovery;
             admission = o.admission;
@@ -329,6 +343,29 @@ public final class RuntimeOptions {
                 this.tls.put(name, tls);
             }
             participants.put(name, redisUri);
+            return this;
+        }
+
+        /**
+         * Requires that {@code requirement.replicas()} replicas of a participant hold each step before redtx acts on it
+         * (see {@link Replication}). Checked when a connection is made ({@link TransactionRuntime#verify()} makes them
+         * all): a master with fewer replicas online is refused with a {@link ParticipantErrorException} that says so.
+         * Standalone and Sentinel participants only, for now.
+         *
+         * @param participant the name of a participant added to this builder, before or after this call ({@link
+         *     #build()} checks it)
+         * @param requirement the requirement; {@link Replication#NONE} removes one set before
+         * @return this builder
+         * @throws IllegalArgumentException for a null argument
+         */
+        public Builder replication(String participant, Replication requirement) {
+            notNull("replication participant", participant);
+            notNull("replication requirement", requirement);
+            if (requirement.required()) {
+                replication.put(participant, requirement);
+            } else {
+                replication.remove(participant);
+            }
             return this;
         }
 
@@ -616,6 +653,18 @@ public final class RuntimeOptions {
         public RuntimeOptions build() {
             if (participants.isEmpty()) {
                 throw new IllegalArgumentException("at least one participant is required");
+            }
+            for (String name : replication.keySet()) {
+                String uri = participants.get(name);
+                if (uri == null) {
+                    throw new IllegalArgumentException("replication is set for participant '" + name
+                            + "', which is not defined (participants " + participants.keySet() + ")");
+                }
+                if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
+                    throw new IllegalArgumentException("replication is set for participant '" + name
+                            + "', a Redis Cluster: acknowledgements of Cluster replicas are not supported yet"
+                            + " (a standalone or Sentinel participant takes them)");
+                }
             }
             for (String name : externals.keySet()) {
                 if (participants.containsKey(name)) {

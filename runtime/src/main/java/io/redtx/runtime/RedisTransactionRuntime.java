@@ -259,7 +259,8 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             // restarted (ClusterParticipantTest's killed master): one, then.
                             cluster ? 1 : options.connections().perParticipant(),
                             options.namespace() + "probe",
-                            options.connections().requireSyncedWrites()));
+                            options.connections().requireSyncedWrites(),
+                            options.replication(name)));
         });
         this.clusterClients = List.copyOf(clusters);
         this.tlsClients = List.copyOf(tlsOwn);

@@ -16,6 +16,7 @@ import io.redtx.runtime.internal.redis.AbortReply;
 import io.redtx.runtime.internal.redis.CommitReply;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.LuaScript;
+import io.redtx.runtime.internal.redis.NotReplicatedException;
 import io.redtx.runtime.internal.redis.RecordState;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
@@ -219,9 +220,12 @@ public final class CommitProcess {
                     // Sent, but no reply: the script may or may not have run (if it did, its marker says so).
                     return new TransactionOutcomeUnknownException(
                             id,
-                            "no reply from participant '" + s.participant() + "' to the one-phase commit within "
-                                    + Durations.text(timeout)
-                                    + " (" + e + ")",
+                            e instanceof NotReplicatedException
+                                    ? "the one-phase commit ran on participant '" + s.participant()
+                                            + "' and may be lost in a failover: " + e.getMessage()
+                                    : "no reply from participant '" + s.participant()
+                                            + "' to the one-phase commit within " + Durations.text(timeout) + " ("
+                                            + e + ")",
                             e);
                 })
                 .flatMap(reply -> {

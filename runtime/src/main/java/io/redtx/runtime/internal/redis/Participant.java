@@ -19,6 +19,7 @@ import io.redtx.api.ParticipantDurability;
 import io.redtx.api.ParticipantErrorException;
 import io.redtx.api.ParticipantUnavailableException;
 import io.redtx.api.RedtxException;
+import io.redtx.api.Replication;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.TransactionTimeoutException;
 import io.redtx.runtime.internal.Deadlines;
@@ -68,6 +69,11 @@ public final class Participant implements ParticipantLink {
     private final String name;
     private final String[] probeArgs;
     private final boolean requireSyncedWrites;
+    private final Replication replication;
+    private final long replicationMillis;
+    /** What {@link #replicated} publishes to: a write that reaches the replicas without touching a key. */
+    private final String barrierChannel;
+
     private final Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
     private final Keys keys;
     private final Channels channels;
@@ -102,9 +108,13 @@ public final class Participant implements ParticipantLink {
             Duration connectTimeout,
             int connections,
             String probeKey,
-            boolean requireSyncedWrites) {
+            boolean requireSyncedWrites,
+            Replication replication) {
         this.name = name;
         this.requireSyncedWrites = requireSyncedWrites;
+        this.replication = replication;
+        this.replicationMillis = replication.timeout().toMillis();
+        this.barrierChannel = keys.namespace() + "barrier";
         this.probeArgs = new String[LuaScript.CALLED_COMMANDS.size() + 1];
         probeArgs[0] = probeKey;
         for (int i = 0; i < LuaScript.CALLED_COMMANDS.size(); i++) {
@@ -197,19 +207,30 @@ public final class Participant implements ParticipantLink {
     }
 
     private Mono<StatefulConnection<String, String>> checkDurability(StatefulConnection<String, String> c) {
-        if (!requireSyncedWrites) {
+        if (!requireSyncedWrites && !replication.required()) {
             return Mono.just(c);
         }
-        return durability(c)
-                .flatMap(d -> d.level() == ParticipantDurability.Level.EVERY_WRITE_SYNCED
-                        ? Mono.just(c)
-                        : Mono.error(new ParticipantErrorException(
-                                null,
-                                name,
-                                "requireSyncedWrites needs appendonly yes and appendfsync always, found " + d.level()
-                                        + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")")
-                                        + " (appendonly=" + d.appendOnly() + ", appendfsync=" + d.appendFsync() + ")",
-                                null)));
+        return durability(c).flatMap(d -> {
+            if (requireSyncedWrites && d.level() != ParticipantDurability.Level.EVERY_WRITE_SYNCED) {
+                return Mono.error(new ParticipantErrorException(
+                        null,
+                        name,
+                        "requireSyncedWrites needs appendonly yes and appendfsync always, found " + d.level()
+                                + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")")
+                                + " (appendonly=" + d.appendOnly() + ", appendfsync=" + d.appendFsync() + ")",
+                        null));
+            }
+            if (replication.required() && d.connectedReplicas() < replication.replicas()) {
+                return Mono.error(new ParticipantErrorException(
+                        null,
+                        name,
+                        "replication needs " + replication.replicas() + " replica(s) acknowledging every step, but the"
+                                + " master has " + d.connectedReplicas() + " connected"
+                                + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")"),
+                        null));
+            }
+            return Mono.just(c);
+        });
     }
 
     /**
@@ -446,6 +467,13 @@ public final class Participant implements ParticipantLink {
             Consumer<CompletableFuture<?>> sent,
             String[] keys,
             String[] args) {
+        if (replication.required() && script != LuaScript.READ && script != LuaScript.PROBE) {
+            return replicated(c, () -> c.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args), timeout, sent)
+                    .onErrorResume(
+                            RedisNoScriptException.class,
+                            e -> replicated(
+                                    c, () -> c.eval(script.body(), ScriptOutputType.MULTI, keys, args), timeout, sent));
+        }
         return send(() -> c.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args), timeout, sent)
                 .onErrorResume(
                         RedisNoScriptException.class,
@@ -453,6 +481,37 @@ public final class Participant implements ParticipantLink {
                                 () -> c.<List<Object>>eval(script.body(), ScriptOutputType.MULTI, keys, args),
                                 timeout,
                                 sent));
+    }
+
+    /**
+     * A script's reply once {@link Replication#replicas()} replicas hold everything the master held when it ran. Sent
+     * together, in order, on one connection: the script, a {@code PUBLISH} on the barrier channel (a write that no key
+     * holds: {@code WAIT} counts acknowledgements of the connection's latest write, and a script that only read, or
+     * found its work already done, wrote nothing), then {@code WAIT}. A shortfall is a {@link NotReplicatedException}:
+     * the script ran and its effect stands on the master, so callers take it as a lost reply, never as a refusal.
+     */
+    private Mono<List<Object>> replicated(
+            RedisClusterAsyncCommands<String, String> c,
+            Supplier<? extends CompletionStage<List<Object>>> script,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent) {
+        return Mono.defer(() -> {
+            CompletableFuture<List<Object>> reply = deadlines.bound(script.get().toCompletableFuture(), timeout);
+            c.publish(barrierChannel, "");
+            CompletableFuture<Long> acks = deadlines.bound(
+                    c.waitForReplication(replication.replicas(), replicationMillis)
+                            .toCompletableFuture(),
+                    timeout.plus(replication.timeout()));
+            if (sent != null) {
+                sent.accept(reply);
+                sent.accept(acks);
+            }
+            return Replies.of(reply)
+                    .flatMap(r -> Replies.of(acks)
+                            .flatMap(n -> n >= replication.replicas()
+                                    ? Mono.just(r)
+                                    : Mono.error(new NotReplicatedException(name, replication, n))));
+        });
     }
 
     /**

@@ -1,0 +1,173 @@
+package io.redtx.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.redtx.api.ParticipantErrorException;
+import io.redtx.api.RedtxConfigurationException;
+import io.redtx.api.RedtxException;
+import io.redtx.api.Replication;
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionOutcomeUnknownException;
+import io.redtx.test.redis.RedisServer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/**
+ * A participant ("a") with a replica and {@link Replication}: a step is acted upon only once the replica holds it. The
+ * replica is paused (SIGSTOP) to open the window that asynchronous replication leaves: with the requirement nothing is
+ * acknowledged in it; without it, the same commit is acknowledged while only the master holds it.
+ */
+class ReplicationTest extends ThreeParticipantsTestBase {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Replication ONE = Replication.acknowledgedBy(1, Duration.ofMillis(300));
+
+    static RedisServer replica;
+
+    @BeforeAll
+    static void startReplica() {
+        // The master sends its first copy at once rather than after the default 5 s delay for diskless syncs.
+        a.command("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+        replica = RedisServer.builder()
+                .config("replicaof " + a.host() + " " + a.port())
+                .start();
+        awaitTrue(() -> String.valueOf(a.info("replication")).contains("state=online"));
+    }
+
+    @AfterAll
+    static void stopReplica() {
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    @AfterEach
+    void resumeReplica() {
+        if (replica.isPaused()) {
+            replica.resume();
+        }
+    }
+
+    private RedisTransactionRuntime replicated(Replication requirement) {
+        return runtime(o -> o.replication("a", requirement)
+                .recovery(r -> r.lease(Duration.ofMillis(500)).interval(Duration.ZERO)));
+    }
+
+    @Test
+    void anAcknowledgedCommitIsOnTheReplica() {
+        RedisTransactionRuntime rt = replicated(ONE);
+        rt.inTransaction(tx -> tx.on("a").set("one-phase", "1")).block(WAIT);
+        assertThat(replica.command("GET", "one-phase")).isEqualTo("1");
+        rt.inTransaction(tx -> tx.on("a").set("two-phase", "2").then(tx.on("b").set("two-phase", "2")))
+                .block(WAIT);
+        assertThat(replica.command("GET", "two-phase")).isEqualTo("2");
+        // Many at once share the connections, and each waits for its own acknowledgement.
+        Flux.range(0, 200)
+                .flatMap(
+                        i -> rt.inTransaction(tx ->
+                                tx.on("a").set("k" + i, "v" + i).then(tx.on("b").set("k" + i, "v" + i))),
+                        32)
+                .blockLast(WAIT);
+        for (int i = 0; i < 200; i++) {
+            assertThat(replica.command("GET", "k" + i)).isEqualTo("v" + i);
+        }
+        assertNoIntents();
+    }
+
+    @Test
+    void whileTheReplicaLagsNoCommitIsAcknowledged() {
+        // No retry: each attempt would meet the same lagging replica.
+        RedisTransactionRuntime rt = runtime(o -> o.replication("a", ONE)
+                .retryPolicy(RetryPolicy.none())
+                .recovery(r -> r.lease(Duration.ofMillis(500)).interval(Duration.ZERO)));
+        rt.verify().block(WAIT); // connected while the replica answers
+        replica.pause();
+
+        assertThatThrownBy(() ->
+                        rt.inTransaction(tx -> tx.on("a").set("one-phase", "1")).block(WAIT))
+                .isInstanceOf(TransactionOutcomeUnknownException.class)
+                .hasMessageContaining("may be lost in a failover")
+                .hasMessageContaining(
+                        "only 0 of the 1 replica(s) of participant 'a' acknowledged a step within 300 ms");
+        // A two-phase commit stops at the prepare on "a": not acknowledged, and "b" is rolled back.
+        assertThatThrownBy(() -> rt.inTransaction(tx ->
+                                tx.on("b").set("two-phase", "2").then(tx.on("a").set("two-phase", "2")))
+                        .block(WAIT))
+                .isInstanceOf(RedtxException.class)
+                .hasMessageContaining("replica");
+        awaitTrue(() -> get(b, "two-phase") == null);
+        assertThat(get(a, "two-phase")).isNull();
+
+        replica.resume();
+        awaitTrue(() -> {
+            rt.recover().block(WAIT);
+            return intentsLeft() == 0;
+        });
+        assertThat(get(a, "two-phase")).isNull();
+        assertThat(get(b, "two-phase")).isNull();
+        // The one-phase commit ran on the master: its outcome was unknown, and it is replicated now.
+        awaitTrue(() -> "1".equals(replica.command("GET", "one-phase")));
+        assertNoIntents();
+    }
+
+    @Test
+    void withoutTheRequirementTheSameCommitIsAcknowledgedWhileOnlyTheMasterHoldsIt() {
+        RedisTransactionRuntime rt = replicated(Replication.NONE);
+        rt.verify().block(WAIT);
+        replica.pause();
+        rt.inTransaction(tx -> tx.on("a").set("one-phase", "1")).block(WAIT);
+        assertThat(get(a, "one-phase")).isEqualTo("1");
+        // The replica cannot hold it: it is stopped. A failover now would lose an acknowledged commit.
+        assertThat(replica.isPaused()).isTrue();
+    }
+
+    @Test
+    void aRequirementTheMasterCannotMeetIsRefusedWhenItConnects() {
+        RedisTransactionRuntime rt = replicated(Replication.acknowledgedBy(2, Duration.ofMillis(300)));
+        assertThatThrownBy(() -> rt.verify().block(WAIT))
+                .isInstanceOf(RedtxConfigurationException.class)
+                .hasMessageContaining("'a': " + a.uri()
+                        + ": replication needs 2 replica(s) acknowledging every step, but the master has 1 connected");
+        assertThatThrownBy(
+                        () -> rt.inTransaction(tx -> tx.on("a").set("x", "1")).block(WAIT))
+                .isInstanceOf(ParticipantErrorException.class)
+                .hasMessageContaining("replication needs 2");
+        assertThat(get(a, "x")).isNull();
+    }
+
+    @Test
+    void badRequirementsAreRefusedByTheOptions() {
+        assertThatThrownBy(() -> options().replication("zz", ONE).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("replication is set for participant 'zz', which is not defined (participants [a, b, c])");
+        assertThatThrownBy(() -> RuntimeOptions.builder()
+                        .participant("k", "redis-cluster://127.0.0.1:7000")
+                        .replication("k", ONE)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a Redis Cluster: acknowledgements of Cluster replicas are not supported yet");
+        assertThatThrownBy(() -> Replication.acknowledgedBy(0, Duration.ofMillis(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("replication replicas must be at least 1, was 0");
+        assertThatThrownBy(() -> Replication.acknowledgedBy(1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replication timeout must be at least 1 ms");
+        assertThat(options()
+                        .replication("a", ONE)
+                        .replication("a", Replication.NONE)
+                        .build()
+                        .replication("a"))
+                .isEqualTo(Replication.NONE);
+        assertThat(options().replication("a", ONE).build().replication("a")).isEqualTo(ONE);
+    }
+
+    private static long intentsLeft() {
+        return (Long) a.command("ZCARD", "redtx:idx") + (Long) b.command("ZCARD", "redtx:idx");
+    }
+}
