@@ -40,7 +40,7 @@ class ResolverTest {
 
     /** inspect.lua's answer on a secondary: prepared, lease ended or not, record on {@code primary}. */
     private static Object[] preparedSecondary(boolean leaseExpired, String primary) {
-        return new Object[] {"P", leaseExpired ? "1" : "0", primary, "0", "", ""};
+        return new Object[] {"P", leaseExpired ? "1" : "0", primary, "0", "", "", ""};
     }
 
     @Test
@@ -114,7 +114,7 @@ class ResolverTest {
     @Test
     void anExpiredCommittedRecordRollsEverySecondaryForwardThenIsForgotten() {
         StepVerifier.create(ctx.resolver.resolve(a.shard(-1), OWNER))
-                .then(() -> a.only(LuaScript.INSPECT).reply("C", "1", "", "1", "a,b", ""))
+                .then(() -> a.only(LuaScript.INSPECT).reply("C", "1", "", "1", "a,b", "", ""))
                 .then(() -> {
                     assertThat(a.calls(LuaScript.FORGET))
                             .as("not before every secondary")
@@ -129,7 +129,7 @@ class ResolverTest {
     @Test
     void aCommittedRecordWithAnUnreachableSecondaryStaysForTheNextPass() {
         StepVerifier.create(ctx.resolver.resolve(a.shard(-1), OWNER))
-                .then(() -> a.only(LuaScript.INSPECT).reply("C", "1", "", "1", "a,b", ""))
+                .then(() -> a.only(LuaScript.INSPECT).reply("C", "1", "", "1", "a,b", "", ""))
                 .then(() -> b.only(LuaScript.COMMIT).error(new TimeoutException("no reply")))
                 .expectNext(Resolver.Outcome.LEFT)
                 .verifyComplete();
