@@ -10,7 +10,6 @@ import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The TCC client of a {@link PaymentService}, on Reactor Netty's {@link HttpClient}: {@link #tryReserve} reserves the
@@ -29,8 +28,6 @@ public final class HttpPaymentParticipant implements ExternalParticipant {
 
     /** How long a call waits for the service's answer: 10 s. */
     public static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String name;
     private final HttpClient client;
@@ -135,7 +132,7 @@ public final class HttpPaymentParticipant implements ExternalParticipant {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("account", account);
             body.put("amount", Long.parseLong(amount));
-            return call(operation, id, JSON.writeValueAsString(body));
+            return call(operation, id, Json.write(body));
         });
     }
 

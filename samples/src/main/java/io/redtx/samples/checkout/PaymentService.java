@@ -15,8 +15,6 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A payment service with TCC endpoints, served over HTTP on Reactor Netty (loopback, a free port): the external
@@ -56,8 +54,6 @@ public final class PaymentService implements AutoCloseable {
     public static final String CANCELLED = "CANCELLED";
     /** A payment's state after its refund, with or without a charge. */
     public static final String REFUNDED = "REFUNDED";
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** One account: the money available and the money held by tried payments. */
     private static final class Account {
@@ -229,13 +225,13 @@ public final class PaymentService implements AutoCloseable {
         String account;
         long amount;
         try {
-            Map<?, ?> m = JSON.readValue(body, Map.class);
-            account = String.valueOf(m.get("account"));
-            amount = Long.parseLong(String.valueOf(m.get("amount")));
-        } catch (JacksonException | NumberFormatException e) {
+            Map<String, String> m = Json.read(body);
+            account = m.get("account");
+            amount = Long.parseLong(m.get("amount"));
+        } catch (IllegalArgumentException e) { // bad JSON, or a missing or malformed amount
             return new Reply(HttpResponseStatus.BAD_REQUEST, null);
         }
-        if (amount < 0) {
+        if (account == null || amount < 0) {
             return new Reply(HttpResponseStatus.BAD_REQUEST, null);
         }
         return apply(operation, id, account, amount);
@@ -271,7 +267,7 @@ public final class PaymentService implements AutoCloseable {
             body.put("account", p.account());
             body.put("amount", p.amount());
         }
-        return new Reply(HttpResponseStatus.OK, JSON.writeValueAsString(body));
+        return new Reply(HttpResponseStatus.OK, Json.write(body));
     }
 
     private Reply reserve(String id, Payment p, String account, long amount) {

@@ -7,10 +7,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -195,6 +197,29 @@ class PaymentServiceTest {
                                 PaymentServiceException.class))
                 .verify(WAIT);
         service = PaymentService.start(); // for stop()
+    }
+
+    @Test
+    void concurrentTriesOnOneAccountReserveNoMoreThanItHolds() {
+        // 200 tries of 1 on 100: the service takes them one at a time, on its event loops, without blocking them.
+        List<Throwable> errors = Flux.range(0, 200)
+                .flatMap(
+                        i -> payments.tryReserve("tx-" + i, HttpPaymentParticipant.request("alice", 1))
+                                .then(Mono.<Throwable>empty())
+                                .onErrorResume(Mono::just),
+                        64)
+                .collectList()
+                .block(Duration.ofSeconds(60));
+        assertThat(errors)
+                .hasSize(100)
+                .allSatisfy(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                PaymentDeclinedException.class,
+                                d -> assertThat(d.status()).isEqualTo(402)));
+        assertThat(service.balance("alice")).isZero();
+        assertThat(service.reserved("alice")).isEqualTo(100);
+        assertThat(service.states()).hasSize(100);
+        assertThat(service.states().values()).containsOnly(PaymentService.TRIED);
     }
 
     @Test
