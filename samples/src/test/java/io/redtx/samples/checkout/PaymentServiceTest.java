@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,9 +85,33 @@ class PaymentServiceTest {
                 .expectErrorSatisfies(e ->
                         assertThat(e).isInstanceOf(PaymentFencedException.class).hasMessageContaining("fenced"))
                 .verify(WAIT);
+        assertThat(service.fenced()).isEqualTo(1);
         assertThat(service.balance("alice")).isEqualTo(100);
         assertThat(service.reserved("alice")).isZero();
         assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+    }
+
+    @Test
+    void aTryThatArrivesAfterItsCancelIsFencedByTheService() {
+        service.delayNext("try", 1, Duration.ofMillis(500));
+        // The caller gives up on the slow try, as the runtime's prepare timeout would, and cancels.
+        payments.tryReserve("tx-1", HttpPaymentParticipant.request("alice", 30))
+                .timeout(Duration.ofMillis(100))
+                .as(StepVerifier::create)
+                .expectError(TimeoutException.class)
+                .verify(WAIT);
+        ok(payments.cancel("tx-1"));
+        assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+        // The try still takes effect at the service, after the cancel: refused, it reserves nothing.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (service.fenced() == 0) {
+            assertThat(System.nanoTime()).as("the late try never came").isLessThan(deadline);
+            ok(Mono.delay(Duration.ofMillis(20)).then());
+        }
+        assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+        assertThat(service.balance("alice")).isEqualTo(100);
+        assertThat(service.reserved("alice")).isZero();
+        assertThat(service.violations()).isZero();
     }
 
     @Test
