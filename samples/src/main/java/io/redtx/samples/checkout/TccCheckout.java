@@ -424,6 +424,8 @@ public final class TccCheckout implements Callable<Integer> {
         Map<String, String> sqlStates = sqlOrders.states().block(WAIT);
         Map<String, Long> stockLeft = readStock(runtime, itemNames);
         List<Map<String, String>> redisOrders = readOrders(runtime, batch);
+        // A cancelled payment or SQL order is a declined payment's transaction, or an attempt rolled back by a
+        // conflict on the stock (the checkout then ran again under a new transaction id).
         out.println("payments: " + count(paymentStates.values()) + ", collected " + payments.collected());
         out.println("orders in SQL: " + count(sqlStates.values()));
         out.println("orders in Redis: " + redisOrders.size() + "; stock left " + stockLeft);
