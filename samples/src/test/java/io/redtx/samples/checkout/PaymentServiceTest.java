@@ -209,6 +209,19 @@ class PaymentServiceTest {
     }
 
     @Test
+    void aNotFoundOnAConfirmIsTheServicesFailureNotADeclinedPayment() {
+        // A wrong base URL: every path is unknown to the service's router.
+        new HttpPaymentParticipant("payments", service.baseUrl() + "/elsewhere")
+                .confirm("tx-1")
+                .as(StepVerifier::create)
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                PaymentServiceException.class,
+                                s -> assertThat(s.status()).isEqualTo(404)))
+                .verify(WAIT);
+    }
+
+    @Test
     void aServiceThatIsGoneIsAConnectionError() {
         String url = service.baseUrl();
         service.close();
