@@ -4,19 +4,24 @@ import io.redtx.api.AdmissionOptions;
 import io.redtx.api.Durations;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRejectedException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 import reactor.pool.InstrumentedPool;
 import reactor.pool.PoolAcquirePendingLimitException;
 import reactor.pool.PoolAcquireTimeoutException;
 import reactor.pool.PoolBuilder;
-import reactor.pool.PooledRef;
 
 /**
  * The runtime-wide in-flight limit shared by every entry point: a transaction holds one permit from its start to the
- * end of its commit or rollback. A pool of {@link AdmissionOptions#maxInFlight()} permits (reactor-pool) does the
- * bookkeeping: at most {@link AdmissionOptions#maxWaiting()} acquires wait (none with {@link AdmissionOptions.Overflow#REJECT}),
- * each at most {@link AdmissionOptions#timeout()}, and a permit is released exactly once whether its holder
- * completes, fails or is cancelled — also when the cancel races the grant. No queue is unbounded.
+ * end of its commit or rollback, released exactly once whether its holder completes, fails or is cancelled — also when
+ * the cancel races the grant. No queue is unbounded.
+ *
+ * <p>With {@link AdmissionOptions.Overflow#WAIT} a pool of {@link AdmissionOptions#maxInFlight()} permits
+ * (reactor-pool) does the bookkeeping: at most {@link AdmissionOptions#maxWaiting()} acquires wait, each at most {@link
+ * AdmissionOptions#timeout()}. With {@link AdmissionOptions.Overflow#REJECT} nothing waits, and a counter does it: the
+ * pool counts a released permit as free a moment before it is back in its idle queue, and an acquire that may not
+ * wait is refused in that moment, while fewer than {@code maxInFlight} transactions run.
  */
 public final class Admission {
 
@@ -25,18 +30,20 @@ public final class Admission {
 
     private final RuntimeOptions options;
     private final Telemetry telemetry;
+    /** The permits when transactions may wait for one; null with {@link AdmissionOptions.Overflow#REJECT}. */
     private final InstrumentedPool<Object> permits;
+    /** Permits held, with {@link AdmissionOptions.Overflow#REJECT}. */
+    private final AtomicInteger held = new AtomicInteger();
 
     public Admission(RuntimeOptions options, Telemetry telemetry) {
         this.options = options;
         this.telemetry = telemetry;
-        this.permits = PoolBuilder.from(Mono.just(PERMIT))
-                .sizeBetween(0, options.admission().maxInFlight())
-                .maxPendingAcquire(
-                        options.admission().overflow() == AdmissionOptions.Overflow.REJECT
-                                ? 0
-                                : options.admission().maxWaiting())
-                .buildPool();
+        this.permits = options.admission().overflow() == AdmissionOptions.Overflow.REJECT
+                ? null
+                : PoolBuilder.from(Mono.just(PERMIT))
+                        .sizeBetween(0, options.admission().maxInFlight())
+                        .maxPendingAcquire(options.admission().maxWaiting())
+                        .buildPool();
     }
 
     /**
@@ -44,30 +51,65 @@ public final class Admission {
      * had, and then {@code work} is never subscribed.
      */
     public <T> Mono<T> admit(Mono<T> work) {
-        return Mono.usingWhen(
-                acquire(), ref -> work, PooledRef::release, (ref, error) -> ref.release(), PooledRef::release);
+        return Mono.usingWhen(acquire(), permit -> work, Permit::release, (p, error) -> p.release(), Permit::release);
+    }
+
+    /** A held permit. */
+    @FunctionalInterface
+    public interface Permit {
+        /** @return gives the permit back when subscribed; again, it does nothing more */
+        Mono<Void> release();
     }
 
     /** A permit, for a transaction whose end is signalled later ({@link io.redtx.api.TransactionRuntime#begin()}). */
-    public Mono<PooledRef<Object>> acquire() {
-        Mono<PooledRef<Object>> acquire = options.admission().overflow() == AdmissionOptions.Overflow.REJECT
-                ? permits.acquire()
-                : permits.acquire(options.admission().timeout());
-        return acquire.onErrorMap(this::rejection);
+    public Mono<Permit> acquire() {
+        if (permits == null) {
+            return takeNow();
+        }
+        return permits.acquire(options.admission().timeout())
+                .onErrorMap(this::rejection)
+                .map(ref -> ref::release);
+    }
+
+    /** A permit if fewer than {@code maxInFlight} are held at this instant, else the REJECT refusal. */
+    private Mono<Permit> takeNow() {
+        return Mono.defer(() -> {
+            int max = options.admission().maxInFlight();
+            for (int n = held.get(); n < max; n = held.get()) {
+                if (held.compareAndSet(n, n + 1)) {
+                    return Mono.just(new Held());
+                }
+            }
+            return Mono.error(rejection(new PoolAcquirePendingLimitException(0)));
+        });
+    }
+
+    /** One permit of {@link #held}, given back once. */
+    private final class Held implements Permit {
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        @Override
+        public Mono<Void> release() {
+            return Mono.fromRunnable(() -> {
+                if (released.compareAndSet(false, true)) {
+                    held.decrementAndGet();
+                }
+            });
+        }
     }
 
     /** @return transactions holding a permit now */
     public int inFlight() {
-        return permits.metrics().acquiredSize();
+        return permits == null ? held.get() : permits.metrics().acquiredSize();
     }
 
     /** @return transactions waiting for a permit now */
     public int waiting() {
-        return permits.metrics().pendingAcquireSize();
+        return permits == null ? 0 : permits.metrics().pendingAcquireSize();
     }
 
     public Mono<Void> close() {
-        return permits.disposeLater();
+        return permits == null ? Mono.empty() : permits.disposeLater();
     }
 
     private Throwable rejection(Throwable e) {
