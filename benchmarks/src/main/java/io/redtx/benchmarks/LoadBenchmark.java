@@ -72,6 +72,8 @@ import reactor.core.publisher.Mono;
             "  redtx-1pc-outbox  redtx-1pc plus one transactional outbox message (XADD) per transfer",
             "  redtx-2pc         redtx, 3 participants, always across two: two-phase commits",
             "  redtx-2pc-outbox  redtx-2pc plus one outbox message per transfer, on the source's participant",
+            "  redtx-1pc-replicated, redtx-2pc-replicated (not run by default; need --replicas 1): every step waits"
+                    + " for one replica's acknowledgement (PUBLISH barrier + WAIT)",
             "Prints, per workload, throughput, latency percentiles, INFO commandstats per transfer and the balance"
                     + " check (for an outbox workload also the message count check and the message's cost in"
                     + " throughput against the plain workload run just before), then one table.",
@@ -132,6 +134,15 @@ public final class LoadBenchmark implements Callable<Integer> {
                     + " its plain one, so that the two are compared minutes apart at most). Default: all six")
     List<String> workloadNames;
 
+    @Option(
+            names = "--replicas",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "replicas started for each server, for every workload (0 or 1): with 1, the replicated"
+                    + " workloads measure the wait against their plain ones on the same replicated servers. Default:"
+                    + " ${DEFAULT-VALUE}")
+    int replicas;
+
     @Option(names = "--json", description = "end stdout with one line: the results as one JSON object")
     boolean json;
 
@@ -184,7 +195,8 @@ public final class LoadBenchmark implements Callable<Integer> {
         Set<Workload> chosen = validate();
         LoadReport report = new LoadReport(out, concurrency, accounts, durationSeconds, warmupSeconds);
         try (DroppedErrors droppedErrors = DroppedErrors.count();
-                EmbeddedServers started = EmbeddedServers.start(SERVERS, Persistence.IN_MEMORY)) {
+                EmbeddedServers started = EmbeddedServers.start(SERVERS, Persistence.IN_MEMORY);
+                Replicas replicated = Replicas.of(started.list(), replicas)) {
             List<RedisServer> servers = started.list();
             out.printf(
                     Locale.ROOT,
@@ -223,6 +235,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         check(durationSeconds >= 1, "--duration must be at least 1 (seconds), was " + durationSeconds);
         check(warmupSeconds >= 0, "--warmup must be >= 0 (seconds), was " + warmupSeconds);
         check(concurrency >= 1, "--concurrency must be >= 1, was " + concurrency);
+        check(replicas == 0 || replicas == 1, "--replicas must be 0 or 1, was " + replicas);
         check(
                 accounts >= Bank.GROUP_SIZE && accounts % Bank.GROUP_SIZE == 0,
                 "--accounts must be a positive multiple of " + Bank.GROUP_SIZE + ", was " + accounts);
@@ -236,6 +249,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         Set<Workload> chosen = new LinkedHashSet<>();
         for (Workload w : Workload.values()) {
             if (names.contains(w.id())) {
+                check(!w.replicated() || replicas > 0, "--workloads: " + w.id() + " needs --replicas 1");
                 chosen.add(w);
             }
         }

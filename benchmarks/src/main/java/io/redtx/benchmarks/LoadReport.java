@@ -116,6 +116,9 @@ final class LoadReport {
                     o.matches() ? "PASS" : "FAIL");
             out.println("  " + outboxCost(r, plain));
         }
+        if (w.replicated()) {
+            out.println("  " + replicationCost(r, plain));
+        }
         if (r.droppedErrors() > 0) {
             out.printf(Locale.ROOT, "  errors dropped after a sibling failed: %d%n", r.droppedErrors());
         }
@@ -192,8 +195,12 @@ final class LoadReport {
                     commandsColumn(r));
         }
         for (Result r : results.values()) {
+            Result plain = r.workload().plain().map(results::get).orElse(null);
             if (r.workload().outbox()) {
-                out.println(outboxCost(r, r.workload().plain().map(results::get).orElse(null)));
+                out.println(outboxCost(r, plain));
+            }
+            if (r.workload().replicated()) {
+                out.println(replicationCost(r, plain));
             }
         }
     }
@@ -219,6 +226,27 @@ final class LoadReport {
                 r.txPerSec() / plain.txPerSec(),
                 OUTBOX_COST_TARGET_PCT,
                 cost <= OUTBOX_COST_TARGET_PCT ? "met" : "missed");
+    }
+
+    /**
+     * {@code replication cost: X% throughput, p99 a -> b ms ...}: what waiting for a replica on every step cost against
+     * the same transfers without the wait in this run (both with the replicas running). No target: a figure to know.
+     */
+    private static String replicationCost(Result r, Result plain) {
+        String plainId = r.workload().plain().map(Workload::id).orElseThrow();
+        if (plain == null || plain.txPerSec() == 0) {
+            return "replication cost: n/a (" + r.workload().id() + " needs " + plainId + " in the same run)";
+        }
+        return String.format(
+                Locale.ROOT,
+                "replication cost: %.1f%% throughput (%s %.1f tx/s against %s %.1f tx/s), p99 %s ms against %s ms",
+                100 * (1 - r.txPerSec() / plain.txPerSec()),
+                r.workload().id(),
+                r.txPerSec(),
+                plainId,
+                plain.txPerSec(),
+                ms(r, 99),
+                ms(plain, 99));
     }
 
     /** @return the throughput the message costs in percent of {@code plain}'s (negative: noise in its favour) */
@@ -309,6 +337,11 @@ final class LoadReport {
             j.put("outboxCostPct", cost == null ? null : round(cost, 2));
             j.put("txPerSecRatioToPlain", cost == null ? null : round(r.txPerSec() / plain.txPerSec(), 3));
             j.put("outboxCostTargetMet", cost == null ? null : cost <= OUTBOX_COST_TARGET_PCT);
+            j.put(
+                    "replicationCostPct",
+                    r.workload().replicated() && plain != null && plain.txPerSec() > 0
+                            ? round(100 * (1 - r.txPerSec() / plain.txPerSec()), 2)
+                            : null);
             OutboxCheck o = r.outbox();
             Map<String, Object> messages = null;
             if (o != null) {

@@ -7,6 +7,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.redtx.api.AdmissionOptions;
+import io.redtx.api.Replication;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.StreamTrim;
 import io.redtx.api.Transaction;
@@ -60,6 +61,13 @@ enum Workload {
             true,
             "redtx-1pc plus one transactional outbox message per transfer that moves money (publish to a stream"
                     + " trimmed to about 100,000 entries), appended by the same one-phase commit"),
+    /** (c) with every step acknowledged by the server's replica ({@code --replicas}) before it is acted upon. */
+    REDTX_1PC_REPLICATED(
+            "redtx-1pc-replicated",
+            1,
+            true,
+            "redtx-1pc with Replication.acknowledgedBy(1): each one-phase commit is followed by a PUBLISH barrier and"
+                    + " WAIT 1 on its connection (needs --replicas 1)"),
     /** (d) redtx across 3 participants, source and destination always on different ones: two-phase commits. */
     REDTX_2PC(
             "redtx-2pc",
@@ -73,7 +81,14 @@ enum Workload {
             3,
             true,
             "redtx-2pc plus one transactional outbox message per transfer that moves money, on the source"
-                    + " account's participant (a stream trimmed to about 100,000 entries), committed with the transfer");
+                    + " account's participant (a stream trimmed to about 100,000 entries), committed with the transfer"),
+    /** (d) with every step acknowledged by the servers' replicas ({@code --replicas}) before it is acted upon. */
+    REDTX_2PC_REPLICATED(
+            "redtx-2pc-replicated",
+            3,
+            true,
+            "redtx-2pc with Replication.acknowledgedBy(1) on every participant: each prepare, commit point and"
+                    + " roll-forward is followed by a PUBLISH barrier and WAIT 1 (needs --replicas 1)");
 
     /**
      * The stream the outbox workloads publish to, on every server that holds source accounts. Not in the runtime's
@@ -98,6 +113,9 @@ enum Workload {
             + "redis.call('DECRBY', KEYS[1], amount)\n"
             + "redis.call('INCRBY', KEYS[2], amount)\n"
             + "return 1\n";
+
+    /** What the replicated workloads require of every participant. */
+    static final Replication REPLICATION = Replication.acknowledgedBy(1, Duration.ofSeconds(1));
 
     /** How long a redtx runtime may take to close gracefully (it waits for background roll-forwards). */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
@@ -139,14 +157,19 @@ enum Workload {
         return this == REDTX_1PC_OUTBOX || this == REDTX_2PC_OUTBOX;
     }
 
+    /** @return whether every step waits for a replica's acknowledgement */
+    boolean replicated() {
+        return this == REDTX_1PC_REPLICATED || this == REDTX_2PC_REPLICATED;
+    }
+
     /**
-     * @return for an outbox workload, the same transfers without the message (its throughput is the baseline of the
-     *     message's cost); empty for the others
+     * @return for an outbox or a replicated workload, the same transfers without the message or the wait (its
+     *     throughput is the baseline of their cost); empty for the others
      */
     Optional<Workload> plain() {
         return switch (this) {
-            case REDTX_1PC_OUTBOX -> Optional.of(REDTX_1PC);
-            case REDTX_2PC_OUTBOX -> Optional.of(REDTX_2PC);
+            case REDTX_1PC_OUTBOX, REDTX_1PC_REPLICATED -> Optional.of(REDTX_1PC);
+            case REDTX_2PC_OUTBOX, REDTX_2PC_REPLICATED -> Optional.of(REDTX_2PC);
             default -> Optional.empty();
         };
     }
@@ -185,8 +208,9 @@ enum Workload {
         return switch (this) {
             case RAW_FANOUT -> new RawFanout(used, layout);
             case LUA_SINGLE -> new LuaSingle(used.get(0));
-            case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency, false);
-            case REDTX_1PC_OUTBOX, REDTX_2PC_OUTBOX -> new Redtx(used, layout, concurrency, true);
+            case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency, false, false);
+            case REDTX_1PC_OUTBOX, REDTX_2PC_OUTBOX -> new Redtx(used, layout, concurrency, true, false);
+            case REDTX_1PC_REPLICATED, REDTX_2PC_REPLICATED -> new Redtx(used, layout, concurrency, false, true);
         };
     }
 
@@ -311,7 +335,7 @@ enum Workload {
     /**
      * (c) and (d): {@link Bank#transfer(int, int, long)} on a runtime of its own, with default options; with
      * {@code outbox}, the same body ({@link Bank#transfer(Transaction, Bank.TransferOrder)}) plus one published message
-     * when the money moves.
+     * when the money moves; with {@code replicated}, every participant requires one replica's acknowledgement.
      */
     private static final class Redtx implements Engine {
         private final List<RedisServer> servers;
@@ -321,7 +345,7 @@ enum Workload {
         /** Numbers the transfers of the outbox workloads: the message's transfer id. */
         private final AtomicLong transferIds = new AtomicLong();
 
-        Redtx(List<RedisServer> servers, Layout layout, int concurrency, boolean outbox) {
+        Redtx(List<RedisServer> servers, Layout layout, int concurrency, boolean outbox, boolean replicated) {
             this.servers = servers;
             this.outbox = outbox;
             RuntimeOptions.Builder options = RuntimeOptions.builder();
@@ -329,6 +353,9 @@ enum Workload {
             for (int i = 0; i < servers.size(); i++) {
                 names.add("s" + i);
                 options.participant("s" + i, servers.get(i).uri());
+                if (replicated) {
+                    options.replication("s" + i, REPLICATION);
+                }
             }
             // Only the workers' own limit may cap the load: a rejected admission would be a failed transfer.
             options.admission(a -> a.maxInFlight(Math.max(AdmissionOptions.DEFAULT_MAX_IN_FLIGHT, concurrency)));
