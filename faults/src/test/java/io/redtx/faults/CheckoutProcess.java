@@ -60,7 +60,21 @@ public final class CheckoutProcess implements Callable<Integer> {
         /** The payment confirmed; the order's confirm never sent. */
         BETWEEN_CONFIRMS,
         /** One of the two secondaries rolled forward, the other not. */
-        DURING_SECONDARIES
+        DURING_SECONDARIES,
+        /** Nowhere; the payment is declined (the test opens the account empty), so the checkout aborts. */
+        DECLINED,
+        /** The payment declined and its cancel done; the order's cancel never sent. */
+        BETWEEN_CANCELS;
+
+        /** @return whether the checkout runs to its end, answered rather than halted */
+        boolean answered() {
+            return this == NONE || this == DECLINED;
+        }
+
+        /** @return whether the test opens the checkout's account empty, for the payment to be declined */
+        boolean declined() {
+            return this == DECLINED || this == BETWEEN_CANCELS;
+        }
     }
 
     /** Longest life of a child. */
@@ -219,8 +233,9 @@ public final class CheckoutProcess implements Callable<Integer> {
     /**
      * An external participant that stops a transaction's coordinator between the calls of two participants: with
      * {@code goFirst}, its call goes through and signals the other participant's; with {@code stopSecond}, its call
-     * waits for the other's, then halts before it is sent. The try and the confirm are stopped so
-     * ({@link Halt#PAYMENT_TRIED}, {@link Halt#ORDER_TRIED}, {@link Halt#BETWEEN_CONFIRMS}, the payment first).
+     * waits for the other's, then halts before it is sent. The try, the confirm and the cancel are stopped so
+     * ({@link Halt#PAYMENT_TRIED}, {@link Halt#ORDER_TRIED}, {@link Halt#BETWEEN_CONFIRMS},
+     * {@link Halt#BETWEEN_CANCELS}: the payment first, but for {@code ORDER_TRIED}).
      */
     private final class Halting implements ExternalParticipant {
         private final ExternalParticipant delegate;
@@ -268,7 +283,14 @@ public final class CheckoutProcess implements Callable<Integer> {
 
         @Override
         public Mono<Void> cancel(String id) {
-            return delegate.cancel(id);
+            Halt halt = halts.getOrDefault(id, Halt.NONE);
+            Mono<Void> call = delegate.cancel(id);
+            if (halt != Halt.BETWEEN_CANCELS) {
+                return call;
+            }
+            return name().equals(Checkouts.PAYMENTS)
+                    ? call.doOnSuccess(v -> first(id).tryEmitEmpty())
+                    : first(id).asMono().then(halt(halt.name(), -1, id));
         }
     }
 }
