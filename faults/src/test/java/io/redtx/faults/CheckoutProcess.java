@@ -33,6 +33,9 @@ import reactor.core.publisher.Sinks;
  * {@code HALT <place> <number> <id>} and waits forever, as a coordinator whose process is about to die; the test kills
  * it once every planned halt is reached.
  *
+ * <p>With {@code --recover} it runs no checkouts: past the lease it runs a recovery pass, whose confirms or cancels of
+ * the named transactions stop the same way, so that recovery itself is killed in the middle.
+ *
  * <p>Output, one line each, flushed at once: {@code READY}; {@code B <number> <transaction id>} as a checkout's
  * attempt starts (before any of its work reaches a participant); {@code HALT ...}; {@code E <number> <outcome>} when a
  * checkout or saga ended; {@code DONE} when all did (it then waits to be killed). A watchdog ends the JVM after
@@ -64,11 +67,21 @@ public final class CheckoutProcess implements Callable<Integer> {
         /** Nowhere; the payment is declined (the test opens the account empty), so the checkout aborts. */
         DECLINED,
         /** The payment declined and its cancel done; the order's cancel never sent. */
-        BETWEEN_CANCELS;
+        BETWEEN_CANCELS,
+        /**
+         * For {@code --recover}: every confirm and cancel of the transaction fails at once, before it is sent (both
+         * participants unreachable), so that recovery leaves them pending.
+         */
+        UNREACHABLE;
 
         /** @return whether the checkout runs to its end, answered rather than halted */
         boolean answered() {
             return this == NONE || this == DECLINED;
+        }
+
+        /** @return whether it is a place of a checkout's coordinator (not of a {@code --recover} pass alone) */
+        boolean ofCheckouts() {
+            return this != UNREACHABLE;
         }
 
         /** @return whether the test opens the checkout's account empty, for the payment to be declined */
@@ -96,6 +109,12 @@ public final class CheckoutProcess implements Callable<Integer> {
 
     @Option(names = "--concurrency", defaultValue = "64", description = "checkouts and sagas in flight")
     int concurrency;
+
+    @Option(
+            names = "--recover",
+            description = "<transaction id>:<halt>: instead of running checkouts, recover past the lease, stopping"
+                    + " that transaction's confirms or cancels as the halt says")
+    List<String> recover = new ArrayList<>();
 
     @Parameters(paramLabel = "NAME=URI", arity = "1..*", description = "the Redis participants")
     Map<String, String> redis = new LinkedHashMap<>();
@@ -139,6 +158,19 @@ public final class CheckoutProcess implements Callable<Integer> {
                         .build(),
                 this::hook);
         print("READY");
+        if (!recover.isEmpty()) {
+            recover.forEach(spec -> {
+                String[] f = spec.split(":");
+                halts.put(f[0], Halt.valueOf(f[1]));
+            });
+            // The dead coordinator's leases run out first; the pass then hangs at the halt until the kill.
+            Mono.delay(Checkouts.LEASE.plusMillis(500))
+                    .then(runtime.recover())
+                    .doOnNext(report -> print("RECOVERED " + report))
+                    .block(WATCHDOG);
+            Mono.never().block(WATCHDOG);
+            return 0;
+        }
         Flux<Mono<String>> work = Flux.concat(
                 Flux.fromIterable(checkouts).map(c -> checkout(runtime, c)),
                 Flux.fromIterable(sagas).map(s -> saga(runtime, s)));
@@ -226,6 +258,10 @@ public final class CheckoutProcess implements Callable<Integer> {
         OUT.println(line);
     }
 
+    private static Mono<Void> unreachable() {
+        return Mono.error(new IllegalStateException("unreachable (fault injection)"));
+    }
+
     private Sinks.Empty<Void> first(String id) {
         return firstDone.computeIfAbsent(id, k -> Sinks.empty());
     }
@@ -272,6 +308,9 @@ public final class CheckoutProcess implements Callable<Integer> {
         @Override
         public Mono<Void> confirm(String id) {
             Halt halt = halts.getOrDefault(id, Halt.NONE);
+            if (halt == Halt.UNREACHABLE) {
+                return unreachable();
+            }
             Mono<Void> call = delegate.confirm(id);
             if (halt != Halt.BETWEEN_CONFIRMS) {
                 return call;
@@ -284,6 +323,9 @@ public final class CheckoutProcess implements Callable<Integer> {
         @Override
         public Mono<Void> cancel(String id) {
             Halt halt = halts.getOrDefault(id, Halt.NONE);
+            if (halt == Halt.UNREACHABLE) {
+                return unreachable();
+            }
             Mono<Void> call = delegate.cancel(id);
             if (halt != Halt.BETWEEN_CANCELS) {
                 return call;
