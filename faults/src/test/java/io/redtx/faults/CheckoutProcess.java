@@ -33,8 +33,9 @@ import reactor.core.publisher.Sinks;
  * {@code HALT <place> <number> <id>} and waits forever, as a coordinator whose process is about to die; the test kills
  * it once every planned halt is reached.
  *
- * <p>With {@code --recover} it runs no checkouts: past the lease it runs a recovery pass, whose confirms or cancels of
- * the named transactions stop the same way, so that recovery itself is killed in the middle.
+ * <p>With {@code --recovery} it runs no checkouts: past the lease it runs a recovery pass, whose confirms or cancels of
+ * the transactions named by {@code --stop}, and sagas it resumes, stop the same way, so that recovery itself is killed
+ * in the middle.
  *
  * <p>Output, one line each, flushed at once: {@code READY}; {@code B <number> <transaction id>} as a checkout's
  * attempt starts (before any of its work reaches a participant); {@code HALT ...}; {@code E <number> <outcome>} when a
@@ -69,7 +70,7 @@ public final class CheckoutProcess implements Callable<Integer> {
         /** The payment declined and its cancel done; the order's cancel never sent. */
         BETWEEN_CANCELS,
         /**
-         * For {@code --recover}: every confirm and cancel of the transaction fails at once, before it is sent (both
+         * For {@code --recovery}: every confirm and cancel of the transaction fails at once, before it is sent (both
          * participants unreachable), so that recovery leaves them pending.
          */
         UNREACHABLE;
@@ -79,7 +80,7 @@ public final class CheckoutProcess implements Callable<Integer> {
             return this == NONE || this == DECLINED;
         }
 
-        /** @return whether it is a place of a checkout's coordinator (not of a {@code --recover} pass alone) */
+        /** @return whether it is a place of a checkout's coordinator (not of a {@code --recovery} pass alone) */
         boolean ofCheckouts() {
             return this != UNREACHABLE;
         }
@@ -111,10 +112,16 @@ public final class CheckoutProcess implements Callable<Integer> {
     int concurrency;
 
     @Option(
-            names = "--recover",
-            description = "<transaction id>:<halt>: instead of running checkouts, recover past the lease, stopping"
-                    + " that transaction's confirms or cancels as the halt says")
-    List<String> recover = new ArrayList<>();
+            names = "--recovery",
+            description =
+                    "instead of running checkouts and sagas, run a recovery pass past the lease (sagas stop at the"
+                            + " places their input names, as in their first run)")
+    boolean recovery;
+
+    @Option(
+            names = "--stop",
+            description = "<transaction id>:<halt>, with --recovery: stops that transaction's confirms or cancels")
+    List<String> stops = new ArrayList<>();
 
     @Parameters(paramLabel = "NAME=URI", arity = "1..*", description = "the Redis participants")
     Map<String, String> redis = new LinkedHashMap<>();
@@ -158,8 +165,8 @@ public final class CheckoutProcess implements Callable<Integer> {
                         .build(),
                 this::hook);
         print("READY");
-        if (!recover.isEmpty()) {
-            recover.forEach(spec -> {
+        if (recovery) {
+            stops.forEach(spec -> {
                 String[] f = spec.split(":");
                 halts.put(f[0], Halt.valueOf(f[1]));
             });

@@ -46,19 +46,18 @@ final class ChildJvm implements Closeable {
      * Starts {@code main} in a JVM of its own.
      *
      * @param name what failures call it
+     * @param jvmOptions options of the JVM, besides the heap, the collector and the class path
      * @param main the class whose {@code main} runs
      * @param args its arguments
      * @param onLine called with each line of its standard output, in order, on the reader thread
      * @return the running child; the caller must {@link #close()} it
      */
-    static ChildJvm start(String name, Class<?> main, List<String> args, Consumer<String> onLine) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                CoordinatorJvm.java(),
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                CoordinatorJvm.classPath(),
-                main.getName()));
+    static ChildJvm start(
+            String name, List<String> jvmOptions, Class<?> main, List<String> args, Consumer<String> onLine)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(CoordinatorJvm.java(), "-Xmx256m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", CoordinatorJvm.classPath(), main.getName()));
         command.addAll(args);
         Path stderr = Files.createTempFile("redtx-" + name + "-", ".stderr");
         Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
