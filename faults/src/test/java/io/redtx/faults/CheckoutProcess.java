@@ -91,6 +91,9 @@ public final class CheckoutProcess implements Callable<Integer> {
         }
     }
 
+    /** A {@code --checkout} suffix: the checkout's external work alone ({@link Checkouts#externalOnly}). */
+    static final String EXTERNAL_ONLY = "external-only";
+
     /** Longest life of a child. */
     static final Duration WATCHDOG = Duration.ofSeconds(150);
 
@@ -102,7 +105,7 @@ public final class CheckoutProcess implements Callable<Integer> {
     @Option(names = "--orders", required = true, description = "the R2DBC URL of the orders database")
     String ordersUrl;
 
-    @Option(names = "--checkout", description = "<number>:<halt>, a checkout to run")
+    @Option(names = "--checkout", description = "<number>:<halt>[:external-only], a checkout to run")
     List<String> checkouts = new ArrayList<>();
 
     @Option(names = "--saga", description = "<number>:<saga name>:<place to halt or 'none'>[:fail], a saga to run")
@@ -194,11 +197,12 @@ public final class CheckoutProcess implements Callable<Integer> {
         String[] f = spec.split(":");
         int i = Integer.parseInt(f[0]);
         Halt halt = Halt.valueOf(f[1]);
+        boolean externalOnly = f.length > 2 && f[2].equals(EXTERNAL_ONLY);
         return runtime.inTransaction(tx -> Mono.fromRunnable(() -> {
                             halts.put(tx.id(), halt);
                             print("B " + i + " " + tx.id());
                         })
-                        .then(Checkouts.checkout(tx, i)))
+                        .then(externalOnly ? Checkouts.externalOnly(tx, i) : Checkouts.checkout(tx, i)))
                 .then(Mono.just("E " + i + " COMMITTED"))
                 .onErrorResume(e -> Mono.just("E " + i + " " + e.getClass().getSimpleName() + " "
                         + String.valueOf(e.getMessage()).replace('\n', ' ')));

@@ -104,10 +104,18 @@ final class Checkouts {
                 .decrBy(stock(i), quantity(i))
                 .then(tx.on("b").incrBy(revenue(i), amount(i)))
                 .then(tx.on("c").incrBy(sold(i), quantity(i)))
-                .then(tx.external(PAYMENTS, HttpPaymentParticipant.request(customer(i), amount(i))))
+                .then(externalOnly(tx, i));
+    }
+
+    /**
+     * Checkout {@code i}'s external work alone: a transaction that writes nothing in Redis, whose record lives on the
+     * participant the key router picks for its id.
+     */
+    static Mono<Void> externalOnly(Transaction tx, int i) {
+        return tx.external(PAYMENTS, HttpPaymentParticipant.request(customer(i), amount(i)))
                 .then(tx.external(
-                        ORDERS, SqlOrderParticipant.request(order(i), customer(i), "sku-" + i, quantity(i), amount(i))))
-                .then();
+                        ORDERS,
+                        SqlOrderParticipant.request(order(i), customer(i), "sku-" + i, quantity(i), amount(i))));
     }
 
     /**

@@ -27,7 +27,7 @@ final class ConsumerJvm implements Closeable {
 
     private ConsumerJvm(String name, List<String> args) throws IOException {
         this.name = name;
-        this.jvm = ChildJvm.start("consumer-jvm", List.of(), ConsumerProcess.class, args, this::onLine);
+        this.jvm = ChildJvm.start("consumer-" + name, List.of(), ConsumerProcess.class, args, this::onLine);
     }
 
     /**
