@@ -14,8 +14,9 @@ import org.h2.tools.Server;
  * An H2 database server speaking H2's TCP protocol on a free port: a SQL server that other clients, in this JVM or in
  * others, reach over a socket, as they would a real one. Its databases are in memory, in this JVM, and kept until
  * {@link #close()} (not when the last client disconnects): a client that dies and one that comes after it see the same
- * data. The server accepts connections from this machine only (H2's default without {@code -tcpAllowOthers}) and
- * creates a database on first use ({@code -ifNotExists}).
+ * data. The socket is bound as H2 binds it (every interface, unless the {@code h2.bindAddress} system property says
+ * otherwise), but the server refuses connections that do not come from this machine (H2's default without {@code
+ * -tcpAllowOthers}); clients reach it on 127.0.0.1. It creates a database on first use ({@code -ifNotExists}).
  */
 public final class H2Server implements AutoCloseable {
 

@@ -10,7 +10,6 @@ import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The TCC client of a {@link PaymentService}, on Reactor Netty's {@link HttpClient}: {@link #tryReserve} reserves the
@@ -18,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
  * arrived yet). The transaction id is the payment's id, so every call is idempotent on the service's side. For sagas,
  * {@link #charge} and {@link #refund} do the same as plain calls keyed by the step's idempotency key.
  *
- * <p>Errors: a 402 or 404 is a {@link PaymentDeclinedException} (a business refusal), a 409 on a try or charge a
- * {@link PaymentFencedException} (the id was rolled back first), anything else (5xx, a 409 on confirm, cancel or
- * refund) a {@link PaymentServiceException}; a connection failure or no answer within {@link #RESPONSE_TIMEOUT} comes
+ * <p>Errors: a 402 or 404 on a try or charge is a {@link PaymentDeclinedException} (a business refusal), a 409 on
+ * one a {@link PaymentFencedException} (the id was rolled back first), anything else (5xx, any status but 204 on a
+ * confirm, cancel or refund) a {@link PaymentServiceException}; a connection failure or no answer within {@link #RESPONSE_TIMEOUT} comes
  * as Reactor Netty's or Reactor's own error. Inside a transaction the runtime wraps a failed try in an {@link
  * io.redtx.api.external.ExternalParticipantException} whose cause is one of these, and calls a failed confirm or
  * cancel again (and so does recovery) until it succeeds.
@@ -29,8 +28,6 @@ public final class HttpPaymentParticipant implements ExternalParticipant {
 
     /** How long a call waits for the service's answer: 10 s. */
     public static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String name;
     private final HttpClient client;
@@ -135,7 +132,7 @@ public final class HttpPaymentParticipant implements ExternalParticipant {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("account", account);
             body.put("amount", Long.parseLong(amount));
-            return call(operation, id, JSON.writeValueAsString(body));
+            return call(operation, id, Json.write(body));
         });
     }
 
@@ -159,13 +156,15 @@ public final class HttpPaymentParticipant implements ExternalParticipant {
             return Mono.empty();
         }
         String what = operation + " of payment " + id;
-        if (status == 402) {
+        // Only a try or a charge can be refused for the business; any other status of any call is the service's.
+        boolean reserving = "try".equals(operation) || "charge".equals(operation);
+        if (reserving && status == 402) {
             return Mono.error(new PaymentDeclinedException(status, what + " declined: insufficient funds"));
         }
-        if (status == 404) {
+        if (reserving && status == 404) {
             return Mono.error(new PaymentDeclinedException(status, what + " declined: no such account"));
         }
-        if (status == 409 && ("try".equals(operation) || "charge".equals(operation))) {
+        if (reserving && status == 409) {
             return Mono.error(new PaymentFencedException(
                     id, what + " refused: the payment was cancelled or refunded before (fenced)"));
         }

@@ -15,8 +15,6 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A payment service with TCC endpoints, served over HTTP on Reactor Netty (loopback, a free port): the external
@@ -57,8 +55,6 @@ public final class PaymentService implements AutoCloseable {
     /** A payment's state after its refund, with or without a charge. */
     public static final String REFUNDED = "REFUNDED";
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     /** One account: the money available and the money held by tried payments. */
     private static final class Account {
         long balance;
@@ -84,12 +80,17 @@ public final class PaymentService implements AutoCloseable {
 
     private static final Reply NO_CONTENT = Reply.of(HttpResponseStatus.NO_CONTENT);
 
+    /** Calls of one operation still to delay, and by how much. */
+    private record Delay(int times, Duration delay) {}
+
     private final Object lock = new Object();
     private final Map<String, Account> accounts = new HashMap<>();
     private final Map<String, Payment> payments = new LinkedHashMap<>();
     private final Map<String, Integer> failures = new HashMap<>();
+    private final Map<String, Delay> delays = new HashMap<>();
     private long collected;
     private int violations;
+    private int fenced;
     private DisposableServer server;
 
     private PaymentService() {}
@@ -184,6 +185,13 @@ public final class PaymentService implements AutoCloseable {
         }
     }
 
+    /** @return how many tries or charges came after their id's cancel or refund, and were refused (409) */
+    public int fenced() {
+        synchronized (lock) {
+            return fenced;
+        }
+    }
+
     /**
      * Makes the next {@code times} calls of {@code operation} answer 503 without doing anything: a service that is
      * down for a while, for tests of retries and recovery.
@@ -197,6 +205,21 @@ public final class PaymentService implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the next {@code times} calls of {@code operation} wait {@code delay} (on a timer, not on the event loop)
+     * before they take effect: a slow network or service, for tests of a try that arrives after its cancel.
+     *
+     * @param operation {@code try}, {@code confirm}, {@code cancel}, {@code charge}, {@code refund} or {@code get}
+     * @param times how many calls are delayed, from now
+     * @param delay how long each waits
+     */
+    public void delayNext(String operation, int times, Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        synchronized (lock) {
+            delays.put(operation, new Delay(times, delay));
+        }
+    }
+
     /** Stops the server, waiting (bounded) for it to unbind. */
     @Override
     public void close() {
@@ -204,16 +227,27 @@ public final class PaymentService implements AutoCloseable {
     }
 
     private Publisher<Void> handle(String operation, HttpServerRequest request, HttpServerResponse response) {
-        String id = URLDecoder.decode(request.param("id"), StandardCharsets.UTF_8);
-        Mono<Reply> reply = switch (operation) {
-            case "try", "charge" ->
-                request.receive()
-                        .aggregate()
-                        .asString(StandardCharsets.UTF_8)
-                        .defaultIfEmpty("")
-                        .map(body -> withBody(operation, id, body));
-            default -> Mono.fromSupplier(() -> apply(operation, id, null, 0));
-        };
+        String id;
+        try {
+            id = URLDecoder.decode(request.param("id"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // a malformed %-escape
+            return response.status(HttpResponseStatus.BAD_REQUEST).send();
+        }
+        boolean withBody = "try".equals(operation) || "charge".equals(operation);
+        Mono<String> body = withBody
+                ? request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                : Mono.just("");
+        Mono<Reply> reply = body.flatMap(b -> {
+            Mono<Reply> work =
+                    Mono.fromSupplier(() -> withBody ? withBody(operation, id, b) : apply(operation, id, null, 0));
+            Duration delay = takeDelay(operation);
+            if (delay == null) {
+                return work;
+            }
+            // Like a real service, it finishes what it received even when the caller has gone: that is how a try
+            // comes after the cancel of its transaction.
+            return Mono.fromFuture(Mono.delay(delay).then(work).toFuture(), true);
+        });
         return reply.flatMap(r -> {
             response.status(r.status());
             if (r.body() == null) {
@@ -225,17 +259,28 @@ public final class PaymentService implements AutoCloseable {
         });
     }
 
+    private Duration takeDelay(String operation) {
+        synchronized (lock) {
+            Delay d = delays.get(operation);
+            if (d == null || d.times() <= 0) {
+                return null;
+            }
+            delays.put(operation, new Delay(d.times() - 1, d.delay()));
+            return d.delay();
+        }
+    }
+
     private Reply withBody(String operation, String id, String body) {
         String account;
         long amount;
         try {
-            Map<?, ?> m = JSON.readValue(body, Map.class);
-            account = String.valueOf(m.get("account"));
-            amount = Long.parseLong(String.valueOf(m.get("amount")));
-        } catch (JacksonException | NumberFormatException e) {
+            Map<String, String> m = Json.read(body);
+            account = m.get("account");
+            amount = Long.parseLong(m.get("amount"));
+        } catch (IllegalArgumentException e) { // bad JSON, or a missing or malformed amount
             return new Reply(HttpResponseStatus.BAD_REQUEST, null);
         }
-        if (amount < 0) {
+        if (account == null || amount < 0) {
             return new Reply(HttpResponseStatus.BAD_REQUEST, null);
         }
         return apply(operation, id, account, amount);
@@ -271,15 +316,17 @@ public final class PaymentService implements AutoCloseable {
             body.put("account", p.account());
             body.put("amount", p.amount());
         }
-        return new Reply(HttpResponseStatus.OK, JSON.writeValueAsString(body));
+        return new Reply(HttpResponseStatus.OK, Json.write(body));
     }
 
     private Reply reserve(String id, Payment p, String account, long amount) {
         if (p != null) {
             // A repeat succeeds as the first call did; after a cancel or a refund the id is fenced.
-            return TRIED.equals(p.state()) || CONFIRMED.equals(p.state())
-                    ? NO_CONTENT
-                    : Reply.of(HttpResponseStatus.CONFLICT);
+            if (TRIED.equals(p.state()) || CONFIRMED.equals(p.state())) {
+                return NO_CONTENT;
+            }
+            fenced++;
+            return Reply.of(HttpResponseStatus.CONFLICT);
         }
         Account a = accounts.get(account);
         if (a == null) {

@@ -377,7 +377,7 @@ public final class SqlOrderParticipant implements ExternalParticipant, AutoClose
      */
     private <T> Mono<T> step(Function<Connection, Mono<T>> work) {
         return Mono.defer(() -> {
-            Mono<T> transaction = Mono.usingWhen(
+            Mono<Done<T>> transaction = Mono.usingWhen(
                             factory.create(),
                             c -> Mono.usingWhen(
                                     Mono.from(c.beginTransaction()).thenReturn(c),
@@ -389,9 +389,34 @@ public final class SqlOrderParticipant implements ExternalParticipant, AutoClose
                     // A try and a cancel of the same id that both found no fence row: the loser runs again and sees
                     // the winner's row.
                     .retryWhen(Retry.max(3).filter(SqlOrderParticipant::isDuplicateKey))
-                    .subscribeOn(scheduler);
-            return Mono.fromFuture(transaction::toFuture, true);
+                    .subscribeOn(scheduler)
+                    // An error that comes after the caller left (a try the runtime gave up on, then fenced by the
+                    // cancel that overtook it) is nobody's business: carried as a value, it is not reported as
+                    // dropped.
+                    .map(Done::of)
+                    .onErrorResume(e -> Mono.just(Done.failed(e)))
+                    .defaultIfEmpty(Done.empty());
+            return Mono.fromFuture(transaction::toFuture, true).flatMap(Done::signal);
         });
+    }
+
+    /** How a step ended, as a value: its result, nothing, or its error. */
+    private record Done<T>(T value, Throwable error) {
+        static <T> Done<T> of(T value) {
+            return new Done<>(value, null);
+        }
+
+        static <T> Done<T> failed(Throwable error) {
+            return new Done<>(null, error);
+        }
+
+        static <T> Done<T> empty() {
+            return new Done<>(null, null);
+        }
+
+        Mono<T> signal() {
+            return error != null ? Mono.error(error) : Mono.justOrEmpty(value);
+        }
     }
 
     private static boolean isDuplicateKey(Throwable e) {

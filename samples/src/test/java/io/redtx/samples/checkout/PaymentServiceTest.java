@@ -7,10 +7,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -82,9 +85,33 @@ class PaymentServiceTest {
                 .expectErrorSatisfies(e ->
                         assertThat(e).isInstanceOf(PaymentFencedException.class).hasMessageContaining("fenced"))
                 .verify(WAIT);
+        assertThat(service.fenced()).isEqualTo(1);
         assertThat(service.balance("alice")).isEqualTo(100);
         assertThat(service.reserved("alice")).isZero();
         assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+    }
+
+    @Test
+    void aTryThatArrivesAfterItsCancelIsFencedByTheService() {
+        service.delayNext("try", 1, Duration.ofMillis(500));
+        // The caller gives up on the slow try, as the runtime's prepare timeout would, and cancels.
+        payments.tryReserve("tx-1", HttpPaymentParticipant.request("alice", 30))
+                .timeout(Duration.ofMillis(100))
+                .as(StepVerifier::create)
+                .expectError(TimeoutException.class)
+                .verify(WAIT);
+        ok(payments.cancel("tx-1"));
+        assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+        // The try still takes effect at the service, after the cancel: refused, it reserves nothing.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (service.fenced() == 0) {
+            assertThat(System.nanoTime()).as("the late try never came").isLessThan(deadline);
+            ok(Mono.delay(Duration.ofMillis(20)).then());
+        }
+        assertThat(service.states()).containsExactly(Map.entry("tx-1", PaymentService.CANCELLED));
+        assertThat(service.balance("alice")).isEqualTo(100);
+        assertThat(service.reserved("alice")).isZero();
+        assertThat(service.violations()).isZero();
     }
 
     @Test
@@ -182,6 +209,19 @@ class PaymentServiceTest {
     }
 
     @Test
+    void aNotFoundOnAConfirmIsTheServicesFailureNotADeclinedPayment() {
+        // A wrong base URL: every path is unknown to the service's router.
+        new HttpPaymentParticipant("payments", service.baseUrl() + "/elsewhere")
+                .confirm("tx-1")
+                .as(StepVerifier::create)
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                PaymentServiceException.class,
+                                s -> assertThat(s.status()).isEqualTo(404)))
+                .verify(WAIT);
+    }
+
+    @Test
     void aServiceThatIsGoneIsAConnectionError() {
         String url = service.baseUrl();
         service.close();
@@ -195,6 +235,29 @@ class PaymentServiceTest {
                                 PaymentServiceException.class))
                 .verify(WAIT);
         service = PaymentService.start(); // for stop()
+    }
+
+    @Test
+    void concurrentTriesOnOneAccountReserveNoMoreThanItHolds() {
+        // 200 tries of 1 on 100: the service takes them one at a time, on its event loops, without blocking them.
+        List<Throwable> errors = Flux.range(0, 200)
+                .flatMap(
+                        i -> payments.tryReserve("tx-" + i, HttpPaymentParticipant.request("alice", 1))
+                                .then(Mono.<Throwable>empty())
+                                .onErrorResume(Mono::just),
+                        64)
+                .collectList()
+                .block(Duration.ofSeconds(60));
+        assertThat(errors)
+                .hasSize(100)
+                .allSatisfy(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                PaymentDeclinedException.class,
+                                d -> assertThat(d.status()).isEqualTo(402)));
+        assertThat(service.balance("alice")).isZero();
+        assertThat(service.reserved("alice")).isEqualTo(100);
+        assertThat(service.states()).hasSize(100);
+        assertThat(service.states().values()).containsOnly(PaymentService.TRIED);
     }
 
     @Test
