@@ -35,10 +35,6 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       ({@code lambda$apply$4} in Lettuce 7.7.0); the slot map rebuilds its cache under its own lock. All are held
  *       for a map lookup, a copy or a field set. An error thrown there leaves a node
  *       connection half made, which rejects every later command as "not connected" (seen after a master restart).
- *   <li>Jackson 3's {@code DeserializerCache} builds the deserializer of a type it has not seen under a
- *       {@code ReentrantLock} (CPU only, once per type), so two bodies decoded at once on event loops the first time
- *       meet there (concurrent {@code WebClient} responses; the checkout sample's payment service, reached by several
- *       coordinators at once). The error thrown from inside {@code lock()} leaves the lock's wait queue broken.
  * </ul>
  */
 public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegration {
@@ -64,7 +60,5 @@ public final class ClientLocksBlockHoundIntegration implements BlockHoundIntegra
                 "lambda$apply$4");
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "reload");
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "updateCache");
-        builder.allowBlockingCallsInside(
-                "tools.jackson.databind.deser.DeserializerCache", "_createAndCacheValueDeserializer");
     }
 }
