@@ -1,14 +1,7 @@
 package io.redtx.faults;
 
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A {@link ConsumerProcess} in a child JVM, seen from the test: started with the test's class path, its output counted
@@ -27,26 +19,15 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ConsumerJvm implements Closeable {
 
-    private static final Duration EXIT_LIMIT = Duration.ofSeconds(30);
-
     private final String name;
-    private final Process process;
-    private final Path stderr;
-    private final Writer stdin;
-    private final Thread reader;
+    private final ChildJvm jvm;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final AtomicInteger committed = new AtomicInteger();
     private final Map<String, AtomicInteger> notCommitted = new ConcurrentHashMap<>();
-    private final AtomicReference<String> last = new AtomicReference<>("");
 
-    private ConsumerJvm(String name, Process process, Path stderr) {
+    private ConsumerJvm(String name, List<String> args) throws IOException {
         this.name = name;
-        this.process = process;
-        this.stderr = stderr;
-        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        this.reader = new Thread(this::readOutput, "consumer-jvm-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
+        this.jvm = ChildJvm.start("consumer-" + name, List.of(), ConsumerProcess.class, args, this::onLine);
     }
 
     /**
@@ -60,23 +41,10 @@ final class ConsumerJvm implements Closeable {
      */
     static ConsumerJvm start(String name, ConsumerProcess.Mode mode, Duration delay, Map<String, String> participants)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                CoordinatorJvm.java(),
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                CoordinatorJvm.classPath(),
-                ConsumerProcess.class.getName(),
-                "--consumer",
-                name,
-                "--mode",
-                mode.name(),
-                "--delay-ms",
-                Long.toString(delay.toMillis())));
-        participants.forEach((p, uri) -> command.add(p + "=" + uri));
-        Path stderr = Files.createTempFile("redtx-consumer-", ".stderr");
-        Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        return new ConsumerJvm(name, p, stderr);
+        List<String> args = new ArrayList<>(
+                List.of("--consumer", name, "--mode", mode.name(), "--delay-ms", Long.toString(delay.toMillis())));
+        participants.forEach((p, uri) -> args.add(p + "=" + uri));
+        return new ConsumerJvm(name, args);
     }
 
     String name() {
@@ -84,11 +52,11 @@ final class ConsumerJvm implements Closeable {
     }
 
     long pid() {
-        return process.pid();
+        return jvm.pid();
     }
 
     boolean isAlive() {
-        return process.isAlive();
+        return jvm.isAlive();
     }
 
     /** Waits until the child consumes, or fails with its standard error. */
@@ -113,65 +81,34 @@ final class ConsumerJvm implements Closeable {
 
     /** Sends SIGKILL, then waits for the process and for the rest of its output. */
     void kill9() throws InterruptedException {
-        process.destroyForcibly(); // SIGKILL on Linux
-        awaitEnd();
+        jvm.kill9();
     }
 
     /** Asks the consumer to stop, and waits for it: its exit status (0 stopped cleanly). */
     int stop() throws IOException, InterruptedException {
-        stdin.write("STOP\n");
-        stdin.flush();
-        if (!process.waitFor(EXIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("consumer " + name + " did not stop within " + EXIT_LIMIT + "; last line '"
-                    + last.get() + "'; stderr:\n" + stderrTail());
-        }
-        awaitEnd();
-        return process.exitValue();
-    }
-
-    private void awaitEnd() throws InterruptedException {
-        process.waitFor(EXIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        reader.join(EXIT_LIMIT.toMillis());
+        jvm.send("STOP");
+        return jvm.awaitExit();
     }
 
     /** @return the last lines of the child's standard error */
     String stderrTail() {
-        try {
-            List<String> all = Files.readAllLines(stderr);
-            return String.join("\n", all.subList(Math.max(0, all.size() - 30), all.size()));
-        } catch (IOException e) {
-            return "(stderr unreadable: " + e + ")";
-        }
+        return jvm.stderrTail();
     }
 
-    private void readOutput() {
-        try (BufferedReader in =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                last.set(line);
-                if (line.equals("READY")) {
-                    ready.countDown();
-                } else if (line.startsWith("C ")) {
-                    committed.incrementAndGet();
-                } else if (line.startsWith("N ")) {
-                    notCommitted
-                            .computeIfAbsent(line.substring(2), k -> new AtomicInteger())
-                            .incrementAndGet();
-                }
-            }
-        } catch (IOException e) {
-            // The child is gone; what it printed so far is counted.
+    private void onLine(String line) {
+        if (line.equals("READY")) {
+            ready.countDown();
+        } else if (line.startsWith("C ")) {
+            committed.incrementAndGet();
+        } else if (line.startsWith("N ")) {
+            notCommitted
+                    .computeIfAbsent(line.substring(2), k -> new AtomicInteger())
+                    .incrementAndGet();
         }
     }
 
     @Override
     public void close() throws IOException {
-        process.destroyForcibly();
-        try {
-            process.waitFor(EXIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // SIGKILL is sent; the wait only tidies up
-        }
-        Files.deleteIfExists(stderr);
+        jvm.close();
     }
 }
