@@ -20,6 +20,7 @@ import io.redtx.runtime.internal.redis.Shard;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -651,7 +652,10 @@ public final class DefaultTransaction implements Transaction {
                             state,
                             this::startRollback,
                             List.copyOf(entries.values()),
-                            externals.isEmpty() ? Map.of() : Map.copyOf(externals));
+                            // In the order they joined: the record lists them so (Map.copyOf has no order).
+                            externals.isEmpty()
+                                    ? Map.of()
+                                    : Collections.unmodifiableMap(new LinkedHashMap<>(externals)));
                     process = started;
                 } else if (process == null) {
                     return Mono.error(new TransactionStateException(
