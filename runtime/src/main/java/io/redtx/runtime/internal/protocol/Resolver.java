@@ -42,6 +42,9 @@ public final class Resolver {
     /** Lock keys per unlock script. */
     private static final int UNLOCK_BATCH = 100;
 
+    /** Expired intents of one shard settled at once in a pass. */
+    private static final int RESOLVING_PER_SHARD = 8;
+
     private final RuntimeContext ctx;
 
     Resolver(RuntimeContext ctx) {
@@ -160,8 +163,10 @@ public final class Resolver {
 
     private Mono<RecoveryReport> resolveAll(Shard p, Map<String, Long> owners, Tally externals) {
         externals.overdue.putAll(owners);
+        // A few at once: one intent whose settling is slow (a primary that does not answer, an external participant's
+        // confirm that hangs until the commit timeout) must not hold up the shard's other intents for the whole pass.
         return Flux.fromIterable(owners.keySet())
-                .concatMap(owner -> resolve(p, owner, externals))
+                .flatMap(owner -> resolve(p, owner, externals), RESOLVING_PER_SHARD)
                 .reduce(
                         RecoveryReport.EMPTY,
                         (r, outcome) -> r.plus(new RecoveryReport(
