@@ -185,7 +185,10 @@ final class Checkouts {
                                 .then(Mono.defer(() -> "true".equals(ctx.input().get(FAIL))
                                         ? Mono.error(new IllegalStateException("the order is refused"))
                                         : tx.on("b").set(sagaOrder(index(ctx)), ctx.sagaId()))))
-                .withRetry(SagaRetry.none());
+                // A runner that takes the saga over may meet the intent of the dead runner's own attempt at this step
+                // until recovery settles it: attempts for about 3 s (100 ms doubling), longer than that lease, so that
+                // a saga is compensated because its input says so, never for a conflict.
+                .withRetry(SagaRetry.of(6, Duration.ofMillis(100)));
         return SagaDefinition.builder(name)
                 .recovery(recovery)
                 .lease(LEASE)

@@ -691,7 +691,8 @@ class ExternalCrashTest {
                     + ", reserved " + reserved + ", order " + order;
             boolean completed = "COMPLETED".equals(state);
             if (state != null && !state.equals(fail ? "COMPENSATED" : "COMPLETED")) {
-                v.add(seen + ": not finished as its definition and input say");
+                v.add(seen + ": not finished as its definition and input say (record: " + sagaRecord(servers, id)
+                        + ")");
             }
             String answer = output.answers.get(i);
             if (answer != null
@@ -734,14 +735,23 @@ class ExternalCrashTest {
 
     /** @return the state its record holds, or null without a record */
     private static String sagaState(List<RedisServer> servers, String sagaId) {
+        String record = sagaRecord(servers, sagaId);
+        if (record != null) {
+            for (String pair : record.split("&")) {
+                if (pair.startsWith("state=")) {
+                    return URLDecoder.decode(pair.substring("state=".length()), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return the saga's record as stored (its failed step and cause say why it went backward), or null */
+    private static String sagaRecord(List<RedisServer> servers, String sagaId) {
         for (RedisServer s : servers) {
             Object record = s.command("GET", NS + "sg:{" + sagaId + "}");
             if (record != null) {
-                for (String pair : String.valueOf(record).split("&")) {
-                    if (pair.startsWith("state=")) {
-                        return URLDecoder.decode(pair.substring("state=".length()), StandardCharsets.UTF_8);
-                    }
-                }
+                return String.valueOf(record);
             }
         }
         return null;
