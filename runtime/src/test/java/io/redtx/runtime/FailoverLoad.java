@@ -42,6 +42,8 @@ final class FailoverLoad {
     final AtomicLong lastAcknowledgedNanos = new AtomicLong();
     /** Acknowledged transfers by number, with their two accounts. */
     final Map<Long, Account[]> acked = new ConcurrentHashMap<>();
+    /** When each acknowledged transfer was acknowledged ({@link System#nanoTime()}), by number. */
+    final Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
     /** Failed transfers by exception type. */
     final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     /** The first failures that are not redtx's typed, retryable (or outcome-unknown) errors. */
@@ -98,6 +100,7 @@ final class FailoverLoad {
                             long n = i;
                             return transfer(rt, n, from, to, 1 + i % 5)
                                     .doOnNext(balance -> {
+                                        load.ackedAt.put(n, System.nanoTime());
                                         load.acked.put(n, new Account[] {from, to});
                                         load.acknowledged.incrementAndGet();
                                         load.lastAcknowledgedNanos.set(System.nanoTime());
@@ -127,14 +130,34 @@ final class FailoverLoad {
      * @return how long after {@code sinceNanos}, in ms
      */
     long awaitProgressAfter(long sinceNanos, Duration bound) {
+        return awaitProgressAfter(sinceNanos, bound, a -> true);
+    }
+
+    /**
+     * Waits until a transfer that touches an account {@code touching} accepts is acknowledged after
+     * {@code sinceNanos}.
+     *
+     * @return how long after {@code sinceNanos}, in ms
+     */
+    long awaitProgressAfter(long sinceNanos, Duration bound, Predicate<Account> touching) {
         long deadline = System.nanoTime() + bound.toNanos();
-        while (lastAcknowledgedNanos.get() - sinceNanos <= 0) {
+        while (true) {
+            long first = Long.MAX_VALUE;
+            for (Map.Entry<Long, Long> e : ackedAt.entrySet()) {
+                Account[] pair = acked.get(e.getKey());
+                long after = e.getValue() - sinceNanos;
+                if (after > 0 && after < first && pair != null && (touching.test(pair[0]) || touching.test(pair[1]))) {
+                    first = after;
+                }
+            }
+            if (first != Long.MAX_VALUE) {
+                return first / 1_000_000;
+            }
             assertThat(System.nanoTime() - deadline)
-                    .as("no transfer acknowledged within %s; failures so far %s", bound, failures)
+                    .as("no such transfer acknowledged within %s; failures so far %s", bound, failureCounts())
                     .isNegative();
-            sleep(5);
+            sleep(20);
         }
-        return (lastAcknowledgedNanos.get() - sinceNanos) / 1_000_000;
     }
 
     void stop() throws Exception {
