@@ -461,6 +461,7 @@ class RuntimeOptionsTest {
                 Arguments.of("redis://host?sentinelMasterId=m", "only a redis-sentinel:// URI takes sentinelMasterId"),
                 Arguments.of("redis-sentinel://s1:26379,s2:26379", "needs its master's name"),
                 Arguments.of("redis-sentinel://s1:26379,s2:x#m", "port 'x' of host 's2'"),
+                Arguments.of("rediss-sentinel://s1:26379,s2:26379#m", "TLS to Sentinels (rediss-sentinel://) is not"),
                 Arguments.of("redis-cluster://c1:7000,c2:7000/3", "a Redis Cluster has no database 3"),
                 Arguments.of("redis-cluster://c1:7000,,c2:7000", "it names no host"),
                 Arguments.of("redis-socket://", "it names no socket path"),
