@@ -38,8 +38,6 @@ final class FailoverLoad {
 
     final AtomicBoolean stopped = new AtomicBoolean();
     final AtomicLong acknowledged = new AtomicLong();
-    /** {@link System#nanoTime()} of the latest acknowledged transfer. */
-    final AtomicLong lastAcknowledgedNanos = new AtomicLong();
     /** Acknowledged transfers by number, with their two accounts. */
     final Map<Long, Account[]> acked = new ConcurrentHashMap<>();
     /** When each acknowledged transfer was acknowledged ({@link System#nanoTime()}), by number. */
@@ -103,7 +101,6 @@ final class FailoverLoad {
                                         load.ackedAt.put(n, System.nanoTime());
                                         load.acked.put(n, new Account[] {from, to});
                                         load.acknowledged.incrementAndGet();
-                                        load.lastAcknowledgedNanos.set(System.nanoTime());
                                     })
                                     .onErrorResume(e -> {
                                         load.failures
@@ -122,15 +119,6 @@ final class FailoverLoad {
                 .then()
                 .toFuture();
         return load;
-    }
-
-    /**
-     * Waits until a transfer is acknowledged after {@code sinceNanos}.
-     *
-     * @return how long after {@code sinceNanos}, in ms
-     */
-    long awaitProgressAfter(long sinceNanos, Duration bound) {
-        return awaitProgressAfter(sinceNanos, bound, a -> true);
     }
 
     /**

@@ -158,14 +158,16 @@ class SentinelParticipantTest {
         long total = OPENING * accounts.size();
         FailoverLoad load = FailoverLoad.start(rt, accounts);
 
-        load.awaitProgressAfter(System.nanoTime(), Duration.ofSeconds(10));
+        load.awaitProgressAfter(
+                System.nanoTime(), Duration.ofSeconds(10), a -> a.participant().equals("m"));
         sleep(500);
         long beforeKill = load.acknowledged.get();
         long killedAt = System.nanoTime();
         RedisServer old = sentinels.killMaster();
         RedisServer promoted = sentinels.awaitFailover(FAILOVER);
         long failedOverAt = System.nanoTime();
-        long resumedMs = load.awaitProgressAfter(failedOverAt, Duration.ofSeconds(30));
+        long resumedMs = load.awaitProgressAfter(
+                failedOverAt, FAILOVER, a -> a.participant().equals("m"));
         sleep(500);
         load.stop();
 
@@ -179,7 +181,7 @@ class SentinelParticipantTest {
         long after = FailoverLoad.total(rt, accounts).block(Duration.ofSeconds(10));
         System.out.printf(
                 "sentinel failover: %d transfers acknowledged, %d lost, recovery left %d intents; failover took %d ms,"
-                        + " transfers resumed %d ms after it; total %d (opening %d); failures meanwhile %s%n",
+                        + " transfers on \"m\" resumed %d ms after it; total %d (opening %d); failures meanwhile %s%n",
                 load.acknowledged.get(),
                 lost,
                 left(intents()),

@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  * seconds. Each Sentinel rewrites its own {@code redis.conf} in its own data directory.
  *
  * <p>Which data node is the master changes with failovers: {@link #master()} asks the Sentinels, never a cached
- * value. Fault controls: {@link #killMaster()} ({@code kill -9} of the current master), {@link #failover()}
+ * value. Fault controls: {@link #killMaster()} ({@code kill -9} of the current master), {@link #failover(Duration)}
  * ({@code SENTINEL FAILOVER}: a replica is promoted while the old master still runs and is demoted), and the
  * {@link RedisServer} methods of each node ({@link RedisServer#restart()} brings a killed master back; the Sentinels
  * then turn it into a replica of the new master). Replication is asynchronous: a write the master acknowledged just
@@ -31,7 +31,10 @@ import java.util.function.UnaryOperator;
  */
 public final class RedisSentinels implements AutoCloseable {
 
-    /** The name the Sentinels monitor the master under, unless {@link #start(int, Persistence, String, UnaryOperator)} says otherwise. */
+    /**
+     * The name the Sentinels monitor the master under, unless {@link #start(int, Persistence, String, UnaryOperator)}
+     * says otherwise.
+     */
     public static final String DEFAULT_MASTER_NAME = "redtx-master";
 
     /** How many Sentinels monitor the master. */
