@@ -1,6 +1,7 @@
 package io.redtx.test.redis;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +58,11 @@ public final class RedisSentinels implements AutoCloseable {
     private final String masterName;
     private final List<RedisServer> dataNodes;
     private final List<RedisServer> sentinels;
+    /** Whether the Sentinels and replicas use the data nodes' TLS ports. */
+    private final boolean tls;
 
-    private RedisSentinels(String masterName, List<RedisServer> dataNodes, List<RedisServer> sentinels) {
+    private RedisSentinels(String masterName, List<RedisServer> dataNodes, List<RedisServer> sentinels, boolean tls) {
+        this.tls = tls;
         this.masterName = masterName;
         this.dataNodes = List.copyOf(dataNodes);
         this.sentinels = List.copyOf(sentinels);
@@ -92,6 +96,40 @@ public final class RedisSentinels implements AutoCloseable {
      */
     public static RedisSentinels start(
             int replicas, Persistence persistence, String masterName, UnaryOperator<RedisServer.Builder> eachDataNode) {
+        return start(replicas, persistence, masterName, eachDataNode, null);
+    }
+
+    /**
+     * Like {@link #start(int, Persistence)}, with TLS between everyone: every process (data node and Sentinel) gets
+     * a TLS port requiring client certificates ({@link RedisServer.Builder#tls}) and {@code tls-replication yes}, so
+     * that replicas sync from the master, and Sentinels talk to the data nodes and to each other, over TLS with the
+     * server certificate as their client certificate. The Sentinels monitor, and name, the data nodes' TLS ports;
+     * clients connect with {@link #tlsParticipantUri()}. The harness's own commands still use the plain ports.
+     *
+     * @param replicas how many replicas, 1 to 8
+     * @param persistence how every data node keeps its data
+     * @param certificate the certificate chain of every process, PEM, valid for {@code 127.0.0.1} and for client
+     *     authentication too
+     * @param key its unencrypted private key, PEM
+     * @param caCertificate the CA that signs every certificate, PEM
+     * @return the running deployment; the caller must {@link #close()} it
+     * @throws IllegalStateException as {@link #start(int, Persistence)}
+     */
+    public static RedisSentinels startTls(
+            int replicas, Persistence persistence, Path certificate, Path key, Path caCertificate) {
+        List<Path> files = List.of(
+                Objects.requireNonNull(certificate, "certificate"),
+                Objects.requireNonNull(key, "key"),
+                Objects.requireNonNull(caCertificate, "caCertificate"));
+        return start(replicas, persistence, DEFAULT_MASTER_NAME, UnaryOperator.identity(), files);
+    }
+
+    private static RedisSentinels start(
+            int replicas,
+            Persistence persistence,
+            String masterName,
+            UnaryOperator<RedisServer.Builder> eachDataNode,
+            List<Path> tlsFiles) {
         Objects.requireNonNull(persistence, "persistence");
         Objects.requireNonNull(masterName, "masterName");
         Objects.requireNonNull(eachDataNode, "eachDataNode");
@@ -106,16 +144,17 @@ public final class RedisSentinels implements AutoCloseable {
         List<RedisServer> watchers = new ArrayList<>();
         boolean ok = false;
         try {
-            RedisServer master = dataNode(persistence, eachDataNode).start();
+            boolean tls = tlsFiles != null;
+            RedisServer master = dataNode(persistence, eachDataNode, tlsFiles).start();
             data.add(master);
             for (int i = 0; i < replicas; i++) {
-                data.add(dataNode(persistence, eachDataNode)
-                        .config("replicaof " + RedisServer.HOST + " " + master.port())
+                data.add(dataNode(persistence, eachDataNode, tlsFiles)
+                        .config("replicaof " + RedisServer.HOST + " " + dataPort(master, tls))
                         .start());
             }
             await(DEFAULT_FORMATION_TIMEOUT, "the replicas to sync with " + master, () -> {
                 for (RedisServer replica : data.subList(1, data.size())) {
-                    String why = followProblem(replica, master.port());
+                    String why = followProblem(replica, dataPort(master, tls));
                     if (why != null) {
                         return why;
                     }
@@ -123,17 +162,20 @@ public final class RedisSentinels implements AutoCloseable {
                 return null;
             });
             for (int i = 0; i < SENTINELS; i++) {
-                watchers.add(RedisServer.builder()
-                        .sentinel()
-                        .config("sentinel monitor " + masterName + " " + RedisServer.HOST + " " + master.port() + " "
-                                + QUORUM)
+                RedisServer.Builder sentinel = RedisServer.builder().sentinel();
+                if (tls) {
+                    sentinel.tls(tlsFiles.get(0), tlsFiles.get(1), tlsFiles.get(2))
+                            .config("tls-replication yes");
+                }
+                watchers.add(sentinel.config("sentinel monitor " + masterName + " " + RedisServer.HOST + " "
+                                + dataPort(master, tls) + " " + QUORUM)
                         .config("sentinel down-after-milliseconds " + masterName + " " + DOWN_AFTER_MILLIS)
                         .config("sentinel failover-timeout " + masterName + " " + FAILOVER_TIMEOUT_MILLIS)
                         // Every replica re-syncs with the new master at once, not one after another.
                         .config("sentinel parallel-syncs " + masterName + " " + replicas)
                         .start());
             }
-            RedisSentinels deployment = new RedisSentinels(masterName, data, watchers);
+            RedisSentinels deployment = new RedisSentinels(masterName, data, watchers, tls);
             await(DEFAULT_FORMATION_TIMEOUT, "the Sentinels to know each other and every replica", () -> {
                 for (RedisServer sentinel : watchers) {
                     String why = deployment.sentinelProblem(sentinel, replicas);
@@ -153,10 +195,19 @@ public final class RedisSentinels implements AutoCloseable {
         }
     }
 
+    /** @return the port the Sentinels and replicas use for {@code node}: its TLS port when everyone speaks TLS */
+    private static int dataPort(RedisServer node, boolean tls) {
+        return tls ? node.tlsPort() : node.port();
+    }
+
     private static RedisServer.Builder dataNode(
-            Persistence persistence, UnaryOperator<RedisServer.Builder> eachDataNode) {
-        return eachDataNode.apply(RedisServer.builder()
-                .persistence(persistence)
+            Persistence persistence, UnaryOperator<RedisServer.Builder> eachDataNode, List<Path> tlsFiles) {
+        RedisServer.Builder builder = RedisServer.builder();
+        if (tlsFiles != null) {
+            // The replica's link to its master, and the port it announces to the Sentinels, are TLS.
+            builder.tls(tlsFiles.get(0), tlsFiles.get(1), tlsFiles.get(2)).config("tls-replication yes");
+        }
+        return eachDataNode.apply(builder.persistence(persistence)
                 // A replica syncs as soon as it connects, not after the default 5 s wait for more replicas.
                 .config("repl-diskless-sync-delay 0"));
     }
@@ -198,6 +249,26 @@ public final class RedisSentinels implements AutoCloseable {
                         ",",
                         sentinels.stream()
                                 .map(s -> RedisServer.HOST + ":" + s.port())
+                                .toList())
+                + "#" + masterName;
+    }
+
+    /**
+     * The URI of a redtx participant on a deployment started with {@link #startTls}: TLS to the Sentinels' TLS ports,
+     * and to the master they name.
+     *
+     * @return {@code rediss-sentinel://127.0.0.1:<tlsPort>,127.0.0.1:<tlsPort>,127.0.0.1:<tlsPort>#<masterName>}
+     * @throws IllegalStateException if the deployment was started without TLS
+     */
+    public String tlsParticipantUri() {
+        if (!tls) {
+            throw new IllegalStateException(this + " was started without TLS; use startTls");
+        }
+        return "rediss-sentinel://"
+                + String.join(
+                        ",",
+                        sentinels.stream()
+                                .map(s -> RedisServer.HOST + ":" + s.tlsPort())
                                 .toList())
                 + "#" + masterName;
     }
@@ -336,7 +407,7 @@ public final class RedisSentinels implements AutoCloseable {
             }
             for (RedisServer node : dataNodes) {
                 if (node != master && node.isAlive() && !node.isPaused()) {
-                    String why = followProblem(node, master.port());
+                    String why = followProblem(node, dataPort(master, tls));
                     if (why != null) {
                         return why;
                     }
@@ -382,7 +453,7 @@ public final class RedisSentinels implements AutoCloseable {
                 if (node == master || !node.isAlive() || node.isPaused()) {
                     continue;
                 }
-                String why = followProblem(node, master.port());
+                String why = followProblem(node, dataPort(master, tls));
                 if (why != null) {
                     return why;
                 }
@@ -423,7 +494,7 @@ public final class RedisSentinels implements AutoCloseable {
 
     private RedisServer node(int port, RedisServer askedOf) {
         for (RedisServer node : dataNodes) {
-            if (node.port() == port) {
+            if (dataPort(node, tls) == port) {
                 return node;
             }
         }

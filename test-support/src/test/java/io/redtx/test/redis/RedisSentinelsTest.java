@@ -3,12 +3,14 @@ package io.redtx.test.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.redtx.test.tls.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RedisSentinelsTest {
 
@@ -78,6 +80,30 @@ class RedisSentinelsTest {
             assertThat(promoted).isNotSameAs(old);
             assertThat(((List<?>) old.command("ROLE")).get(0)).isEqualTo("slave");
             assertThat(promoted.command("GET", "k")).isEqualTo("v");
+        }
+    }
+
+    @Test
+    void withTlsTheSentinelsWatchAndFailOverTheTlsPorts(@TempDir Path dir) {
+        TestCertificates certs = TestCertificates.create(dir, "sentinels");
+        try (RedisSentinels deployment = RedisSentinels.startTls(
+                1, Persistence.IN_MEMORY, certs.serverCertificate(), certs.serverKey(), certs.caCertificate())) {
+            RedisServer old = deployment.master();
+            assertThat(((List<?>) deployment
+                                    .sentinels()
+                                    .get(0)
+                                    .command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", RedisSentinels.DEFAULT_MASTER_NAME))
+                            .get(1))
+                    .isEqualTo(Integer.toString(old.tlsPort()));
+            assertThat(deployment.tlsParticipantUri())
+                    .startsWith("rediss-sentinel://127.0.0.1:"
+                            + deployment.sentinels().get(0).tlsPort() + ",");
+
+            assertThat(deployment.killMaster()).isSameAs(old);
+            RedisServer promoted = deployment.awaitFailover(FAILOVER);
+
+            assertThat(promoted).isNotSameAs(old);
+            assertThat(deployment.master()).isSameAs(promoted);
         }
     }
 
