@@ -32,7 +32,9 @@
  * <p>{@link io.redtx.test.redis.RedisSentinels} starts a master, its replicas and three Sentinels (the same binary run
  * with {@code --sentinel}, see {@link io.redtx.test.redis.RedisServer.Builder#sentinel()}), tuned so that a killed
  * master is replaced within a few seconds; it asks the Sentinels for the master, kills it, asks for a failover, and
- * waits until the deployment settles or the replicas catch up.
+ * waits until the deployment settles or the replicas catch up;
+ * {@link io.redtx.test.redis.RedisSentinels#startTls(int, io.redtx.test.redis.Persistence, java.nio.file.Path,
+ * java.nio.file.Path, java.nio.file.Path)} does the same with TLS between every process and for clients.
  *
  * <h2>TLS</h2>
  *
