@@ -15,11 +15,11 @@ import java.util.regex.Pattern;
  */
 final class RedisUris {
 
-    static final String SCHEMES_TEXT =
-            "redis://, rediss://, redis-socket://, redis-sentinel://, redis-cluster:// or rediss-cluster://";
+    static final String SCHEMES_TEXT = "redis://, rediss://, redis-socket://, redis-sentinel://, rediss-sentinel://,"
+            + " redis-cluster:// or rediss-cluster://";
 
-    private static final Set<String> SCHEMES =
-            Set.of("redis", "rediss", "redis-socket", "redis-sentinel", "redis-cluster", "rediss-cluster");
+    private static final Set<String> SCHEMES = Set.of(
+            "redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel", "redis-cluster", "rediss-cluster");
 
     /** Options Lettuce reads from the query, lower case (Lettuce ignores their case). */
     private static final Set<String> OPTIONS = Set.of(
@@ -66,7 +66,7 @@ final class RedisUris {
             return "it needs a " + SCHEMES_TEXT + " URI";
         }
         String rest = uri.substring(schemeEnd + 3);
-        boolean sentinel = scheme.equals("redis-sentinel");
+        boolean sentinel = scheme.endsWith("-sentinel");
         boolean cluster = scheme.endsWith("-cluster");
         boolean tls = scheme.startsWith("rediss");
 
@@ -146,7 +146,7 @@ final class RedisUris {
                     }
                     case "verifypeer" -> {
                         if (!tls) {
-                            return "verifyPeer applies to TLS only (rediss:// or rediss-cluster://)";
+                            return "verifyPeer applies to TLS only (rediss://, rediss-sentinel:// or rediss-cluster://)";
                         }
                         if (!VERIFY_PEER.contains(value.toLowerCase(Locale.ROOT))) {
                             return "verifyPeer " + quote(value) + " is not one of FULL, CA, NONE";
@@ -211,9 +211,14 @@ final class RedisUris {
         return null;
     }
 
-    /** @return whether a valid {@code uri} connects with TLS: {@code rediss://} or {@code rediss-cluster://} */
+    /**
+     * @return whether a valid {@code uri} connects with TLS: {@code rediss://}, {@code rediss-sentinel://} (to the
+     *     Sentinels and to the master) or {@code rediss-cluster://}
+     */
     static boolean tls(String uri) {
-        return uri.startsWith("rediss://") || uri.startsWith("rediss-cluster://");
+        return uri.startsWith("rediss://")
+                || uri.startsWith("rediss-sentinel://")
+                || uri.startsWith("rediss-cluster://");
     }
 
     /** @return whether a valid {@code uri} has the query option {@code verifyPeer} (in any case) */

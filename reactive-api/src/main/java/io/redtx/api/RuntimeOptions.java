@@ -286,7 +286,8 @@ public final class RuntimeOptions {
          *
          * @param name 1 to 64 characters of {@code [A-Za-z0-9_.-]}, unique
          * @param redisUri a Redis URI in Lettuce syntax: {@code redis://[[user:]password@]host[:port][/db]},
-         *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}; or a Redis
+         *     {@code rediss://...} for TLS, {@code redis-socket://path}, {@code redis-sentinel://...}
+         *     ({@code rediss-sentinel://...}: Sentinels and master over TLS); or a Redis
          *     Cluster: {@code redis-cluster://[[user:]password@]host[:port][,host[:port]...]} (seed nodes, any of the
          *     cluster's masters; {@code rediss-cluster://} for TLS; no database number). Checked strictly now:
          *     scheme, host names, ports (1 to 65535), database number and query options ({@code timeout},
@@ -308,7 +309,8 @@ public final class RuntimeOptions {
          * first connection.
          *
          * @param name as for {@link #participant(String, String)}
-         * @param redisUri as for {@link #participant(String, String)}; with {@code tls}, a {@code rediss://} or
+         * @param redisUri as for {@link #participant(String, String)}; with {@code tls}, a {@code rediss://},
+         *     {@code rediss-sentinel://} (the options apply to the Sentinels and to the master) or
          *     {@code rediss-cluster://} URI without the {@code verifyPeer} option (it is {@link TlsOptions#verifyPeer()})
          * @param tls the TLS options; null for none (the same as {@link #participant(String, String)})
          * @return this builder
@@ -375,7 +377,7 @@ public final class RuntimeOptions {
                 throw new RedtxArgumentException(
                         null,
                         "participant '" + name + "' has TLS options, but its URI " + masked
-                                + " does not use TLS (rediss:// or rediss-cluster://)");
+                                + " does not use TLS (rediss://, rediss-sentinel:// or rediss-cluster://)");
             }
             if (RedisUris.setsVerifyPeer(redisUri)) {
                 throw new RedtxArgumentException(

@@ -422,8 +422,8 @@ class RuntimeOptionsTest {
         assertThatThrownBy(() -> RuntimeOptions.builder().participant("a", "reddis://alice:s3cr3t@host:6379/0"))
                 .isInstanceOf(RedtxArgumentException.class)
                 .hasMessage("participant 'a' has an invalid Redis URI 'reddis://alice:***@host:6379/0': it needs a"
-                        + " redis://, rediss://, redis-socket://, redis-sentinel://, redis-cluster:// or"
-                        + " rediss-cluster:// URI");
+                        + " redis://, rediss://, redis-socket://, redis-sentinel://, rediss-sentinel://,"
+                        + " redis-cluster:// or rediss-cluster:// URI");
     }
 
     /** Each mistake is found when the options are built, named, with the password masked. */
@@ -485,6 +485,8 @@ class RuntimeOptionsTest {
                 "redis-socket:///var/run/redis.sock?db=3",
                 "redis-sentinel://s1:26379,s2:26379/1?sentinelMasterId=mymaster",
                 "redis-sentinel://secret@s1,s2#mymaster",
+                "rediss-sentinel://s1:26379,s2:26379#mymaster",
+                "rediss-sentinel://s1,s2?sentinelMasterId=mymaster&verifyPeer=CA",
                 "redis-cluster://c1:7000,c2:7001,[::1]:7002",
                 "rediss-cluster://app:secret@c1:7000/0?verifyPeer=FULL"
             })

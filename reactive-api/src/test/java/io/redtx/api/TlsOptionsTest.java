@@ -92,7 +92,7 @@ class TlsOptionsTest {
             assertThatThrownBy(() -> RuntimeOptions.builder()
                             .participant("eu", uri, TlsOptions.builder().build()))
                     .isInstanceOf(RedtxArgumentException.class)
-                    .hasMessageContaining("does not use TLS (rediss:// or rediss-cluster://)");
+                    .hasMessageContaining("does not use TLS (rediss://, rediss-sentinel:// or rediss-cluster://)");
         }
     }
 }

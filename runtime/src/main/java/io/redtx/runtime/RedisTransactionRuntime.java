@@ -11,6 +11,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.DefaultEventPublisherOptions;
 import io.lettuce.core.protocol.CommandEncoder;
@@ -216,6 +217,12 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                     clusterOptions.sslOptions(tls);
                 }
                 c.setOptions(clusterOptions
+                        // A master that died and was replaced by its replica stays in every node's table, flagged
+                        // failed, until it is forgotten: left in the topology, it would get the SCRIPT LOAD that
+                        // every new connection sends to all masters, and no new connection could be made.
+                        .nodeFilter(node -> !node.is(RedisClusterNode.NodeFlag.FAIL)
+                                && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)
+                                && !node.is(RedisClusterNode.NodeFlag.NOADDR))
                         // Follow a resharding or failover: refresh the slot map on MOVED and ASK redirections, and
                         // check it now and then.
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()

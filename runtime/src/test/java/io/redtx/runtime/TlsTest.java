@@ -307,7 +307,7 @@ class TlsTest {
                         .participant("eu", "redis://app:s3cret@127.0.0.1:6379", mutual().build()))
                 .isInstanceOf(RedtxArgumentException.class)
                 .hasMessage("participant 'eu' has TLS options, but its URI 'redis://app:***@127.0.0.1:6379' does not"
-                        + " use TLS (rediss:// or rediss-cluster://)");
+                        + " use TLS (rediss://, rediss-sentinel:// or rediss-cluster://)");
     }
 
     @Test

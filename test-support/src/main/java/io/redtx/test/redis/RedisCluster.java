@@ -22,6 +22,12 @@ import java.util.function.UnaryOperator;
  * unserved until it is {@link RedisServer#restart() restarted}; it keeps its node id and slots in the
  * {@code nodes.conf} of its data directory, and with {@link Persistence#DURABLE} its data.
  *
+ * <p>With replicas ({@link #start(int, int, Persistence)}), each master has its own replicas
+ * ({@code CLUSTER REPLICATE}); {@link #killAndAwaitPromotion(RedisServer, Duration)} kills a master and waits until
+ * a replica serves its slots, {@link #manualFailover(RedisServer, Duration)} promotes a replica while its master runs
+ * ({@code CLUSTER FAILOVER}), and {@link #masters()} and {@link #masterFor(String)} ask a running node, so they follow
+ * every promotion.
+ *
  * <p>Resharding: {@link #migrateSlot(int, RedisServer)} moves one slot and its keys to another master while the
  * cluster keeps serving, with the same commands as {@code redis-cli --cluster reshard} ({@code CLUSTER SETSLOT
  * IMPORTING / MIGRATING}, {@code CLUSTER GETKEYSINSLOT} + {@code MIGRATE}, {@code CLUSTER SETSLOT NODE});
@@ -51,7 +57,17 @@ public final class RedisCluster implements AutoCloseable {
     /** Bound on one {@link Migration#moveKeys(int)} call, however many rounds it takes. */
     private static final Duration KEY_MOVE_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The masters at formation, in order. */
     private final List<RedisServer> masters;
+
+    /** Every node: {@link #masters}, then the replicas (for master {@code i}, those at {@code i * perMaster}...). */
+    private final List<RedisServer> nodes;
+
+    /** How many replicas each master was given at formation. */
+    private final int replicasPerMaster;
+
+    /** Each node's id ({@code CLUSTER MYID}), by index in {@link #nodes}; ids never change. */
+    private final List<String> ids;
 
     /** Slot → index in {@link #masters}: the formation ranges, then updated by every finished migration. */
     private final AtomicIntegerArray owners = new AtomicIntegerArray(SLOTS);
@@ -65,8 +81,14 @@ public final class RedisCluster implements AutoCloseable {
     /** The same, by slot; guarded by {@link #openMigrations}. */
     private final Map<Integer, List<MigrationWindow>> finishedBySlot = new HashMap<>();
 
-    private RedisCluster(List<RedisServer> masters) {
+    private RedisCluster(List<RedisServer> masters, List<RedisServer> replicas, int replicasPerMaster) {
         this.masters = List.copyOf(masters);
+        List<RedisServer> all = new ArrayList<>(masters);
+        all.addAll(replicas);
+        this.nodes = List.copyOf(all);
+        this.replicasPerMaster = replicasPerMaster;
+        this.ids =
+                nodes.stream().map(n -> (String) n.command("CLUSTER", "MYID")).toList();
         for (int i = 0; i < this.masters.size(); i++) {
             for (int slot = firstSlot(i, this.masters.size()); slot < firstSlot(i + 1, this.masters.size()); slot++) {
                 owners.set(slot, i);
@@ -85,7 +107,29 @@ public final class RedisCluster implements AutoCloseable {
      *     started is closed then
      */
     public static RedisCluster start(int masters, Persistence persistence) {
-        return start(masters, persistence, UnaryOperator.identity());
+        return start(masters, 0, persistence, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts {@code masters} masters and {@code replicasPerMaster} replicas of each, and forms a cluster of them: the
+     * masters get the slots as in {@link #start(int, Persistence)}, every node joins with {@code CLUSTER MEET}, then
+     * each replica follows its master ({@code CLUSTER REPLICATE <master-id>}). Returns once every node agrees on the
+     * slot map and every replica's replication link is up. With {@code cluster-node-timeout} 1000 ms a killed master
+     * is replaced by one of its replicas within a few seconds ({@link #killAndAwaitPromotion(RedisServer,
+     * Duration)}); {@link #manualFailover(RedisServer, Duration)} swaps a master and its replica while both run.
+     * Replication is asynchronous: a write acknowledged by a master just before it was killed may be missing on the
+     * replica promoted in its place.
+     *
+     * @param masters how many masters, 1 to 16
+     * @param replicasPerMaster how many replicas of each master, 0 to 4; 0 is {@link #start(int, Persistence)}
+     * @param persistence how every node keeps its data
+     * @return the healthy cluster; the caller must {@link #close()} it
+     * @throws IllegalArgumentException if a count is out of range
+     * @throws IllegalStateException if a node does not start or the cluster does not agree within 30 s; every node
+     *     started is closed then
+     */
+    public static RedisCluster start(int masters, int replicasPerMaster, Persistence persistence) {
+        return start(masters, replicasPerMaster, persistence, UnaryOperator.identity());
     }
 
     /**
@@ -100,20 +144,30 @@ public final class RedisCluster implements AutoCloseable {
      */
     public static RedisCluster start(
             int masters, Persistence persistence, UnaryOperator<RedisServer.Builder> eachNode) {
+        return start(masters, 0, persistence, eachNode);
+    }
+
+    private static RedisCluster start(
+            int masters, int replicasPerMaster, Persistence persistence, UnaryOperator<RedisServer.Builder> eachNode) {
         Objects.requireNonNull(persistence, "persistence");
         Objects.requireNonNull(eachNode, "eachNode");
         if (masters < 1 || masters > 16) {
             throw new IllegalArgumentException("masters must be 1 to 16, was " + masters);
         }
+        if (replicasPerMaster < 0 || replicasPerMaster > 4) {
+            throw new IllegalArgumentException("replicasPerMaster must be 0 to 4, was " + replicasPerMaster);
+        }
         List<RedisServer> nodes = new ArrayList<>();
+        List<RedisServer> replicas = new ArrayList<>();
         boolean ok = false;
         try {
             for (int i = 0; i < masters; i++) {
-                nodes.add(eachNode.apply(RedisServer.builder()
-                                .persistence(persistence)
-                                .clusterEnabled()
-                                // A killed master is marked failed after 1 s, so tests of a dead master end quickly.
-                                .config("cluster-node-timeout 1000"))
+                nodes.add(eachNode.apply(node(persistence)).start());
+            }
+            for (int i = 0; i < masters * replicasPerMaster; i++) {
+                replicas.add(eachNode.apply(node(persistence)
+                                // A replica syncs as soon as it connects, not after the default 5 s wait for more.
+                                .config("repl-diskless-sync-delay 0"))
                         .start());
             }
             for (int i = 0; i < masters; i++) {
@@ -127,7 +181,9 @@ public final class RedisCluster implements AutoCloseable {
                         Integer.toString(firstSlot(i + 1, masters) - 1));
             }
             RedisServer first = nodes.get(0);
-            for (RedisServer node : nodes.subList(1, masters)) {
+            List<RedisServer> others = new ArrayList<>(nodes.subList(1, masters));
+            others.addAll(replicas);
+            for (RedisServer node : others) {
                 first.command(
                         "CLUSTER",
                         "MEET",
@@ -135,14 +191,45 @@ public final class RedisCluster implements AutoCloseable {
                         Integer.toString(node.port()),
                         Integer.toString(node.clusterBusPort()));
             }
-            RedisCluster cluster = new RedisCluster(nodes);
+            RedisCluster cluster = new RedisCluster(nodes, replicas, replicasPerMaster);
+            if (replicasPerMaster > 0) {
+                cluster.attachReplicas(DEFAULT_FORMATION_TIMEOUT);
+            }
             cluster.awaitHealthy(DEFAULT_FORMATION_TIMEOUT);
             ok = true;
             return cluster;
         } finally {
             if (!ok) {
+                replicas.forEach(RedisServer::close);
                 nodes.forEach(RedisServer::close);
             }
+        }
+    }
+
+    private static RedisServer.Builder node(Persistence persistence) {
+        return RedisServer.builder()
+                .persistence(persistence)
+                .clusterEnabled()
+                // A killed master is marked failed after 1 s, so tests of a dead master (and failovers) end quickly.
+                .config("cluster-node-timeout 1000");
+    }
+
+    /**
+     * {@code CLUSTER REPLICATE <master-id>} on each replica, once it has learned of its master through the bus (before
+     * that it answers {@code -ERR Unknown node}).
+     */
+    private void attachReplicas(Duration timeout) {
+        for (int r = masters.size(); r < nodes.size(); r++) {
+            RedisServer replica = nodes.get(r);
+            String masterId = ids.get((r - masters.size()) / replicasPerMaster);
+            await(timeout, replica + " to replicate " + masterId, () -> {
+                try {
+                    replica.command("CLUSTER", "REPLICATE", masterId);
+                    return null;
+                } catch (RuntimeException e) {
+                    return e.getMessage();
+                }
+            });
         }
     }
 
@@ -169,17 +256,210 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /**
-     * @return the masters, in formation order: master {@code i} was given the {@code i}-th equal share of the slots
-     *     (migrations may have moved some since, see {@link #masterFor(String)})
+     * The masters. Of a cluster without replicas: the masters in formation order, master {@code i} given the
+     * {@code i}-th equal share of the slots (migrations may have moved some since, see {@link #masterFor(String)}),
+     * also while one is down. Of a cluster with replicas: the nodes that serve slots now, as a running node's
+     * {@code CLUSTER SLOTS} says, in {@link #nodes()} order, so that a replica promoted by a failover is one and a
+     * demoted or failed master is not.
+     *
+     * @return the masters
      */
     public List<RedisServer> masters() {
-        return masters;
+        if (replicasPerMaster == 0) {
+            return masters;
+        }
+        Map<Integer, RedisServer> byPort = new HashMap<>();
+        List<?> slots = clusterSlotsOfARunningNode();
+        for (Object range : slots) {
+            int port = (int) (long) (Long) ((List<?>) ((List<?>) range).get(2)).get(1);
+            byPort.put(port, nodeOnPort(port));
+        }
+        return nodes.stream().filter(n -> byPort.containsKey(n.port())).toList();
     }
 
     /**
-     * The master that serves a key's slot: from the slot ranges this cluster was formed with, updated by every
-     * migration this object finished ({@link #migrateSlot(int, RedisServer)}, {@link Migration#finish()}). While a
-     * migration is in progress that is still the source. Asks no node, so it also answers while masters are down.
+     * @return every node: the masters in formation order, then the replicas (those of master {@code i} first when
+     *     formed), whatever their role is now
+     */
+    public List<RedisServer> nodes() {
+        return nodes;
+    }
+
+    /**
+     * The running nodes that replicate {@code master} now ({@code ROLE} of each running node).
+     *
+     * @param master a node of this cluster
+     * @return its replicas, in {@link #nodes()} order; empty if it has none or is not a master
+     */
+    public List<RedisServer> replicasOf(RedisServer master) {
+        Objects.requireNonNull(master, "master");
+        List<RedisServer> replicas = new ArrayList<>();
+        for (RedisServer node : nodes) {
+            if (node == master || !node.isAlive() || node.isPaused()) {
+                continue;
+            }
+            try {
+                List<?> role = (List<?>) node.command("ROLE");
+                if ("slave".equals(role.get(0)) && ((Long) role.get(2)) == master.port()) {
+                    replicas.add(node);
+                }
+            } catch (RuntimeException e) {
+                // Not answering now: not a replica anyone can rely on.
+            }
+        }
+        return replicas;
+    }
+
+    /**
+     * Kills {@code master} with SIGKILL ({@code kill -9}) and waits until one of its replicas has been promoted in its
+     * place: every running node reports {@code cluster_state:ok}, agrees on a slot map in which the killed master
+     * serves nothing, and every running replica's link to its master is up. With {@code cluster-node-timeout} 1000 ms
+     * that takes a few seconds. The killed master keeps its data directory; {@link RedisServer#restart()} brings it
+     * back as a replica of the promoted node.
+     *
+     * @param master a master of this cluster with at least one running replica
+     * @param timeout how long to wait for the promotion (allow 30 s on a loaded machine)
+     * @return the promoted replica, now the master of the killed master's slots
+     * @throws IllegalArgumentException if {@code master} is not a node of this cluster or serves no slot
+     * @throws IllegalStateException if the cluster was formed without replicas or no replica is promoted in time
+     */
+    public RedisServer killAndAwaitPromotion(RedisServer master, Duration timeout) {
+        requireReplicas();
+        int slot = aSlotOf(master);
+        master.kill();
+        RedisServer[] promoted = new RedisServer[1];
+        await(timeout, "a replica of " + master + " to be promoted", () -> {
+            RedisServer owner = masterOf(slot);
+            if (owner == master) {
+                return "slot " + slot + " is still mapped to the killed " + master;
+            }
+            String why = disagreement(-1, -1);
+            if (why != null) {
+                return why;
+            }
+            promoted[0] = owner;
+            return null;
+        });
+        return promoted[0];
+    }
+
+    /**
+     * A manual failover: sends {@code CLUSTER FAILOVER} to {@code replica}, which waits until it has every write of
+     * its master (the master stops taking writes meanwhile), then takes over its slots; the old master becomes its
+     * replica. No acknowledged write is lost. Returns once every running node agrees on the new slot map and every
+     * replica's link is up.
+     *
+     * @param replica a running replica of this cluster
+     * @param timeout how long to wait
+     * @return the former master, now a replica of {@code replica}
+     * @throws IllegalArgumentException if {@code replica} is not a node of this cluster or not a replica
+     * @throws IllegalStateException if the cluster was formed without replicas or the failover does not complete in
+     *     time
+     */
+    public RedisServer manualFailover(RedisServer replica, Duration timeout) {
+        requireReplicas();
+        if (!nodes.contains(replica)) {
+            throw new IllegalArgumentException(replica + " is not a node of " + this);
+        }
+        List<?> role = (List<?>) replica.command("ROLE");
+        if (!"slave".equals(role.get(0))) {
+            throw new IllegalArgumentException(replica + " is not a replica: ROLE " + role);
+        }
+        RedisServer old = nodeOnPort((int) (long) (Long) role.get(2));
+        replica.command("CLUSTER", "FAILOVER");
+        await(timeout, "a manual failover from " + old + " to " + replica, () -> {
+            List<?> now = (List<?>) replica.command("ROLE");
+            if (!"master".equals(now.get(0))) {
+                return replica + " answers ROLE " + now;
+            }
+            List<?> former = (List<?>) old.command("ROLE");
+            if (!"slave".equals(former.get(0))) {
+                return old + " answers ROLE " + former;
+            }
+            return disagreement(-1, -1);
+        });
+        return old;
+    }
+
+    private void requireReplicas() {
+        if (replicasPerMaster == 0) {
+            throw new IllegalStateException(
+                    this + " has no replicas; start it with start(masters, replicasPerMaster, " + "persistence)");
+        }
+    }
+
+    /** @return a slot that {@code master} serves, as its own {@code CLUSTER SLOTS} says */
+    private int aSlotOf(RedisServer master) {
+        if (!nodes.contains(master)) {
+            throw new IllegalArgumentException(master + " is not a node of " + this);
+        }
+        for (Object range : (List<?>) master.command("CLUSTER", "SLOTS")) {
+            List<?> r = (List<?>) range;
+            if ((Long) ((List<?>) r.get(2)).get(1) == master.port()) {
+                return (int) (long) (Long) r.get(0);
+            }
+        }
+        throw new IllegalArgumentException(master + " serves no slot");
+    }
+
+    /** {@code CLUSTER SLOTS} of the first running node that answers. */
+    private List<?> clusterSlotsOfARunningNode() {
+        List<String> failures = new ArrayList<>();
+        for (RedisServer node : nodes) {
+            if (!node.isAlive() || node.isPaused()) {
+                continue;
+            }
+            try {
+                return (List<?>) node.command("CLUSTER", "SLOTS");
+            } catch (RuntimeException e) {
+                failures.add(node + ": " + e.getMessage());
+            }
+        }
+        throw new IllegalStateException("no node of " + this + " answers CLUSTER SLOTS: " + failures);
+    }
+
+    private RedisServer nodeOnPort(int port) {
+        for (RedisServer node : nodes) {
+            if (node.port() == port) {
+                return node;
+            }
+        }
+        throw new IllegalStateException("port " + port + " is not a node of " + this);
+    }
+
+    /** Polls {@code check} (null: holds; else why not) every 20 ms until it holds or {@code timeout} passes. */
+    private static void await(Duration timeout, String what, java.util.function.Supplier<String> check) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String last;
+            try {
+                last = check.get();
+            } catch (RuntimeException e) {
+                // A node that was killed or is changing roles answers with an error now and then: wait on.
+                last = e.toString();
+            }
+            if (last == null) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toMillis() + " ms waiting for " + what + ": " + last);
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+
+    /**
+     * The master that serves a key's slot. Without replicas: from the slot ranges this cluster was formed with,
+     * updated by every migration this object finished ({@link #migrateSlot(int, RedisServer)},
+     * {@link Migration#finish()}); while a migration is in progress that is still the source; asks no node, so it also
+     * answers while masters are down. With replicas, where failovers move slots without this object: as the
+     * {@code CLUSTER SLOTS} of a running node says now (a killed master until a replica is promoted in its place).
      *
      * @param key a key
      * @return its master
@@ -195,6 +475,15 @@ public final class RedisCluster implements AutoCloseable {
      * @return its master
      */
     public RedisServer masterOf(int slot) {
+        if (replicasPerMaster > 0) {
+            for (Object range : clusterSlotsOfARunningNode()) {
+                List<?> r = (List<?>) range;
+                if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1)) {
+                    return nodeOnPort((int) (long) (Long) ((List<?>) r.get(2)).get(1));
+                }
+            }
+            throw new IllegalStateException("no node of " + this + " maps slot " + slot);
+        }
         return masters.get(owners.get(slot));
     }
 
@@ -519,16 +808,17 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /**
-     * The URIs of every master, for a cluster client's seed list.
+     * The URIs of every node (the masters, then any replicas), for a cluster client's seed list.
      *
-     * @return {@code redis://127.0.0.1:<port>} per master
+     * @return {@code redis://127.0.0.1:<port>} per node
      */
     public List<String> uris() {
-        return masters.stream().map(RedisServer::uri).toList();
+        return nodes.stream().map(RedisServer::uri).toList();
     }
 
     /**
-     * The URI of a redtx Cluster participant on this cluster, with every master as a seed.
+     * The URI of a redtx Cluster participant on this cluster, with every node (the masters, then any replicas) as a
+     * seed, so that a client can still learn the topology while a master is down.
      *
      * @return {@code redis-cluster://127.0.0.1:<port>,127.0.0.1:<port>,...}
      */
@@ -536,7 +826,7 @@ public final class RedisCluster implements AutoCloseable {
         return "redis-cluster://"
                 + String.join(
                         ",",
-                        masters.stream()
+                        nodes.stream()
                                 .map(m -> RedisServer.HOST + ":" + m.port())
                                 .toList());
     }
@@ -552,7 +842,7 @@ public final class RedisCluster implements AutoCloseable {
         return "rediss-cluster://"
                 + String.join(
                         ",",
-                        masters.stream()
+                        nodes.stream()
                                 .map(m -> RedisServer.HOST + ":" + m.tlsPort())
                                 .toList());
     }
@@ -600,7 +890,12 @@ public final class RedisCluster implements AutoCloseable {
      */
     private String disagreement(int slot, int ownerIndex) {
         String expected = null;
-        for (RedisServer node : masters) {
+        // With replicas a failover replaces a killed node, so the running ones must agree; without, every master must
+        // be back.
+        List<RedisServer> asked = replicasPerMaster == 0
+                ? masters
+                : nodes.stream().filter(n -> n.isAlive() && !n.isPaused()).toList();
+        for (RedisServer node : asked) {
             String info;
             String slots;
             int owner;
@@ -615,21 +910,53 @@ public final class RedisCluster implements AutoCloseable {
                     "cluster_state:ok",
                     "cluster_slots_assigned:" + SLOTS,
                     "cluster_slots_ok:" + SLOTS,
-                    "cluster_known_nodes:" + masters.size())) {
+                    "cluster_known_nodes:" + nodes.size())) {
                 if (!info.contains(field + "\r\n")) {
                     return node + " lacks " + field;
                 }
             }
             if (owner != ownerIndex) {
-                return node + " maps slot " + slot + " to " + masters.get(owner) + ", not " + masters.get(ownerIndex);
+                return node + " maps slot " + slot + " to " + nodes.get(owner) + ", not " + nodes.get(ownerIndex);
             }
             if (expected == null) {
                 expected = slots;
             } else if (!expected.equals(slots)) {
-                return node + " maps slots as " + slots + ", " + masters.get(0) + " as " + expected;
+                return node + " maps slots as " + slots + ", " + asked.get(0) + " as " + expected;
+            }
+            if (replicasPerMaster > 0) {
+                String why = roleProblem(node, slots);
+                if (why != null) {
+                    return why;
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * @return why {@code node} is neither a master in {@code slots} (a {@link #slotMap} text) nor a replica whose link
+     *     to a running master is up, or null
+     */
+    private String roleProblem(RedisServer node, String slots) {
+        List<?> role = (List<?>) node.command("ROLE");
+        if ("master".equals(role.get(0))) {
+            return endsWithPort(slots, node.port()) ? null : node + " is a master that serves no slot";
+        }
+        int masterPort = (int) (long) (Long) role.get(2);
+        if (!"connected".equals(role.get(3)) || !nodeOnPort(masterPort).isAlive()) {
+            return node + " answers ROLE " + role + ": its replication link is not up";
+        }
+        return null;
+    }
+
+    /** @return whether some "first-last:port" range of {@code slots} ends with exactly {@code port} */
+    private static boolean endsWithPort(String slots, int port) {
+        for (String range : slots.split(",")) {
+            if (range.endsWith(":" + port)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the node's {@code CLUSTER SLOTS} as sorted "first-last:port" ranges */
@@ -648,10 +975,10 @@ public final class RedisCluster implements AutoCloseable {
         return (int) ((long) SLOTS * index / masters);
     }
 
-    /** Closes every master: the processes are stopped by PID and the data directories deleted. Idempotent. */
+    /** Closes every node: the processes are stopped by PID and the data directories deleted. Idempotent. */
     @Override
     public void close() {
-        masters.forEach(RedisServer::close);
+        nodes.forEach(RedisServer::close);
     }
 
     @Override

@@ -63,6 +63,8 @@ public final class RedisServer implements AutoCloseable {
     private final List<String> extraConfig;
     private final Duration startupTimeout;
     private final boolean cluster;
+    /** Runs {@code redis-server <conf> --sentinel}: a Sentinel, not a data node. */
+    private final boolean sentinel;
     /** TLS files ({@code tls-cert-file}, {@code tls-key-file}, {@code tls-ca-cert-file}), or null: no TLS port. */
     private final List<Path> tlsFiles;
 
@@ -87,6 +89,7 @@ public final class RedisServer implements AutoCloseable {
         this.extraConfig = List.copyOf(builder.config);
         this.startupTimeout = builder.startupTimeout;
         this.cluster = builder.cluster;
+        this.sentinel = builder.sentinel;
         this.tlsFiles = builder.tlsFiles;
     }
 
@@ -440,6 +443,15 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * Whether this process is a Sentinel ({@link Builder#sentinel()}).
+     *
+     * @return true for a Sentinel, false for a data node
+     */
+    public boolean isSentinel() {
+        return sentinel;
+    }
+
+    /**
      * The cluster bus port of a server built with {@link Builder#clusterEnabled()}, fixed at the first start like
      * {@link #port()}.
      *
@@ -521,13 +533,14 @@ public final class RedisServer implements AutoCloseable {
     /**
      * A description for logs and assertion messages.
      *
-     * @return address, pid and persistence
+     * @return address, pid and persistence (or {@code sentinel})
      */
     @Override
     public String toString() {
         Process p = process;
         return "RedisServer[" + HOST + ":" + (port < 0 ? "-" : Integer.toString(port)) + ", pid="
-                + (p == null ? "-" : Long.toString(p.pid())) + ", " + persistence + (closed ? ", closed" : "") + "]";
+                + (p == null ? "-" : Long.toString(p.pid())) + ", " + (sentinel ? "sentinel" : persistence)
+                + (closed ? ", closed" : "") + "]";
     }
 
     /**
@@ -574,7 +587,12 @@ public final class RedisServer implements AutoCloseable {
     private void launchAndAwaitReady() throws ExitedEarly {
         Process p;
         try {
-            p = new ProcessBuilder(binary.path().toString(), configFile().toString())
+            List<String> command = new ArrayList<>(
+                    List.of(binary.path().toString(), configFile().toString()));
+            if (sentinel) {
+                command.add("--sentinel");
+            }
+            p = new ProcessBuilder(command)
                     .directory(dataDir.toFile())
                     .redirectInput(Redirect.from(RedisServerBinary.nullFile()))
                     .redirectErrorStream(true)
@@ -747,8 +765,11 @@ public final class RedisServer implements AutoCloseable {
         conf.append("logfile ").append(quote(logFile().toString())).append('\n');
         conf.append("daemonize no\n");
         conf.append("protected-mode no\n");
-        for (String line : persistence.configLines()) {
-            conf.append(line).append('\n');
+        if (!sentinel) {
+            // A Sentinel keeps no data set: its only file is this configuration, which it rewrites itself.
+            for (String line : persistence.configLines()) {
+                conf.append(line).append('\n');
+            }
         }
         if (cluster) {
             // The bus port is chosen like the client port: the default (port + 10000) may be taken or out of range.
@@ -840,9 +861,26 @@ public final class RedisServer implements AutoCloseable {
         private RedisServerBinary binary;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private boolean cluster;
+        private boolean sentinel;
         private List<Path> tlsFiles;
 
         private Builder() {}
+
+        /**
+         * Runs the process as a Redis Sentinel ({@code redis-server redis.conf --sentinel}) instead of a data node: the
+         * same binary, answering {@code PING}, {@code INFO} and the {@code SENTINEL} commands on its
+         * {@link RedisServer#port()}. Add what it monitors with {@link #config(String)} lines such as
+         * {@code "sentinel monitor <name> 127.0.0.1 <port> 2"}. The persistence lines are left out (a Sentinel keeps
+         * no data); the Sentinel rewrites its {@code redis.conf} in its own data directory with what it learns (other
+         * Sentinels, replicas, failovers), so a {@link RedisServer#restart()} resumes from that. {@link RedisSentinels}
+         * starts a whole monitored deployment.
+         *
+         * @return this builder
+         */
+        public Builder sentinel() {
+            this.sentinel = true;
+            return this;
+        }
 
         /**
          * Adds a TLS port (a free loopback port, see {@link RedisServer#tlsPort()}) that requires client certificates
@@ -941,6 +979,9 @@ public final class RedisServer implements AutoCloseable {
          * @throws IllegalStateException if no binary was set and none can be resolved
          */
         public RedisServer build() {
+            if (sentinel && cluster) {
+                throw new IllegalStateException("a server is either a Sentinel or a cluster node, not both");
+            }
             return new RedisServer(this, binary != null ? binary : RedisServerBinary.resolve());
         }
 

@@ -21,6 +21,20 @@
  * keys to another master while the cluster runs, and
  * {@link io.redtx.test.redis.RedisCluster#startMigration(int, io.redtx.test.redis.RedisServer)} stops half-way, where
  * the source answers {@code ASK} and {@code TRYAGAIN}.
+ * {@link io.redtx.test.redis.RedisCluster#start(int, int, io.redtx.test.redis.Persistence)} adds replicas to each
+ * master ({@code CLUSTER REPLICATE}); a master can then be killed and replaced by its replica
+ * ({@link io.redtx.test.redis.RedisCluster#killAndAwaitPromotion(io.redtx.test.redis.RedisServer,
+ * java.time.Duration)}) or swapped with it while both run
+ * ({@link io.redtx.test.redis.RedisCluster#manualFailover(io.redtx.test.redis.RedisServer, java.time.Duration)}).
+ *
+ * <h2>Sentinel</h2>
+ *
+ * <p>{@link io.redtx.test.redis.RedisSentinels} starts a master, its replicas and three Sentinels (the same binary run
+ * with {@code --sentinel}, see {@link io.redtx.test.redis.RedisServer.Builder#sentinel()}), tuned so that a killed
+ * master is replaced within a few seconds; it asks the Sentinels for the master, kills it, asks for a failover, and
+ * waits until the deployment settles or the replicas catch up;
+ * {@link io.redtx.test.redis.RedisSentinels#startTls(int, io.redtx.test.redis.Persistence, java.nio.file.Path,
+ * java.nio.file.Path, java.nio.file.Path)} does the same with TLS between every process and for clients.
  *
  * <h2>TLS</h2>
  *
