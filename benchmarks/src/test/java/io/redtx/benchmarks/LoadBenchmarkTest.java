@@ -138,6 +138,53 @@ class LoadBenchmarkTest {
     }
 
     @Test
+    void theReplicatedWorkloadsRunOnReplicasAndPrintWhatTheWaitCosts() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter picocliErr = new StringWriter();
+        CommandLine cmd = new CommandLine(new LoadBenchmark(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        cmd.setErr(new PrintWriter(picocliErr, true));
+
+        int status = cmd.execute(
+                "--workloads",
+                "redtx-1pc,redtx-1pc-replicated,redtx-2pc,redtx-2pc-replicated",
+                "--replicas",
+                "1",
+                "--duration",
+                "1",
+                "--warmup",
+                "0",
+                "--accounts",
+                "200",
+                "--concurrency",
+                "4",
+                "--seed",
+                "7");
+
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).as(stdout + picocliErr).isZero();
+        assertThat(stdout)
+                .containsPattern("(?m)^replication cost: -?[0-9.]+% throughput \\(redtx-1pc-replicated .*against"
+                        + " redtx-1pc .*\\), p99 [0-9.]+ ms against [0-9.]+ ms$")
+                .containsPattern("(?m)^replication cost: -?[0-9.]+% throughput \\(redtx-2pc-replicated .*against"
+                        + " redtx-2pc ")
+                .containsPattern("(?m)^RESULT: PASS");
+    }
+
+    @Test
+    void aReplicatedWorkloadWithoutReplicasIsRefused() {
+        StringWriter picocliErr = new StringWriter();
+        CommandLine cmd = new CommandLine(new LoadBenchmark(
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        cmd.setErr(new PrintWriter(picocliErr, true));
+
+        assertThat(cmd.execute("--workloads", "redtx-2pc-replicated")).isEqualTo(2);
+        assertThat(picocliErr.toString()).contains("--workloads: redtx-2pc-replicated needs --replicas 1");
+    }
+
+    @Test
     void anUnknownWorkloadIsRefusedWithTheListOfKnownOnes() {
         StringWriter picocliErr = new StringWriter();
         CommandLine cmd = new CommandLine(new LoadBenchmark(
@@ -150,7 +197,7 @@ class LoadBenchmarkTest {
         assertThat(status).isEqualTo(2);
         assertThat(picocliErr.toString())
                 .contains("--workloads: unknown workload 'redtx-3pc-outbox'; known: raw-fanout, lua-single, redtx-1pc,"
-                        + " redtx-1pc-outbox, redtx-2pc, redtx-2pc-outbox");
+                        + " redtx-1pc-outbox, redtx-1pc-replicated, redtx-2pc, redtx-2pc-outbox, redtx-2pc-replicated");
     }
 
     @Test
