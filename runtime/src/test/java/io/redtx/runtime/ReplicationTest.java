@@ -26,7 +26,7 @@ import reactor.core.publisher.Flux;
 class ReplicationTest extends ThreeParticipantsTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final Replication ONE = Replication.acknowledgedBy(1, Duration.ofMillis(300));
+    private static final Replication ONE = Replication.acknowledgedBy(1, Duration.ofSeconds(1));
 
     static RedisServer replica;
 
@@ -93,8 +93,7 @@ class ReplicationTest extends ThreeParticipantsTestBase {
                         rt.inTransaction(tx -> tx.on("a").set("one-phase", "1")).block(WAIT))
                 .isInstanceOf(TransactionOutcomeUnknownException.class)
                 .hasMessageContaining("may be lost in a failover")
-                .hasMessageContaining(
-                        "only 0 of the 1 replica(s) of participant 'a' acknowledged a step within 300 ms");
+                .hasMessageContaining("only 0 of the 1 replica(s) of participant 'a' acknowledged a step within 1 s");
         // A two-phase commit stops at the prepare on "a": not acknowledged, and "b" is rolled back.
         assertThatThrownBy(() -> rt.inTransaction(tx ->
                                 tx.on("b").set("two-phase", "2").then(tx.on("a").set("two-phase", "2")))

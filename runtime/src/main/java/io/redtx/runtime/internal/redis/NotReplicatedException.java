@@ -16,4 +16,11 @@ public final class NotReplicatedException extends RuntimeException {
         super("only " + acknowledged + " of the " + required.replicas() + " replica(s) of participant '" + participant
                 + "' acknowledged a step within " + Durations.text(required.timeout()) + " (replication)");
     }
+
+    NotReplicatedException(String participant, Replication required, Throwable waitFailed) {
+        super(
+                "the replicas of participant '" + participant + "' could not be asked to acknowledge a step ("
+                        + required.replicas() + " required, replication): " + waitFailed,
+                waitFailed);
+    }
 }

@@ -497,7 +497,7 @@ public final class Participant implements ParticipantLink {
             Consumer<CompletableFuture<?>> sent) {
         return Mono.defer(() -> {
             CompletableFuture<List<Object>> reply = deadlines.bound(script.get().toCompletableFuture(), timeout);
-            c.publish(barrierChannel, "");
+            CompletableFuture<Long> barrier = c.publish(barrierChannel, "").toCompletableFuture();
             CompletableFuture<Long> acks = deadlines.bound(
                     c.waitForReplication(replication.replicas(), replicationMillis)
                             .toCompletableFuture(),
@@ -506,8 +506,12 @@ public final class Participant implements ParticipantLink {
                 sent.accept(reply);
                 sent.accept(acks);
             }
+            // The script's own error as it came; after it ran, a refused barrier (an ACL without PUBLISH) or WAIT
+            // leaves its effect unknown to the replicas, like a shortfall.
             return Replies.of(reply)
-                    .flatMap(r -> Replies.of(acks)
+                    .flatMap(r -> Replies.of(barrier)
+                            .then(Replies.of(acks))
+                            .onErrorMap(e -> new NotReplicatedException(name, replication, e))
                             .flatMap(n -> n >= replication.replicas()
                                     ? Mono.just(r)
                                     : Mono.error(new NotReplicatedException(name, replication, n))));
