@@ -222,7 +222,7 @@ public final class RedisCluster implements AutoCloseable {
         for (int r = masters.size(); r < nodes.size(); r++) {
             RedisServer replica = nodes.get(r);
             String masterId = ids.get((r - masters.size()) / replicasPerMaster);
-            await(timeout, replica + " to replicate " + masterId, () -> {
+            Polling.await(timeout, replica + " to replicate " + masterId, () -> {
                 try {
                     replica.command("CLUSTER", "REPLICATE", masterId);
                     return null;
@@ -328,7 +328,7 @@ public final class RedisCluster implements AutoCloseable {
         int slot = aSlotOf(master);
         master.kill();
         RedisServer[] promoted = new RedisServer[1];
-        await(timeout, "a replica of " + master + " to be promoted", () -> {
+        Polling.await(timeout, "a replica of " + master + " to be promoted", () -> {
             RedisServer owner = masterOf(slot);
             if (owner == master) {
                 return "slot " + slot + " is still mapped to the killed " + master;
@@ -367,7 +367,7 @@ public final class RedisCluster implements AutoCloseable {
         }
         RedisServer old = nodeOnPort((int) (long) (Long) role.get(2));
         replica.command("CLUSTER", "FAILOVER");
-        await(timeout, "a manual failover from " + old + " to " + replica, () -> {
+        Polling.await(timeout, "a manual failover from " + old + " to " + replica, () -> {
             List<?> now = (List<?>) replica.command("ROLE");
             if (!"master".equals(now.get(0))) {
                 return replica + " answers ROLE " + now;
@@ -425,33 +425,6 @@ public final class RedisCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("port " + port + " is not a node of " + this);
-    }
-
-    /** Polls {@code check} (null: holds; else why not) every 20 ms until it holds or {@code timeout} passes. */
-    private static void await(Duration timeout, String what, java.util.function.Supplier<String> check) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String last;
-            try {
-                last = check.get();
-            } catch (RuntimeException e) {
-                // A node that was killed or is changing roles answers with an error now and then: wait on.
-                last = e.toString();
-            }
-            if (last == null) {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(
-                        "timed out after " + timeout.toMillis() + " ms waiting for " + what + ": " + last);
-            }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what, e);
-            }
-        }
     }
 
     /**

@@ -53,8 +53,6 @@ public final class RedisSentinels implements AutoCloseable {
     /** Default bound on how long {@link #start(int, Persistence)} waits for replication and the Sentinels to settle. */
     public static final Duration DEFAULT_FORMATION_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final long POLL_MILLIS = 20;
-
     private final String masterName;
     private final List<RedisServer> dataNodes;
     private final List<RedisServer> sentinels;
@@ -152,7 +150,7 @@ public final class RedisSentinels implements AutoCloseable {
                         .config("replicaof " + RedisServer.HOST + " " + dataPort(master, tls))
                         .start());
             }
-            await(DEFAULT_FORMATION_TIMEOUT, "the replicas to sync with " + master, () -> {
+            Polling.await(DEFAULT_FORMATION_TIMEOUT, "the replicas to sync with " + master, () -> {
                 for (RedisServer replica : data.subList(1, data.size())) {
                     String why = followProblem(replica, dataPort(master, tls));
                     if (why != null) {
@@ -176,7 +174,7 @@ public final class RedisSentinels implements AutoCloseable {
                         .start());
             }
             RedisSentinels deployment = new RedisSentinels(masterName, data, watchers, tls);
-            await(DEFAULT_FORMATION_TIMEOUT, "the Sentinels to know each other and every replica", () -> {
+            Polling.await(DEFAULT_FORMATION_TIMEOUT, "the Sentinels to know each other and every replica", () -> {
                 for (RedisServer sentinel : watchers) {
                     String why = deployment.sentinelProblem(sentinel, replicas);
                     if (why != null) {
@@ -370,7 +368,7 @@ public final class RedisSentinels implements AutoCloseable {
 
     private RedisServer awaitMaster(Duration timeout, RedisServer not) {
         RedisServer[] settled = new RedisServer[1];
-        await(timeout, "a failover to complete", () -> {
+        Polling.await(timeout, "a failover to complete", () -> {
             Integer agreed = null;
             for (RedisServer sentinel : sentinels) {
                 if (!sentinel.isAlive() || sentinel.isPaused()) {
@@ -437,7 +435,7 @@ public final class RedisSentinels implements AutoCloseable {
      * @throws IllegalStateException if a replica does not catch up in time
      */
     public void awaitReplicasInSync(Duration timeout) {
-        await(timeout, "the replicas to catch up with the master", () -> {
+        Polling.await(timeout, "the replicas to catch up with the master", () -> {
             RedisServer master = master();
             long masterOffset;
             try {
@@ -500,37 +498,6 @@ public final class RedisSentinels implements AutoCloseable {
         }
         throw new IllegalStateException((askedOf == null ? "the Sentinels name" : askedOf + " names") + " port " + port
                 + " as the master, not a data node of " + this);
-    }
-
-    /** A condition that says why it does not hold yet, or null when it does. */
-    private interface Check {
-        String problem();
-    }
-
-    private static void await(Duration timeout, String what, Check check) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String last;
-            try {
-                last = check.problem();
-            } catch (RuntimeException e) {
-                // A node that is down or restarting answers with an error now and then: wait on.
-                last = e.toString();
-            }
-            if (last == null) {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(
-                        "timed out after " + timeout.toMillis() + " ms waiting for " + what + ": " + last);
-            }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what, e);
-            }
-        }
     }
 
     /**
