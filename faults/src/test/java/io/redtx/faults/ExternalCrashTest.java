@@ -132,14 +132,7 @@ class ExternalCrashTest {
             List<String> stoppedWhereExpected = new ArrayList<>();
             int kills = 0;
             for (int r = 0; r < runs.size(); r++) {
-                List<String> args = new ArrayList<>(common);
-                runs.get(r).forEach(spec -> args.addAll(List.of("--checkout", spec)));
-                args.addAll(redis.entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue())
-                        .toList());
-                if (r > 0) {
-                    args.set(args.indexOf("--concurrency") + 1, "16");
-                }
+                List<String> args = childArgs(common, "--checkout", runs.get(r), redis, r > 0);
                 int expectedHalts = r == 0 ? halts : -1;
                 int answers = r == 0
                         ? (int) planned.stream()
@@ -246,14 +239,7 @@ class ExternalCrashTest {
             List<String> stoppedWhereExpected = new ArrayList<>();
             int kills = 0;
             for (int r = 0; r < runs.size(); r++) {
-                List<String> args = new ArrayList<>(common);
-                runs.get(r).forEach(spec -> args.addAll(List.of("--saga", spec)));
-                args.addAll(redis.entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue())
-                        .toList());
-                if (r > 0) {
-                    args.set(args.indexOf("--concurrency") + 1, "16");
-                }
+                List<String> args = childArgs(common, "--saga", runs.get(r), redis, r > 0);
                 int threshold =
                         r == 0 ? answers : 5 + random.nextInt(runs.get(r).size() / 2);
                 long delay = r == 0 ? 0 : random.nextInt(30);
@@ -734,6 +720,21 @@ class ExternalCrashTest {
     }
 
     /** @return the state its record holds, or null without a record */
+    /**
+     * The arguments of one coordinator child: {@code common}, each spec after {@code flag}, the Redis URIs, and, for a
+     * run killed at a random moment, 16 in flight.
+     */
+    private static List<String> childArgs(
+            List<String> common, String flag, List<String> specs, Map<String, String> redis, boolean random) {
+        List<String> args = new ArrayList<>(common);
+        specs.forEach(spec -> args.addAll(List.of(flag, spec)));
+        redis.forEach((name, uri) -> args.add(name + "=" + uri));
+        if (random) {
+            args.set(args.indexOf("--concurrency") + 1, "16");
+        }
+        return args;
+    }
+
     private static String sagaState(List<RedisServer> servers, String sagaId) {
         String record = sagaRecord(servers, sagaId);
         if (record != null) {
