@@ -80,7 +80,11 @@ public final class Admission {
                     return Mono.just(new Held());
                 }
             }
-            return Mono.error(rejection(new PoolAcquirePendingLimitException(0)));
+            telemetry.rejected();
+            return Mono.error(new TransactionRejectedException(
+                    TransactionRejectedException.Reason.LIMIT_REACHED,
+                    max,
+                    "maxInFlight " + max + " transactions are running (overflow REJECT)"));
         });
     }
 
@@ -112,6 +116,7 @@ public final class Admission {
         return permits == null ? Mono.empty() : permits.disposeLater();
     }
 
+    /** What the pool (overflow WAIT) refuses with, as redtx's refusal. */
     private Throwable rejection(Throwable e) {
         if (e instanceof PoolAcquireTimeoutException || e instanceof PoolAcquirePendingLimitException) {
             telemetry.rejected();
@@ -126,18 +131,12 @@ public final class Admission {
                             + options.admission().maxInFlight() + ")");
         }
         if (e instanceof PoolAcquirePendingLimitException) {
-            return options.admission().overflow() == AdmissionOptions.Overflow.REJECT
-                    ? new TransactionRejectedException(
-                            TransactionRejectedException.Reason.LIMIT_REACHED,
-                            options.admission().maxInFlight(),
-                            "maxInFlight " + options.admission().maxInFlight()
-                                    + " transactions are running (overflow REJECT)")
-                    : new TransactionRejectedException(
-                            TransactionRejectedException.Reason.TOO_MANY_WAITING,
-                            options.admission().maxInFlight(),
-                            "maxInFlight " + options.admission().maxInFlight()
-                                    + " transactions are running and maxWaiting "
-                                    + options.admission().maxWaiting() + " are waiting");
+            return new TransactionRejectedException(
+                    TransactionRejectedException.Reason.TOO_MANY_WAITING,
+                    options.admission().maxInFlight(),
+                    "maxInFlight " + options.admission().maxInFlight()
+                            + " transactions are running and maxWaiting "
+                            + options.admission().maxWaiting() + " are waiting");
         }
         return e;
     }
