@@ -7,7 +7,8 @@ import java.time.Duration;
  * RuntimeOptions.Builder#replication(String, Replication)}. Replication in Redis is asynchronous, so a write the master
  * acknowledged can be gone after a replica is promoted; for a transaction that breaks atomicity, not only durability (a
  * commit point lost after a secondary rolled forward). With a requirement, every script redtx runs on the participant
- * is followed, on the same connection, by a write that no key holds ({@code PUBLISH} on the namespace's barrier channel)
+ * (but the reads inside a transaction: the commit validates what they read, and waits) is followed, on the same
+ * connection, by a write that no key holds ({@code PUBLISH} on the namespace's barrier channel)
  * and {@code WAIT replicas timeout}: its answer is used only once that many replicas hold everything the master held
  * when the script ran (what it wrote, and what it read). A step that a later step relies on (a prepare, the commit
  * point, an abort's tombstone, the record recovery reads) is therefore never acted upon before it is replicated.
@@ -39,7 +40,7 @@ public record Replication(int replicas, Duration timeout) {
         if (replicas == 0 && !timeout.isZero()) {
             throw new IllegalArgumentException("replication without replicas takes no timeout, was " + timeout);
         }
-        if (replicas > 0 && (timeout.isNegative() || timeout.isZero() || timeout.toMillis() < 1)) {
+        if (replicas > 0 && timeout.toMillis() < 1) {
             throw new IllegalArgumentException(
                     "replication timeout must be at least 1 ms (WAIT counts milliseconds), was " + timeout);
         }

@@ -120,10 +120,9 @@ class ReplicationTest extends ThreeParticipantsTestBase {
         RedisTransactionRuntime rt = replicated(Replication.NONE);
         rt.verify().block(WAIT);
         replica.pause();
+        // Acknowledged while the replica, stopped, cannot hold it: a failover now would lose an acknowledged commit.
         rt.inTransaction(tx -> tx.on("a").set("one-phase", "1")).block(WAIT);
         assertThat(get(a, "one-phase")).isEqualTo("1");
-        // The replica cannot hold it: it is stopped. A failover now would lose an acknowledged commit.
-        assertThat(replica.isPaused()).isTrue();
     }
 
     @Test
