@@ -8,8 +8,8 @@ package io.redtx.api;
  * @param level what survives a restart
  * @param appendOnly whether AOF is on ({@code false} also when unknown)
  * @param appendFsync the AOF fsync policy ({@code always}, {@code everysec}, {@code no}), or empty when unknown
- * @param connectedReplicas replicas connected to it (they do not make a commit durable by themselves: redtx does not
- *     wait for them with {@code WAIT})
+ * @param connectedReplicas replicas connected to it (of a Cluster, the fewest any master has); they keep a step
+ *     through a failover only when redtx waits for them ({@link RuntimeOptions.Builder#replication})
  * @param detail why the level is {@link Level#UNKNOWN}, or empty
  */
 public record ParticipantDurability(

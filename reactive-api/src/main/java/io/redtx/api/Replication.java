@@ -8,8 +8,9 @@ import java.time.Duration;
  * acknowledged can be gone after a replica is promoted; for a transaction that breaks atomicity, not only durability (a
  * commit point lost after a secondary rolled forward). With a requirement, every script redtx runs on the participant
  * (but the reads inside a transaction: the commit validates what they read, and waits) is followed, on the same
- * connection, by a write that no key holds ({@code PUBLISH} on the namespace's barrier channel)
- * and {@code WAIT replicas timeout}: its answer is used only once that many replicas hold everything the master held
+ * connection, by a write that no transaction's key holds ({@code PUBLISH} on the namespace's barrier channel; on a
+ * Cluster, where {@code PUBLISH} is not replicated, a short-lived barrier key in the script's slot, sent to the master
+ * of that slot with the script) and {@code WAIT replicas timeout}: its answer is used only once that many replicas hold everything the master held
  * when the script ran (what it wrote, and what it read). A step that a later step relies on (a prepare, the commit
  * point, an abort's tombstone, the record recovery reads) is therefore never acted upon before it is replicated.
  *

@@ -657,15 +657,9 @@ public final class RuntimeOptions {
                 throw new IllegalArgumentException("at least one participant is required");
             }
             for (String name : replication.keySet()) {
-                String uri = participants.get(name);
-                if (uri == null) {
+                if (!participants.containsKey(name)) {
                     throw new IllegalArgumentException("replication is set for participant '" + name
                             + "', which is not defined (participants " + participants.keySet() + ")");
-                }
-                if (uri.startsWith("redis-cluster:") || uri.startsWith("rediss-cluster:")) {
-                    throw new IllegalArgumentException("replication is set for participant '" + name
-                            + "', a Redis Cluster: acknowledgements of Cluster replicas are not supported yet"
-                            + " (a standalone or Sentinel participant takes them)");
                 }
             }
             for (String name : externals.keySet()) {

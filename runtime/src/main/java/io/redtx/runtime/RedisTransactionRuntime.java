@@ -210,6 +210,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
             SslOptions tls = ssl.get(name);
             Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
             Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<String, String>>> connectPubSub;
+            Supplier<? extends CompletionStage<?>> refreshSlotMap = null;
             if (cluster) {
                 RedisClusterClient c = RedisClusterClient.create(resources, seeds);
                 ClusterClientOptions.Builder clusterOptions = ClusterClientOptions.builder(clientOptions);
@@ -239,6 +240,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                 connect = () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectAsync(StringCodec.UTF8));
                 connectPubSub =
                         () -> c.refreshPartitionsAsync().thenCompose(loaded -> c.connectPubSubAsync(StringCodec.UTF8));
+                refreshSlotMap = c::refreshPartitionsAsync;
             } else if (tls != null) {
                 RedisClient own = RedisClient.create(resources);
                 own.setOptions(clientOptions.mutate().sslOptions(tls).build());
@@ -258,6 +260,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
                             cluster,
                             connect,
                             connectPubSub,
+                            refreshSlotMap,
                             keys,
                             deadlines,
                             options.timeouts().connect(),

@@ -8,7 +8,6 @@ import io.redtx.api.RedtxConfigurationException;
 import io.redtx.api.RedtxException;
 import io.redtx.api.Replication;
 import io.redtx.api.RetryPolicy;
-import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
@@ -144,12 +143,6 @@ class ReplicationTest extends ThreeParticipantsTestBase {
         assertThatThrownBy(() -> options().replication("zz", ONE).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("replication is set for participant 'zz', which is not defined (participants [a, b, c])");
-        assertThatThrownBy(() -> RuntimeOptions.builder()
-                        .participant("k", "redis-cluster://127.0.0.1:7000")
-                        .replication("k", ONE)
-                        .build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("a Redis Cluster: acknowledgements of Cluster replicas are not supported yet");
         assertThatThrownBy(() -> Replication.acknowledgedBy(0, Duration.ofMillis(1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("replication replicas must be at least 1, was 0");

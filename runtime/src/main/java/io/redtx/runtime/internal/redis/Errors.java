@@ -102,6 +102,33 @@ public final class Errors {
                         || m.contains(NON_LOCAL_KEY));
     }
 
+    /** Where a Cluster node's {@code MOVED} or {@code ASK} reply points. */
+    record Redirection(boolean ask, String host, int port) {}
+
+    /**
+     * Where a {@code MOVED <slot> <host>:<port>} or {@code ASK <slot> <host>:<port>} error reply points (the host may
+     * be an IPv6 address, so the port is after its last ':'); null for any other error.
+     */
+    static Redirection redirection(Throwable e) {
+        if (!(e instanceof RedisCommandExecutionException) || e.getMessage() == null) {
+            return null;
+        }
+        String[] parts = e.getMessage().split(" ");
+        boolean ask = parts[0].equals("ASK");
+        if (parts.length != 3 || !(ask || parts[0].equals("MOVED"))) {
+            return null;
+        }
+        int colon = parts[2].lastIndexOf(':');
+        try {
+            return colon <= 0
+                    ? null
+                    : new Redirection(
+                            ask, parts[2].substring(0, colon), Integer.parseInt(parts[2].substring(colon + 1)));
+        } catch (NumberFormatException notAPort) {
+            return null;
+        }
+    }
+
     /**
      * Why a TLS handshake was refused, when a connection failed for that: the server refused this client (its alert,
      * such as {@code Received fatal alert: certificate_required}, or no protocol or cipher in common), or this client

@@ -4,14 +4,18 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisReadOnlyException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScanStream;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.reactive.RedisKeyReactiveCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -31,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -63,6 +68,15 @@ public final class Participant implements ParticipantLink {
      */
     static final Duration LEAST_TIME_TO_SEND_AGAIN = Duration.ofMillis(20);
 
+    /** How many Cluster redirections a replicated script follows (see {@link #replicatedOnSlotMaster}). */
+    static final int REDIRECTIONS = 5;
+
+    /**
+     * How long a Cluster slot's barrier key lives after its last write: it holds nothing, and is written again by the
+     * slot's next replicated script.
+     */
+    static final Duration BARRIER_KEY_LIFE = Duration.ofMinutes(1);
+
     /** Keys each SCAN call of the stale-lock sweep looks at (see {@link #lockKeysToSweep}). */
     public static final int SWEEP_SCAN_COUNT = 1000;
 
@@ -73,8 +87,18 @@ public final class Participant implements ParticipantLink {
     private final long replicationMillis;
     /** What {@link #replicated} publishes to: a write that reaches the replicas without touching a key. */
     private final String barrierChannel;
+    /**
+     * On a Cluster, {@link #replicated} writes a key instead, one per slot: this, the slot's {@link ClusterSlots#tag}
+     * and "}".
+     */
+    private final String barrierKeyPrefix;
 
     private final Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect;
+    /** Reloads a Cluster's slot map (null for other deployments); see {@link #refreshSlotMap()}. */
+    private final Supplier<? extends CompletionStage<?>> refreshSlotMap;
+    /** Whether a reload is under way: the MOVED replies of many scripts need one. */
+    private final AtomicBoolean refreshingSlotMap = new AtomicBoolean();
+
     private final Keys keys;
     private final Channels channels;
     /** The one shard of a standalone or Sentinel participant; null for a Cluster. */
@@ -97,12 +121,14 @@ public final class Participant implements ParticipantLink {
      * @param connect makes one connection: a {@link StatefulRedisConnection}, or a
      *     {@link StatefulRedisClusterConnection} for a Cluster
      * @param connectPubSub makes the Pub/Sub connection its locks listen on, when one first does
+     * @param refreshSlotMap for a Cluster, reloads the slot map its connections share; null otherwise
      */
     public Participant(
             String name,
             boolean cluster,
             Supplier<CompletionStage<? extends StatefulConnection<String, String>>> connect,
             Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<String, String>>> connectPubSub,
+            Supplier<? extends CompletionStage<?>> refreshSlotMap,
             Keys keys,
             Deadlines deadlines,
             Duration connectTimeout,
@@ -115,12 +141,14 @@ public final class Participant implements ParticipantLink {
         this.replication = replication;
         this.replicationMillis = replication.timeout().toMillis();
         this.barrierChannel = keys.namespace() + "barrier";
+        this.barrierKeyPrefix = keys.namespace() + "barrier{";
         this.probeArgs = new String[LuaScript.CALLED_COMMANDS.size() + 1];
         probeArgs[0] = probeKey;
         for (int i = 0; i < LuaScript.CALLED_COMMANDS.size(); i++) {
             probeArgs[i + 1] = LuaScript.CALLED_COMMANDS.get(i);
         }
         this.connect = connect;
+        this.refreshSlotMap = refreshSlotMap;
         this.channels = new Channels(name, connectPubSub);
         this.keys = keys;
         this.whole = cluster ? null : new Shard(this, -1, keys);
@@ -210,24 +238,29 @@ public final class Participant implements ParticipantLink {
         if (!requireSyncedWrites && !replication.required()) {
             return Mono.just(c);
         }
-        return durability(c).flatMap(d -> {
-            if (requireSyncedWrites && d.level() != ParticipantDurability.Level.EVERY_WRITE_SYNCED) {
-                return Mono.error(new ParticipantErrorException(
-                        null,
-                        name,
-                        "requireSyncedWrites needs appendonly yes and appendfsync always, found " + d.level()
-                                + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")")
-                                + " (appendonly=" + d.appendOnly() + ", appendfsync=" + d.appendFsync() + ")",
-                        null));
-            }
-            if (replication.required() && d.connectedReplicas() < replication.replicas()) {
-                return Mono.error(new ParticipantErrorException(
-                        null,
-                        name,
-                        "replication needs " + replication.replicas() + " replica(s) acknowledging every step, but the"
-                                + " master has " + d.connectedReplicas() + " connected"
-                                + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")"),
-                        null));
+        return masters(c).flatMap(all -> {
+            for (MasterDurability m : all) {
+                ParticipantDurability d = m.durability();
+                String master = m.node().isEmpty() ? "the master" : "master " + m.node();
+                if (requireSyncedWrites && d.level() != ParticipantDurability.Level.EVERY_WRITE_SYNCED) {
+                    return Mono.error(new ParticipantErrorException(
+                            null,
+                            name,
+                            "requireSyncedWrites needs appendonly yes and appendfsync always, found " + d.level()
+                                    + (m.node().isEmpty() ? "" : " on " + master)
+                                    + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")")
+                                    + " (appendonly=" + d.appendOnly() + ", appendfsync=" + d.appendFsync() + ")",
+                            null));
+                }
+                if (replication.required() && d.connectedReplicas() < replication.replicas()) {
+                    return Mono.error(new ParticipantErrorException(
+                            null,
+                            name,
+                            "replication needs " + replication.replicas() + " replica(s) acknowledging every step, but "
+                                    + master + " has " + d.connectedReplicas() + " connected"
+                                    + (d.detail().isEmpty() ? "" : " (" + d.detail() + ")"),
+                            null));
+                }
             }
             return Mono.just(c);
         });
@@ -267,23 +300,52 @@ public final class Participant implements ParticipantLink {
         return lanes[0].connection.flatMap(this::durability).onErrorResume(e -> Mono.just(unknown(e)));
     }
 
-    /** A standalone server's settings, or a Cluster's weakest master's (every master must answer). */
+    /**
+     * A standalone server's settings, or a Cluster's weakest master's with the fewest replicas any master has (every
+     * master must answer).
+     */
     private Mono<ParticipantDurability> durability(StatefulConnection<String, String> c) {
+        return masters(c)
+                .map(all -> all.stream()
+                        .map(MasterDurability::durability)
+                        .max(Comparator.comparing(ParticipantDurability::level))
+                        .map(weakest -> new ParticipantDurability(
+                                name,
+                                weakest.level(),
+                                weakest.appendOnly(),
+                                weakest.appendFsync(),
+                                // Replication is required of every master: the one with the fewest replicas counts.
+                                all.stream()
+                                        .mapToInt(m -> m.durability().connectedReplicas())
+                                        .min()
+                                        .orElse(0),
+                                weakest.detail()))
+                        .orElseGet(() -> unknown(new IllegalStateException("no master in the cluster topology"))));
+    }
+
+    /** A master's settings; {@code node} is its address on a Cluster, empty otherwise. */
+    private record MasterDurability(String node, ParticipantDurability durability) {}
+
+    /** The settings of the one server, or of every master of a Cluster (what cannot be read is UNKNOWN). */
+    private Mono<List<MasterDurability>> masters(StatefulConnection<String, String> c) {
         if (!(c instanceof StatefulRedisClusterConnection<String, String> cluster)) {
-            return durabilityOf((StatefulRedisConnection<String, String>) c);
+            return durabilityOf((StatefulRedisConnection<String, String>) c)
+                    .map(d -> List.of(new MasterDurability("", d)));
         }
+        // Masters that serve slots: a master just demoted by a failover can still be listed as one, without slots,
+        // by a node that has not heard of it yet.
         List<RedisClusterNode> masters = cluster.getPartitions().stream()
-                .filter(n -> n.is(RedisClusterNode.NodeFlag.UPSTREAM))
+                .filter(n -> n.is(RedisClusterNode.NodeFlag.UPSTREAM)
+                        && !n.getSlots().isEmpty())
                 .toList();
         return Flux.fromIterable(masters)
                 .flatMap(n -> Mono.defer(() -> Replies.of(cluster.getConnectionAsync(n.getNodeId())))
                         .timeout(connectTimeout)
                         .flatMap(this::durabilityOf)
-                        .onErrorResume(e -> Mono.just(unknown(e))))
-                .collectList()
-                .map(all -> all.stream()
-                        .max(Comparator.comparing(ParticipantDurability::level))
-                        .orElseGet(() -> unknown(new IllegalStateException("no master in the cluster topology"))));
+                        .onErrorResume(e -> Mono.just(unknown(e)))
+                        .map(d -> new MasterDurability(
+                                n.getUri().getHost() + ":" + n.getUri().getPort(), d)))
+                .collectList();
     }
 
     private Mono<ParticipantDurability> durabilityOf(StatefulRedisConnection<String, String> c) {
@@ -468,11 +530,19 @@ public final class Participant implements ParticipantLink {
             String[] keys,
             String[] args) {
         if (replication.required() && script != LuaScript.READ && script != LuaScript.PROBE) {
-            return replicated(c, () -> c.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args), timeout, sent)
-                    .onErrorResume(
-                            RedisNoScriptException.class,
-                            e -> replicated(
-                                    c, () -> c.eval(script.body(), ScriptOutputType.MULTI, keys, args), timeout, sent));
+            if (c instanceof RedisAdvancedClusterAsyncCommands<String, String> cluster) {
+                int slot = ClusterSlots.slot(keys.length == 0 ? "" : keys[0]);
+                return Mono.defer(() -> replicatedOnSlotMaster(
+                        cluster.getStatefulConnection(),
+                        slot,
+                        script,
+                        System.nanoTime() + timeout.toNanos(),
+                        sent,
+                        keys,
+                        args));
+            }
+            Supplier<CompletionStage<?>> barrier = () -> c.publish(barrierChannel, "");
+            return replicated(c, false, barrier, script, timeout, sent, keys, args);
         }
         return send(() -> c.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args), timeout, sent)
                 .onErrorResume(
@@ -484,20 +554,133 @@ public final class Participant implements ParticipantLink {
     }
 
     /**
+     * {@link #replicated} on a Cluster: {@code WAIT} counts the replicas of the node it runs on, so the script, the
+     * barrier and {@code WAIT} go to the master of the script's slot over Lettuce's connection to that node (the one
+     * its cluster connection sends the slot's commands on), not through the cluster connection, which would send the
+     * keyless {@code WAIT} to any node. Lettuce follows no redirection on a node's connection, so this does: a
+     * {@code MOVED} (the slot map changed: a failover, a resharding) or {@code ASK} (the slot is being migrated;
+     * {@code ASKING} goes first) reply means the script did not run, and it is sent where the reply points, at most
+     * {@link #REDIRECTIONS} times; the last such reply is then the error, which callers take as a slot that moves.
+     */
+    private Mono<List<Object>> replicatedOnSlotMaster(
+            StatefulRedisClusterConnection<String, String> cluster,
+            int slot,
+            LuaScript script,
+            long deadline,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        RedisClusterNode master = cluster.getPartitions().getMasterBySlot(slot);
+        if (master == null) {
+            // Nothing sent: the same refusal a node without the slot's master gives, a transient one.
+            return Mono.error(new RedisCommandExecutionException("CLUSTERDOWN no master serves slot " + slot));
+        }
+        RedisURI uri = master.getUri();
+        return replicatedOnNode(
+                cluster, uri.getHost(), uri.getPort(), false, slot, script, deadline, 0, sent, keys, args);
+    }
+
+    private Mono<List<Object>> replicatedOnNode(
+            StatefulRedisClusterConnection<String, String> cluster,
+            String host,
+            int port,
+            boolean asking,
+            int slot,
+            LuaScript script,
+            long deadline,
+            int redirections,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        // A write in the script's slot: in a Cluster, PUBLISH travels over the cluster bus, not the replication stream.
+        String barrierKey = barrierKeyPrefix + ClusterSlots.tag(slot) + "}";
+        return Replies.of(deadlines.bound(cluster.getConnectionAsync(host, port), left))
+                .flatMap(node -> {
+                    RedisAsyncCommands<String, String> n = node.async();
+                    Supplier<CompletionStage<?>> barrier =
+                            () -> n.set(barrierKey, "", SetArgs.Builder.px(BARRIER_KEY_LIFE.toMillis()));
+                    return replicated(n, asking, barrier, script, left, sent, keys, args);
+                })
+                .onErrorResume(e -> redirections < REDIRECTIONS && Errors.redirection(e) != null, e -> {
+                    Errors.Redirection to = Errors.redirection(e);
+                    if (!to.ask()) {
+                        refreshSlotMap();
+                    }
+                    return replicatedOnNode(
+                            cluster,
+                            to.host(),
+                            to.port(),
+                            to.ask(),
+                            slot,
+                            script,
+                            deadline,
+                            redirections + 1,
+                            sent,
+                            keys,
+                            args);
+                });
+    }
+
+    /**
+     * Starts reloading the slot map after a {@code MOVED} reply on a node's connection, unless a reload is under way:
+     * Lettuce reloads it after the redirections it follows itself, not after those {@link #replicatedOnNode} follows,
+     * and until it does every replicated script of the moved slots would go to the wrong node first.
+     */
+    private void refreshSlotMap() {
+        if (refreshSlotMap != null && refreshingSlotMap.compareAndSet(false, true)) {
+            refreshSlotMap.get().whenComplete((loaded, failed) -> refreshingSlotMap.set(false));
+        }
+    }
+
+    /**
      * A script's reply once {@link Replication#replicas()} replicas hold everything the master held when it ran. Sent
-     * together, in order, on one connection: the script, a {@code PUBLISH} on the barrier channel (a write that no key
-     * holds: {@code WAIT} counts acknowledgements of the connection's latest write, and a script that only read, or
-     * found its work already done, wrote nothing), then {@code WAIT}. A shortfall is a {@link NotReplicatedException}:
-     * the script ran and its effect stands on the master, so callers take it as a lost reply, never as a refusal.
+     * together, in order, on one connection: ({@code ASKING} if {@code asking}), the script (by digest; after
+     * {@code NOSCRIPT}, the whole script), a {@code barrier} write that no transaction's key holds ({@code WAIT}
+     * counts acknowledgements of the connection's latest write, and a script that only read, or found its work
+     * already done, wrote nothing), then {@code WAIT}. A shortfall is a {@link NotReplicatedException}: the script ran
+     * and its effect stands on the master, so callers take it as a lost reply, never as a refusal.
      */
     private Mono<List<Object>> replicated(
             RedisClusterAsyncCommands<String, String> c,
+            boolean asking,
+            Supplier<CompletionStage<?>> barrier,
+            LuaScript script,
+            Duration timeout,
+            Consumer<CompletableFuture<?>> sent,
+            String[] keys,
+            String[] args) {
+        return replicated(
+                        c,
+                        asking,
+                        () -> c.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args),
+                        barrier,
+                        timeout,
+                        sent)
+                .onErrorResume(
+                        RedisNoScriptException.class,
+                        e -> replicated(
+                                c,
+                                asking,
+                                () -> c.eval(script.body(), ScriptOutputType.MULTI, keys, args),
+                                barrier,
+                                timeout,
+                                sent));
+    }
+
+    private Mono<List<Object>> replicated(
+            RedisClusterAsyncCommands<String, String> c,
+            boolean asking,
             Supplier<? extends CompletionStage<List<Object>>> script,
+            Supplier<CompletionStage<?>> barrier,
             Duration timeout,
             Consumer<CompletableFuture<?>> sent) {
         return Mono.defer(() -> {
+            if (asking) {
+                c.asking(); // its reply says nothing the script's does not
+            }
             CompletableFuture<List<Object>> reply = deadlines.bound(script.get().toCompletableFuture(), timeout);
-            CompletableFuture<Long> barrier = c.publish(barrierChannel, "").toCompletableFuture();
+            CompletableFuture<?> written = barrier.get().toCompletableFuture();
             CompletableFuture<Long> acks = deadlines.bound(
                     c.waitForReplication(replication.replicas(), replicationMillis)
                             .toCompletableFuture(),
@@ -509,7 +692,7 @@ public final class Participant implements ParticipantLink {
             // The script's own error as it came; after it ran, a refused barrier (an ACL without PUBLISH) or WAIT
             // leaves its effect unknown to the replicas, like a shortfall.
             return Replies.of(reply)
-                    .flatMap(r -> Replies.of(barrier)
+                    .flatMap(r -> Replies.of(written)
                             .then(Replies.of(acks))
                             .onErrorMap(e -> new NotReplicatedException(name, replication, e))
                             .flatMap(n -> n >= replication.replicas()

@@ -103,4 +103,20 @@ class ErrorsTest {
         assertThat(Errors.tlsRefusal(new RedisConnectionException("Connection refused")))
                 .isNull();
     }
+
+    @Test
+    void aRedirectionNamesWhereTheSlotIsServed() {
+        assertThat(Errors.redirection(new RedisCommandExecutionException("MOVED 3999 127.0.0.1:6381")))
+                .isEqualTo(new Errors.Redirection(false, "127.0.0.1", 6381));
+        assertThat(Errors.redirection(new RedisCommandExecutionException("ASK 3999 ::1:7000")))
+                .isEqualTo(new Errors.Redirection(true, "::1", 7000));
+        assertThat(Errors.redirection(new RedisCommandExecutionException("MOVED 3999 127.0.0.1")))
+                .isNull();
+        assertThat(Errors.redirection(new RedisCommandExecutionException("MOVED 3999 host:port")))
+                .isNull();
+        assertThat(Errors.redirection(new RedisCommandExecutionException("TRYAGAIN Multiple keys request")))
+                .isNull();
+        assertThat(Errors.redirection(new IllegalStateException("MOVED 3999 127.0.0.1:6381")))
+                .isNull();
+    }
 }
