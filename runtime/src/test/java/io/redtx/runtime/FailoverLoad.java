@@ -38,6 +38,8 @@ final class FailoverLoad {
 
     final AtomicBoolean stopped = new AtomicBoolean();
     final AtomicLong acknowledged = new AtomicLong();
+    /** Every transfer started, by number, with its two accounts. */
+    final Map<Long, Account[]> attempted = new ConcurrentHashMap<>();
     /** Acknowledged transfers by number, with their two accounts. */
     final Map<Long, Account[]> acked = new ConcurrentHashMap<>();
     /** When each acknowledged transfer was acknowledged ({@link System#nanoTime()}), by number. */
@@ -96,6 +98,7 @@ final class FailoverLoad {
                                 return Mono.empty();
                             }
                             long n = i;
+                            load.attempted.put(n, new Account[] {from, to});
                             return transfer(rt, n, from, to, 1 + i % 5)
                                     .doOnNext(balance -> {
                                         load.ackedAt.put(n, System.nanoTime());
@@ -170,6 +173,25 @@ final class FailoverLoad {
             }
         }
         return lost;
+    }
+
+    /**
+     * @param present whether a key exists on its participant now (asked of the current master)
+     * @return how many transfers, acknowledged or not, left one of their two markers but not the other: each is a
+     *     transaction that was not all-or-nothing
+     */
+    long partial(Predicate<Account> present) {
+        long partial = 0;
+        for (Map.Entry<Long, Account[]> e : attempted.entrySet()) {
+            long n = e.getKey();
+            Account[] pair = e.getValue();
+            boolean first = present.test(new Account(pair[0].participant(), pair[0].marker(n)));
+            boolean second = present.test(new Account(pair[1].participant(), pair[1].marker(n)));
+            if (first != second) {
+                partial++;
+            }
+        }
+        return partial;
     }
 
     /** @return failures by type, sorted, for the report */

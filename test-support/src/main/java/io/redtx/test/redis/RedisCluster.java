@@ -324,9 +324,35 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IllegalStateException if the cluster was formed without replicas or no replica is promoted in time
      */
     public RedisServer killAndAwaitPromotion(RedisServer master, Duration timeout) {
+        return awaitPromotion(master, killMaster(master), timeout);
+    }
+
+    /**
+     * Kills {@code master} with SIGKILL ({@code kill -9}) without waiting: for a test that does something between the
+     * kill and the promotion (resumes the replicas it paused, say), then calls {@link #awaitPromotion}.
+     *
+     * @param master a master of this cluster with at least one replica
+     * @return a slot it served, for {@link #awaitPromotion}
+     * @throws IllegalArgumentException if {@code master} is not a node of this cluster or serves no slot
+     * @throws IllegalStateException if the cluster was formed without replicas
+     */
+    public int killMaster(RedisServer master) {
         requireReplicas();
         int slot = aSlotOf(master);
         master.kill();
+        return slot;
+    }
+
+    /**
+     * Waits, as {@link #killAndAwaitPromotion}, until a replica of the killed {@code master} serves its slots.
+     *
+     * @param master the master {@link #killMaster} killed
+     * @param slot what {@link #killMaster} returned
+     * @param timeout how long to wait
+     * @return the promoted replica
+     * @throws IllegalStateException if no replica is promoted in time
+     */
+    public RedisServer awaitPromotion(RedisServer master, int slot, Duration timeout) {
         RedisServer[] promoted = new RedisServer[1];
         Polling.await(timeout, "a replica of " + master + " to be promoted", () -> {
             RedisServer owner = masterOf(slot);
