@@ -84,7 +84,8 @@ public final class Participant implements ParticipantLink {
     private final String[] probeArgs;
     private final boolean requireSyncedWrites;
     private final Replication replication;
-    private final long replicationMillis;
+    /** The WAITs that replicated scripts share, when replication is required. */
+    private final ReplicaWaits replicaWaits;
     /** What {@link #replicated} publishes to: a write that reaches the replicas without touching a key. */
     private final String barrierChannel;
     /**
@@ -139,7 +140,7 @@ public final class Participant implements ParticipantLink {
         this.name = name;
         this.requireSyncedWrites = requireSyncedWrites;
         this.replication = replication;
-        this.replicationMillis = replication.timeout().toMillis();
+        this.replicaWaits = new ReplicaWaits(replication.replicas(), replication.timeout(), connectTimeout, deadlines);
         this.barrierChannel = keys.namespace() + "barrier";
         this.barrierKeyPrefix = keys.namespace() + "barrier{";
         this.probeArgs = new String[LuaScript.CALLED_COMMANDS.size() + 1];
@@ -635,10 +636,11 @@ public final class Participant implements ParticipantLink {
 
     /**
      * A script's reply once {@link Replication#replicas()} replicas hold everything the master held when it ran. Sent
-     * together, in order, on one connection: ({@code ASKING} if {@code asking}), the script (by digest; after
-     * {@code NOSCRIPT}, the whole script), a {@code barrier} write that no transaction's key holds ({@code WAIT}
-     * counts acknowledgements of the connection's latest write, and a script that only read, or found its work
-     * already done, wrote nothing), then {@code WAIT}. A shortfall is a {@link NotReplicatedException}: the script ran
+     * in order on one connection: ({@code ASKING} if {@code asking}), the script (by digest; after {@code NOSCRIPT},
+     * the whole script), then a {@code barrier} write that no transaction's key holds ({@code WAIT} counts
+     * acknowledgements of the connection's latest write, and a script that only read, or found its work already done,
+     * wrote nothing) and {@code WAIT}, which the scripts sent on the connection while another {@code WAIT} was in
+     * flight share ({@link ReplicaWaits}). A shortfall is a {@link NotReplicatedException}: the script ran
      * and its effect stands on the master, so callers take it as a lost reply, never as a refusal.
      */
     private Mono<List<Object>> replicated(
@@ -680,11 +682,8 @@ public final class Participant implements ParticipantLink {
                 c.asking(); // its reply says nothing the script's does not
             }
             CompletableFuture<List<Object>> reply = deadlines.bound(script.get().toCompletableFuture(), timeout);
-            CompletableFuture<?> written = barrier.get().toCompletableFuture();
-            CompletableFuture<Long> acks = deadlines.bound(
-                    c.waitForReplication(replication.replicas(), replicationMillis)
-                            .toCompletableFuture(),
-                    timeout.plus(replication.timeout()));
+            CompletableFuture<Long> acks =
+                    deadlines.bound(replicaWaits.after(c, barrier), timeout.plus(replication.timeout()));
             if (sent != null) {
                 sent.accept(reply);
                 sent.accept(acks);
@@ -692,8 +691,7 @@ public final class Participant implements ParticipantLink {
             // The script's own error as it came; after it ran, a refused barrier (an ACL without PUBLISH) or WAIT
             // leaves its effect unknown to the replicas, like a shortfall.
             return Replies.of(reply)
-                    .flatMap(r -> Replies.of(written)
-                            .then(Replies.of(acks))
+                    .flatMap(r -> Replies.of(acks)
                             .onErrorMap(e -> new NotReplicatedException(name, replication, e))
                             .flatMap(n -> n >= replication.replicas()
                                     ? Mono.just(r)
@@ -827,6 +825,9 @@ public final class Participant implements ParticipantLink {
         public Mono<Void> close() {
             ready = null;
             StatefulConnection<String, String> c = open.getAndSet(null);
+            if (c != null) {
+                replicaWaits.forget(commands(c));
+            }
             return c == null ? Mono.empty() : Mono.fromCompletionStage(c.closeAsync());
         }
     }
