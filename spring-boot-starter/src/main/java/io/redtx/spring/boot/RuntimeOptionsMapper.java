@@ -2,6 +2,7 @@ package io.redtx.spring.boot;
 
 import io.redtx.api.AdmissionOptions;
 import io.redtx.api.ConnectionOptions;
+import io.redtx.api.Durations;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.LimitOptions;
 import io.redtx.api.RecoveryOptions;
@@ -10,6 +11,7 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TimeoutOptions;
 import io.redtx.api.TlsOptions;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -67,9 +69,7 @@ final class RuntimeOptionsMapper {
                     value,
                     () -> b.replication(
                             name,
-                            new Replication(
-                                    r.getReplicas(),
-                                    r.getTimeout() == null ? java.time.Duration.ZERO : r.getTimeout())));
+                            new Replication(r.getReplicas(), r.getTimeout() == null ? Duration.ZERO : r.getTimeout())));
         });
 
         RedtxProperties.Timeouts t = p.getTimeouts();
@@ -219,8 +219,10 @@ final class RuntimeOptionsMapper {
     }
 
     private static InvalidConfigurationPropertyValueException invalid(String property, Object value, Exception cause) {
+        // A Duration as the options' messages write it ("0 ms"), not ISO-8601 ("PT0S").
+        Object shown = value instanceof Duration d ? Durations.text(d) : value;
         InvalidConfigurationPropertyValueException e =
-                new InvalidConfigurationPropertyValueException(property, value, cause.getMessage());
+                new InvalidConfigurationPropertyValueException(property, shown, cause.getMessage());
         e.initCause(cause);
         return e;
     }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -108,6 +109,15 @@ class InvalidPropertiesTest {
                     assertThat(bind).isNotNull();
                     assertThat(bind.getProperty().getName().toString()).isEqualTo(property);
                 });
+    }
+
+    @Test
+    void theMessageSaysPropertyValueAndReason() {
+        runner.withPropertyValues("redtx.participants.orders=redis://127.0.0.1:1", "redtx.timeouts.commit=0s")
+                .run(context -> assertThat(
+                                find(context.getStartupFailure(), InvalidConfigurationPropertyValueException.class))
+                        .hasMessage("Property redtx.timeouts.commit with value '0 ms' is invalid: commitTimeout must be"
+                                + " positive, was 0 ms"));
     }
 
     @ParameterizedTest(name = "{0}")
