@@ -3,6 +3,7 @@ package io.redtx.spring.boot;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,9 @@ final class Metadata {
             for (int i = 0; i < properties.length(); i++) {
                 JSONObject property = properties.getJSONObject(i);
                 Map<String, Object> map = new LinkedHashMap<>();
-                for (java.util.Iterator<String> keys = property.keys(); keys.hasNext(); ) {
-                    String key = keys.next();
+                // keys() is a raw Iterator in this JSON library.
+                for (Iterator<?> keys = property.keys(); keys.hasNext(); ) {
+                    String key = (String) keys.next();
                     map.put(key, property.get(key));
                 }
                 list.add(map);
