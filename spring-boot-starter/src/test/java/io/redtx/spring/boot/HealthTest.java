@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.health.registry.ReactiveHealthContributorRegistry;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import reactor.test.StepVerifier;
@@ -91,6 +93,19 @@ class HealthTest {
             Health health = health(context.getBean("redtxHealthIndicator", ReactiveHealthIndicator.class));
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
         });
+    }
+
+    /** Boot's registry (what the actuator's health endpoint reads) lists the indicator as {@code redtx}. */
+    @Test
+    void contributedToBootsRegistryAsRedtx() {
+        runner.withConfiguration(AutoConfigurations.of(HealthContributorRegistryAutoConfiguration.class))
+                .withPropertyValues("redtx.verify-on-startup=false", "redtx.participants.orders=redis://127.0.0.1:1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(ReactiveHealthContributorRegistry.class)
+                                    .getContributor("redtx"))
+                            .isSameAs(context.getBean(RedtxHealthIndicator.class));
+                });
     }
 
     @Test

@@ -12,6 +12,9 @@ import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -50,6 +53,27 @@ class MetricsTest {
                                     .value())
                             .isZero();
                     assertThat(orders.command("GET", "order:1")).isEqualTo("placed");
+                });
+    }
+
+    /** The starter runs after Boot's Micrometer auto-configurations, whose registry it must see. */
+    @Test
+    void theRegistryOfBootsMetricsAutoConfigurationIsFound() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        RedtxAutoConfiguration.class,
+                        MetricsAutoConfiguration.class,
+                        CompositeMeterRegistryAutoConfiguration.class,
+                        SimpleMetricsExportAutoConfiguration.class))
+                .withPropertyValues("redtx.verify-on-startup=false", "redtx.participants.orders=redis://127.0.0.1:1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).hasSingleBean(MicrometerTransactionMetrics.class);
+                    // The in-flight gauge is registered when the runtime is created with these metrics.
+                    assertThat(context.getBean(MeterRegistry.class)
+                                    .find("redtx.transactions.in_flight")
+                                    .gauge())
+                            .isNotNull();
                 });
     }
 
