@@ -1,6 +1,7 @@
 package io.redtx.spring.boot;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.redtx.api.Durations;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
@@ -16,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -79,9 +81,13 @@ public class RedtxAutoConfiguration {
     public RedtxRuntimeLifecycle redtxRuntimeLifecycle(TransactionRuntime runtime, RedtxProperties properties) {
         Duration transaction = properties.getTimeouts().getTransaction();
         Duration connect = properties.getTimeouts().getConnect();
-        Duration shutdown = properties.getShutdownTimeout() != null
-                ? properties.getShutdownTimeout()
-                : transaction == null ? null : transaction.plus(SHUTDOWN_MARGIN);
+        Duration shutdown = properties.getShutdownTimeout();
+        if (shutdown == null) {
+            shutdown = transaction == null ? null : transaction.plus(SHUTDOWN_MARGIN);
+        } else if (shutdown.isZero() || shutdown.isNegative()) {
+            throw new InvalidConfigurationPropertyValueException(
+                    "redtx.shutdown-timeout", Durations.text(shutdown), "must be positive");
+        }
         // verify() bounds each participant by the connect timeout and checks them all at once; the wait is twice
         // that, a guard so that start-up cannot hang on a check that outlives its own bound.
         return new RedtxRuntimeLifecycle(

@@ -63,7 +63,8 @@ final class RuntimeOptionsMapper {
                 throw new InvalidConfigurationPropertyValueException(
                         property + ".timeout", null, "must be set when " + property + ".replicas is above 0");
             }
-            String value = "replicas=" + r.getReplicas() + ", timeout=" + r.getTimeout();
+            String value = "replicas=" + r.getReplicas() + ", timeout="
+                    + (r.getTimeout() == null ? "unset" : Durations.text(r.getTimeout()));
             apply(
                     property,
                     value,

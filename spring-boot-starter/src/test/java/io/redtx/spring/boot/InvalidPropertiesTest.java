@@ -55,6 +55,7 @@ class InvalidPropertiesTest {
                 "redtx.participants.stock           | redis://127.0.0.1:1 | same Redis URI",
                 "redtx.metrics.prefix               | 1redtx          | prefix",
                 "redtx.metrics.tags.protocol        | x               | set by the meters themselves",
+                "redtx.shutdown-timeout             | -1s             | must be positive",
             })
     void aRefusedValueNamesItsProperty(String property, String value, String reason) {
         runner.withPropertyValues("redtx.participants.orders=redis://127.0.0.1:1", property + "=" + value)
