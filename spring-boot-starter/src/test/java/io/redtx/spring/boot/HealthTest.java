@@ -69,6 +69,23 @@ class HealthTest {
                 });
     }
 
+    /** A Redis user that may not run CONFIG GET: the server answered, only its durability is unknown. */
+    @Test
+    void upWithUnknownDurabilityWhenTheUserMayNotReadTheSettings(RedisServer orders) {
+        orders.command("ACL", "SETUSER", "app", "on", ">app-secret", "~*", "&*", "+@all", "-config");
+        String uri = "redis://app:app-secret@" + RedisServer.HOST + ":" + orders.port();
+        runner.withPropertyValues("redtx.participants.orders=" + uri).run(context -> {
+            assertThat(context).hasNotFailed();
+            Health health = health(context.getBean("redtxHealthIndicator", ReactiveHealthIndicator.class));
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(participants(health).get("orders"))
+                    .containsEntry("status", "UP")
+                    .containsEntry("durability", "UNKNOWN");
+            assertThat((String) participants(health).get("orders").get("detail"))
+                    .startsWith("NOPERM");
+        });
+    }
+
     @Test
     void recoveryDetailsAreThoseOfTheLatestPass(RedisServer orders) {
         runner.withPropertyValues("redtx.participants.orders=" + orders.uri()).run(context -> {
