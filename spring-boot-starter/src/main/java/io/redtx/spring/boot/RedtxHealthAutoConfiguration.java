@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The {@code redtx} health indicator ({@link RedtxHealthIndicator}), when Boot's health module (spring-boot-health,
- * which the actuator brings) is on the class path and {@code management.health.redtx.enabled} is not false. Apart from
+ * whose registry the actuator's health endpoint reads) is on the class path and {@code management.health.redtx.enabled} is not false. Apart from
  * {@link RedtxAutoConfiguration} so that its conditions are read only with the health module there.
  */
 @AutoConfiguration(after = RedtxAutoConfiguration.class)
