@@ -125,7 +125,9 @@ public class RedtxAutoConfiguration {
             RuntimeOptions.Builder builder = properties.toRuntimeOptionsBuilder();
             metrics.ifUnique(builder::metrics);
             customizers.orderedStream().forEach(c -> c.customize(builder));
-            return RuntimeOptionsMapper.build(builder, properties);
+            // Every property was checked as it was set (toRuntimeOptionsBuilder names it); what build() alone checks
+            // (external participants, a key router) comes from customizers, and its refusal is thrown as it is.
+            return builder.build();
         }
 
         /**

@@ -55,8 +55,8 @@ public class RedtxProperties {
     private Map<String, Tls> tls = new LinkedHashMap<>();
 
     /**
-     * Replicas that must hold a participant's writes before redtx acts on them (WAIT), by participant name. Standalone
-     * and Sentinel participants only.
+     * Replicas that must hold a participant's writes before redtx acts on them (WAIT), by participant name; on a
+     * Cluster participant, replicas of the master that ran each step.
      */
     private Map<String, ReplicationRequirement> replication = new LinkedHashMap<>();
 
@@ -208,7 +208,7 @@ public class RedtxProperties {
      * @return the options these properties say
      */
     public RuntimeOptions toRuntimeOptions() {
-        return RuntimeOptionsMapper.build(toRuntimeOptionsBuilder(), this);
+        return toRuntimeOptionsBuilder().build();
     }
 
     /**

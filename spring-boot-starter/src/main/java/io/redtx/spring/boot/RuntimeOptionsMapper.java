@@ -132,31 +132,6 @@ final class RuntimeOptionsMapper {
         return b;
     }
 
-    /**
-     * Builds {@code builder}, naming the property behind a refusal that {@link RuntimeOptions.Builder#build()} makes
-     * only once it sees everything (a replication requirement on a Redis Cluster participant). A refusal about what a
-     * {@link RedtxRuntimeOptionsCustomizer} set in code (a key router, an external participant) names no property and
-     * is thrown as it is.
-     */
-    static RuntimeOptions build(RuntimeOptions.Builder builder, RedtxProperties p) {
-        try {
-            return builder.build();
-        } catch (IllegalArgumentException e) {
-            for (String name : p.getReplication().keySet()) {
-                if (e.getMessage() != null
-                        && e.getMessage().startsWith("replication is set for participant '" + name + "'")) {
-                    throw invalid(
-                            "redtx.replication." + name,
-                            p.getParticipants().get(name) == null
-                                    ? null
-                                    : masked(p.getParticipants().get(name)),
-                            e);
-                }
-            }
-            throw e;
-        }
-    }
-
     static IntakeOptions intake(RedtxProperties.Intake i) {
         IntakeOptions.Builder intake = IntakeOptions.builder();
         apply("redtx.intake.max-in-flight", i.getMaxInFlight(), () -> intake.maxInFlight(i.getMaxInFlight()));

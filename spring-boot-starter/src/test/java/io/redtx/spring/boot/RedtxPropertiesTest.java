@@ -64,6 +64,9 @@ class RedtxPropertiesTest {
                         "redtx.namespace=shop:",
                         "redtx.replication.orders.replicas=2",
                         "redtx.replication.orders.timeout=50ms",
+                        "redtx.participants.cluster=redis-cluster://127.0.0.1:3,127.0.0.1:4",
+                        "redtx.replication.cluster.replicas=1",
+                        "redtx.replication.cluster.timeout=20ms",
                         "redtx.timeouts.prepare=1s",
                         "redtx.timeouts.commit=1500ms",
                         "redtx.timeouts.read=3s",
@@ -95,6 +98,8 @@ class RedtxPropertiesTest {
                     assertThat(options.replication("orders"))
                             .isEqualTo(Replication.acknowledgedBy(2, Duration.ofMillis(50)));
                     assertThat(options.replication("stock")).isEqualTo(Replication.NONE);
+                    assertThat(options.replication("cluster"))
+                            .isEqualTo(Replication.acknowledgedBy(1, Duration.ofMillis(20)));
                     assertThat(options.timeouts())
                             .isEqualTo(TimeoutOptions.builder()
                                     .prepare(Duration.ofSeconds(1))
