@@ -7,6 +7,7 @@ import io.redtx.api.TransactionOutcome;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.message.ConsumerOptions;
 import io.redtx.api.message.Delivery;
+import io.redtx.spring.boot.RedtxRuntimeLifecycle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -37,14 +38,15 @@ import reactor.util.retry.Retry;
  * (the group's position is in Redis, so nothing is lost); a non-transient error (the stream key holding another type)
  * stops it, logged.
  *
- * <p>Its phase ({@value #PHASE}) is above {@link RedtxRuntimeLifecycle#PHASE}: Spring starts it after the runtime and
+ * <p>Its phase ({@value #PHASE}) is just above the redtx starter's {@link RedtxRuntimeLifecycle#PHASE}, below the web
+ * server's phases: Spring starts it after the runtime was verified and
  * stops it before the runtime is closed. {@link #stop()} cancels the consumer: transactions in flight are rolled back
  * (their events stay pending and are handled again later, once), and the runtime's graceful close waits for those
  * rollbacks.
  */
 public final class OrderEventsConsumer implements SmartLifecycle {
 
-    /** Starts after and stops before {@link RedtxRuntimeLifecycle}, below the web server's phases. */
+    /** Starts after and stops before the starter's {@link RedtxRuntimeLifecycle}, below the web server's phases. */
     public static final int PHASE = RedtxRuntimeLifecycle.PHASE + 1;
     /** The consumer group of the read model on {@value CheckoutService#ORDER_EVENTS}. */
     public static final String GROUP = "read-model";
