@@ -11,6 +11,8 @@ import io.redtx.api.RetryPolicy;
 import io.redtx.api.TransactionOutcomeUnknownException;
 import io.redtx.test.redis.RedisServer;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +68,9 @@ class ReplicationTest extends ThreeParticipantsTestBase {
         rt.inTransaction(tx -> tx.on("a").set("two-phase", "2").then(tx.on("b").set("two-phase", "2")))
                 .block(WAIT);
         assertThat(replica.command("GET", "two-phase")).isEqualTo("2");
-        // Many at once share the connections, and each waits for its own acknowledgement.
+        // Many at once share the connections, and each waits for its own acknowledgement: scripts sent while a WAIT
+        // is in flight share the next one.
+        a.command("CONFIG", "RESETSTAT");
         Flux.range(0, 200)
                 .flatMap(
                         i -> rt.inTransaction(tx ->
@@ -76,6 +80,10 @@ class ReplicationTest extends ThreeParticipantsTestBase {
         for (int i = 0; i < 200; i++) {
             assertThat(replica.command("GET", "k" + i)).isEqualTo("v" + i);
         }
+        String stats = String.valueOf(a.info("commandstats"));
+        System.out.printf("replicated steps: %d WAITs for 200 two-phase commits%n", calls(stats, "wait"));
+        // Each commit ran at least two replicated scripts on "a" (its prepare and its commit), each once a WAIT alone.
+        assertThat(calls(stats, "wait")).isPositive().isLessThan(400);
         assertNoIntents();
     }
 
@@ -156,6 +164,12 @@ class ReplicationTest extends ThreeParticipantsTestBase {
                         .replication("a"))
                 .isEqualTo(Replication.NONE);
         assertThat(options().replication("a", ONE).build().replication("a")).isEqualTo(ONE);
+    }
+
+    /** The calls of {@code command} in an {@code INFO commandstats} reply. */
+    private static long calls(String stats, String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(stats);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     private static long intentsLeft() {
