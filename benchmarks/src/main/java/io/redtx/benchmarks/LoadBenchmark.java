@@ -64,10 +64,13 @@ import reactor.core.publisher.Mono;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "The bank workload six ways, one after the other, on the same 3 embedded redis-server processes"
+            "The bank workload nine ways, one after the other, on the same 3 embedded redis-server processes"
                     + " (in memory) that this program starts on free loopback ports:",
             "  raw-fanout        Lettuce, not atomic: GET, then INCRBY on 2 of 3 servers",
             "  lua-single        one hand-written Lua script on 1 server (atomic ceiling)",
+            "  watch-multi       hand-written WATCH/GET/MULTI/DECRBY/INCRBY/EXEC on 1 server, again until EXEC runs",
+            "  redisson-rtx      Redisson RTransaction on 1 server, compareAndSet on both balances (keeps the total)",
+            "  redisson-rtx-rcs  Redisson RTransaction on 1 server, get/check/set (total reported, not checked)",
             "  redtx-1pc         redtx, 1 participant: one-phase commits",
             "  redtx-1pc-outbox  redtx-1pc plus one transactional outbox message (XADD) per transfer",
             "  redtx-2pc         redtx, 3 participants, always across two: two-phase commits",
@@ -128,10 +131,12 @@ public final class LoadBenchmark implements Callable<Integer> {
             names = "--workloads",
             paramLabel = "NAME",
             split = ",",
-            defaultValue = "raw-fanout,lua-single,redtx-1pc,redtx-1pc-outbox,redtx-2pc,redtx-2pc-outbox",
+            defaultValue = "raw-fanout,lua-single,watch-multi,redisson-rtx,redisson-rtx-rcs,redtx-1pc,redtx-1pc-outbox,"
+                    + "redtx-2pc,redtx-2pc-outbox",
             description = "workloads to run, comma-separated; they always run in the order raw-fanout, lua-single,"
-                    + " redtx-1pc, redtx-1pc-outbox, redtx-2pc, redtx-2pc-outbox (each outbox workload right after"
-                    + " its plain one, so that the two are compared minutes apart at most). Default: all six")
+                    + " watch-multi, redisson-rtx, redisson-rtx-rcs, redtx-1pc, redtx-1pc-outbox, redtx-2pc,"
+                    + " redtx-2pc-outbox (each outbox workload right after its plain one, so that the two are compared"
+                    + " minutes apart at most). Default: all nine")
     List<String> workloadNames;
 
     @Option(

@@ -23,8 +23,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.redisson.Redisson;
+import org.redisson.api.RBucketReactive;
+import org.redisson.api.RTransactionReactive;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.RedissonReactiveClient;
+import org.redisson.api.TransactionOptions;
+import org.redisson.config.Config;
+import org.redisson.transaction.TransactionException;
 import reactor.core.publisher.Mono;
 
 /**
@@ -47,6 +57,33 @@ enum Workload {
             true,
             "hand-written Lua transfer on 1 server holding every account: one EVALSHA checks the balance and runs"
                     + " DECRBY/INCRBY atomically (the single-node atomic ceiling)"),
+    /**
+     * What users write by hand on one server: WATCH the source, GET it, then MULTI/DECRBY/INCRBY/EXEC, again when EXEC
+     * finds the source changed. Each transfer needs a connection of its own (WATCH and MULTI are per connection).
+     */
+    WATCH_MULTI(
+            "watch-multi",
+            1,
+            true,
+            "hand-written optimistic transaction on 1 server: WATCH the source, GET it, MULTI/DECRBY/INCRBY/EXEC,"
+                    + " again until EXEC runs; one connection per transfer in flight, from a pool, as Lettuce requires"),
+    /** Redisson's RTransaction on one server, keeping the total: compareAndSet on both accounts. */
+    REDISSON_RTX(
+            "redisson-rtx",
+            1,
+            true,
+            "Redisson RTransaction on 1 server: get both balances, compareAndSet each (Redisson locks the key until the"
+                    + " commit), commit; again after a failed compareAndSet or commit"),
+    /**
+     * Redisson's RTransaction written as the documentation's examples read: get, check, set. Its reads take no lock,
+     * so concurrent transfers can overwrite each other: the balance check is reported, not required.
+     */
+    REDISSON_RTX_RCS(
+            "redisson-rtx-rcs",
+            1,
+            false,
+            "Redisson RTransaction on 1 server, read/check/set: get both balances, set both, commit (reads are not"
+                    + " validated: the total is reported, not checked)"),
     /** (c) redtx with every account on one participant: each transfer commits in one phase. */
     REDTX_1PC(
             "redtx-1pc",
@@ -208,6 +245,9 @@ enum Workload {
         return switch (this) {
             case RAW_FANOUT -> new RawFanout(used, layout);
             case LUA_SINGLE -> new LuaSingle(used.get(0));
+            case WATCH_MULTI -> new WatchMulti(used.get(0), concurrency);
+            case REDISSON_RTX, REDISSON_RTX_RCS ->
+                new RedissonTransfers(used.get(0), concurrency, this == REDISSON_RTX);
             case REDTX_1PC, REDTX_2PC -> new Redtx(used, layout, concurrency, false, false);
             case REDTX_1PC_OUTBOX, REDTX_2PC_OUTBOX -> new Redtx(used, layout, concurrency, true, false);
             case REDTX_1PC_REPLICATED, REDTX_2PC_REPLICATED -> new Redtx(used, layout, concurrency, false, true);
@@ -329,6 +369,154 @@ enum Workload {
             return Mono.fromCompletionStage(
                             () -> commands.get(0).<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, amount))
                     .map(moved -> moved == 1L ? Outcome.MOVED : Outcome.INSUFFICIENT);
+        }
+    }
+
+    /** How many times a peer's transfer runs before it counts as failed: conflicts end long before. */
+    static final int PEER_ATTEMPTS = 1000;
+
+    /**
+     * {@link #WATCH_MULTI}: a pool of {@code concurrency} dedicated connections (the load never has more transfers in
+     * flight), each transfer on one of them from its WATCH to its EXEC.
+     */
+    private static final class WatchMulti implements Engine {
+        private final RedisClient client = RedisClient.create();
+        private final List<StatefulRedisConnection<String, String>> all = new ArrayList<>();
+        private final Queue<StatefulRedisConnection<String, String>> idle = new ConcurrentLinkedQueue<>();
+
+        WatchMulti(RedisServer server, int concurrency) {
+            try {
+                for (int i = 0; i < concurrency; i++) {
+                    StatefulRedisConnection<String, String> c =
+                            client.connect(StringCodec.UTF8, RedisURI.create(server.uri()));
+                    all.add(c);
+                    idle.add(c);
+                }
+            } catch (RuntimeException e) {
+                closeAndCheck();
+                throw e;
+            }
+        }
+
+        @Override
+        public Mono<Outcome> transfer(Bank.TransferOrder order) {
+            return Mono.usingWhen(
+                    Mono.fromSupplier(() -> {
+                        StatefulRedisConnection<String, String> c = idle.poll();
+                        if (c == null) {
+                            throw new IllegalStateException("more transfers in flight than pooled connections");
+                        }
+                        return c;
+                    }),
+                    c -> attempt(c.async(), order, 1),
+                    c -> Mono.fromRunnable(() -> idle.add(c)));
+        }
+
+        private Mono<Outcome> attempt(RedisAsyncCommands<String, String> c, Bank.TransferOrder order, int attempt) {
+            String from = Bank.key(order.from());
+            String to = Bank.key(order.to());
+            long amount = order.amount();
+            return Mono.fromCompletionStage(() -> c.watch(from))
+                    .then(Mono.fromCompletionStage(() -> c.get(from)))
+                    .flatMap(balance -> {
+                        if (Long.parseLong(balance) < amount) {
+                            return Mono.fromCompletionStage(c::unwatch).thenReturn(new Outcome(false, attempt));
+                        }
+                        // Queued replies complete with EXEC; only EXEC's own tells whether it ran.
+                        c.multi();
+                        c.decrby(from, amount);
+                        c.incrby(to, amount);
+                        return Mono.fromCompletionStage(c.exec()).flatMap(result -> {
+                            if (!result.wasDiscarded()) {
+                                return Mono.just(new Outcome(true, attempt));
+                            }
+                            if (attempt >= PEER_ATTEMPTS) {
+                                return Mono.error(new IllegalStateException(
+                                        "EXEC discarded " + attempt + " times: the source kept changing"));
+                            }
+                            return attempt(c, order, attempt + 1);
+                        });
+                    });
+        }
+
+        @Override
+        public Optional<IntentCount> closeAndCheck() {
+            all.forEach(StatefulRedisConnection::close);
+            client.shutdown();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * {@link #REDISSON_RTX} and {@link #REDISSON_RTX_RCS}: a Redisson client in single-server mode, its pools sized
+     * for the concurrency, the balances read and written as strings (as the other workloads store them).
+     */
+    private static final class RedissonTransfers implements Engine {
+        /** Redisson's string codec: Lettuce's has the same simple name. */
+        private static final org.redisson.client.codec.StringCodec STRINGS =
+                org.redisson.client.codec.StringCodec.INSTANCE;
+
+        private final RedissonClient client;
+        private final RedissonReactiveClient reactive;
+        private final boolean compareAndSet;
+
+        RedissonTransfers(RedisServer server, int concurrency, boolean compareAndSet) {
+            Config config = new Config();
+            int pool = Math.max(64, concurrency);
+            config.useSingleServer()
+                    .setAddress("redis://" + server.host() + ":" + server.port())
+                    .setConnectionPoolSize(pool)
+                    .setConnectionMinimumIdleSize(pool);
+            this.client = Redisson.create(config);
+            this.reactive = client.reactive();
+            this.compareAndSet = compareAndSet;
+        }
+
+        @Override
+        public Mono<Outcome> transfer(Bank.TransferOrder order) {
+            return attempt(order, 1);
+        }
+
+        private Mono<Outcome> attempt(Bank.TransferOrder order, int attempt) {
+            return Mono.defer(() -> {
+                RTransactionReactive tx = reactive.createTransaction(TransactionOptions.defaults());
+                RBucketReactive<String> from = tx.getBucket(Bank.key(order.from()), STRINGS);
+                RBucketReactive<String> to = tx.getBucket(Bank.key(order.to()), STRINGS);
+                long amount = order.amount();
+                Mono<Boolean> moved = Mono.zip(from.get(), to.get()).flatMap(balances -> {
+                    long source = Long.parseLong(balances.getT1());
+                    long destination = Long.parseLong(balances.getT2());
+                    if (source < amount) {
+                        return tx.rollback().thenReturn(false);
+                    }
+                    String debited = Long.toString(source - amount);
+                    String credited = Long.toString(destination + amount);
+                    Mono<Boolean> written = compareAndSet
+                            ? from.compareAndSet(balances.getT1(), debited)
+                                    .flatMap(ok -> ok ? to.compareAndSet(balances.getT2(), credited) : Mono.just(false))
+                            : from.set(debited).then(to.set(credited)).thenReturn(true);
+                    return written.flatMap(ok ->
+                            ok ? tx.commit().thenReturn(true) : tx.rollback().then(Mono.error(new Conflict())));
+                });
+                return moved.map(m -> new Outcome(m, attempt))
+                        .onErrorResume(
+                                e -> attempt < PEER_ATTEMPTS
+                                        && (e instanceof Conflict || e instanceof TransactionException),
+                                e -> attempt(order, attempt + 1));
+            });
+        }
+
+        /** A compareAndSet that found the balance changed since it was read: the transfer runs again. */
+        private static final class Conflict extends RuntimeException {
+            Conflict() {
+                super("balance changed", null, false, false);
+            }
+        }
+
+        @Override
+        public Optional<IntentCount> closeAndCheck() {
+            client.shutdown();
+            return Optional.empty();
         }
     }
 
