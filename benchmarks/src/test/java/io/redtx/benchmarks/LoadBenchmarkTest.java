@@ -26,14 +26,14 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The load program run in-process through picocli's {@code execute} (which returns the exit status), on the real
- * servers it starts: a short run of all six workloads with {@code --json}. BlockHound is installed in this JVM by
+ * servers it starts: a short run of all nine default workloads with {@code --json}. BlockHound is installed in this JVM by
  * blockhound-junit-platform, so a blocking call on a Reactor or Netty thread during the run fails a transfer.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LoadBenchmarkTest {
 
     @Test
-    void shortRunOfAllSixWorkloadsEndsWithTheirJsonAndPassesTheBalanceAndMessageChecks() {
+    void shortRunOfTheDefaultWorkloadsEndsWithTheirJsonAndPassesTheBalanceAndMessageChecks() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         StringWriter picocliErr = new StringWriter();
@@ -66,7 +66,15 @@ class LoadBenchmarkTest {
         assertThat(byName.keySet())
                 .as(describe)
                 .containsExactly(
-                        "raw-fanout", "lua-single", "redtx-1pc", "redtx-1pc-outbox", "redtx-2pc", "redtx-2pc-outbox");
+                        "raw-fanout",
+                        "lua-single",
+                        "watch-multi",
+                        "redisson-rtx",
+                        "redisson-rtx-rcs",
+                        "redtx-1pc",
+                        "redtx-1pc-outbox",
+                        "redtx-2pc",
+                        "redtx-2pc-outbox");
         byName.forEach((name, w) -> {
             assertThat((Double) w.get("txPerSec")).as(name + " in " + describe).isPositive();
             assertThat((Double) w.get("p99Ms")).as(name).isGreaterThanOrEqualTo((Double) w.get("p50Ms"));
@@ -76,7 +84,14 @@ class LoadBenchmarkTest {
             Map<String, Object> failures = (Map<String, Object>) w.get("failures");
             assertThat(failures.keySet()).as(name + " in " + describe).isSubsetOf("TransactionConflictException");
         });
-        for (String atomic : List.of("lua-single", "redtx-1pc", "redtx-1pc-outbox", "redtx-2pc", "redtx-2pc-outbox")) {
+        for (String atomic : List.of(
+                "lua-single",
+                "watch-multi",
+                "redisson-rtx",
+                "redtx-1pc",
+                "redtx-1pc-outbox",
+                "redtx-2pc",
+                "redtx-2pc-outbox")) {
             assertThat(byName.get(atomic))
                     .as(describe)
                     .containsEntry("balanceCheck", "PASS")
@@ -119,6 +134,11 @@ class LoadBenchmarkTest {
                 .containsOnlyKeys("get", "incrby")
                 .hasEntrySatisfying("get", v -> assertThat(v).isCloseTo(1.0, within(0.05)))
                 .hasEntrySatisfying("incrby", v -> assertThat(v).isCloseTo(2.0, within(0.1)));
+        assertThat(commands(byName.get("watch-multi")))
+                .as(describe)
+                .containsKeys("watch", "get", "multi", "decrby", "incrby", "exec")
+                .hasEntrySatisfying("exec", v -> assertThat(v).isGreaterThanOrEqualTo(0.95));
+        assertThat(byName.get("redisson-rtx-rcs")).as(describe).containsEntry("balanceCheck", "n/a");
         assertThat(commands(byName.get("lua-single")))
                 .as(describe)
                 .hasEntrySatisfying("evalsha", v -> assertThat(v).isCloseTo(1.0, within(0.05)))
