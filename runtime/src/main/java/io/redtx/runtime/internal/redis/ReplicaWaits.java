@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@code WAIT}s of a participant's connections, shared by the scripts sent on each. {@code WAIT} blocks its
@@ -25,6 +27,9 @@ final class ReplicaWaits {
     private final Duration bound;
 
     private final Deadlines deadlines;
+    /** Where a {@code WAIT} for scripts gathered meanwhile is sent from: not a connection's event loop. */
+    private final Scheduler sender = Schedulers.parallel();
+
     private final Map<RedisClusterAsyncCommands<String, String>, Batch> byConnection = new ConcurrentHashMap<>();
 
     ReplicaWaits(int replicas, Duration timeout, Duration slack, Deadlines deadlines) {
@@ -66,36 +71,29 @@ final class ReplicaWaits {
 
         CompletableFuture<Long> join(Supplier<? extends CompletionStage<?>> barrier) {
             CompletableFuture<Long> mine;
-            boolean send;
             synchronized (this) {
-                if (next == null) {
-                    next = new CompletableFuture<>();
+                if (waiting) {
+                    if (next == null) {
+                        next = new CompletableFuture<>();
+                    }
+                    nextBarrier = barrier;
+                    return next;
                 }
-                mine = next;
-                nextBarrier = barrier;
-                send = !waiting;
                 waiting = true;
+                mine = new CompletableFuture<>();
             }
-            if (send) {
-                sendNext();
-            }
+            // On the thread that just sent the script: commands one thread sends reach the connection in order.
+            send(mine, barrier);
             return mine;
         }
 
-        /** Sends the barrier and {@code WAIT} for the scripts gathered; when it returns, the next ones, if any. */
-        private void sendNext() {
-            CompletableFuture<Long> batch;
-            Supplier<? extends CompletionStage<?>> barrier;
-            synchronized (this) {
-                batch = next;
-                barrier = nextBarrier;
-                next = null;
-                nextBarrier = null;
-                if (batch == null) {
-                    waiting = false;
-                    return;
-                }
-            }
+        /**
+         * Sends the barrier and {@code WAIT} for {@code batch}; when {@code WAIT} returns, hands the scripts gathered
+         * meanwhile to {@link #sendNext} on another thread. Not on the thread that completes the reply: that is the
+         * connection's event loop, whose writes go out at once, ahead of writes other threads asked for earlier and
+         * the event loop has not run yet, which could be those very scripts.
+         */
+        private void send(CompletableFuture<Long> batch, Supplier<? extends CompletionStage<?>> barrier) {
             CompletableFuture<?> written;
             CompletableFuture<Long> acks;
             try {
@@ -103,7 +101,7 @@ final class ReplicaWaits {
                 acks = deadlines.bound(c.waitForReplication(replicas, millis).toCompletableFuture(), bound);
             } catch (RuntimeException refused) {
                 batch.completeExceptionally(refused);
-                sendNext();
+                sendLater();
                 return;
             }
             acks.whenComplete((n, failed) -> {
@@ -119,8 +117,29 @@ final class ReplicaWaits {
                         }
                     });
                 }
-                sendNext();
+                sendLater();
             });
+        }
+
+        private void sendLater() {
+            sender.schedule(this::sendNext);
+        }
+
+        /** Sends the {@code WAIT} the scripts gathered while the last one was in flight share, if any. */
+        private void sendNext() {
+            CompletableFuture<Long> batch;
+            Supplier<? extends CompletionStage<?>> barrier;
+            synchronized (this) {
+                batch = next;
+                barrier = nextBarrier;
+                next = null;
+                nextBarrier = null;
+                if (batch == null) {
+                    waiting = false;
+                    return;
+                }
+            }
+            send(batch, barrier);
         }
     }
 }
