@@ -3,6 +3,7 @@ package io.redtx.cli;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.admin.Intent;
+import io.redtx.api.admin.IntentState;
 import io.redtx.api.admin.KeyLock;
 import io.redtx.api.admin.KeyLocks;
 import io.redtx.api.admin.LockHolder;
@@ -97,8 +98,10 @@ final class Output {
             out.println("  no intent or marker on any participant");
         }
         for (Intent i : view.intents()) {
+            // A settled marker keeps the lease it had, which no longer means anything: shown only while it does.
+            boolean open = i.state() == IntentState.PREPARED || i.primary() && i.state() == IntentState.COMMITTED;
             out.println("  " + i.shard() + ": " + i.state() + (i.primary() ? " (record)" : "") + ", age "
-                    + text(i.age()) + ", lease " + lease(i.leaseRemaining())
+                    + text(i.age()) + (open ? ", lease " + lease(i.leaseRemaining()) : "")
                     + (i.keys().isEmpty() ? "" : ", keys " + String.join(",", i.keys())));
         }
     }
