@@ -185,6 +185,24 @@ class AdminTest extends ThreeParticipantsTestBase {
     }
 
     @Test
+    void forcedResolveRollsACommittedRecordForwardEvenWhileItsLeaseRuns() {
+        String id = crashAt(ProtocolHooks.Step.AFTER_COMMIT_POINT, LONG_LEASE);
+        TransactionAdmin admin = admin();
+
+        StepVerifier.create(admin.resolve(id, false))
+                .expectNext(new Resolution(id, Resolution.Action.LEASE_RUNNING, TransactionStatus.COMMITTED))
+                .verifyComplete();
+        // Forcing never aborts what the record says committed.
+        StepVerifier.create(admin.resolve(id, true))
+                .expectNext(new Resolution(id, Resolution.Action.ROLLED_FORWARD, TransactionStatus.COMMITTED))
+                .verifyComplete();
+        assertThat(get(a, "x")).isEqualTo("1");
+        assertThat(get(b, "y")).isEqualTo("2");
+        assertThat(inDoubt(admin)).isEmpty();
+        assertNoIntents();
+    }
+
+    @Test
     void resolveOfAnIdNobodyKnowsFindsNothing() {
         StepVerifier.create(admin().resolve("18c0000000-nobody", true))
                 .expectNext(new Resolution("18c0000000-nobody", Resolution.Action.NOT_FOUND, TransactionStatus.UNKNOWN))
@@ -227,6 +245,34 @@ class AdminTest extends ThreeParticipantsTestBase {
         assertThat(after.locks())
                 .singleElement()
                 .satisfies(l -> assertThat(l.lastToken()).isEqualTo(lease.token()));
+    }
+
+    @Test
+    void locksShowAReadWriteLocksReadersAndASemaphoresPermits() {
+        TransactionAdmin admin = admin();
+        LockOptions onB = LockOptions.builder().participant("b").build();
+        LockLease reader = runtime.readWriteLock("q", onB).readLock().acquire().block(WAIT);
+        LockLease permit = runtime.semaphore("q", 2, onB).acquire().block(WAIT);
+
+        KeyLocks locks = admin.locks("q").block(WAIT);
+
+        assertThat(locks.transactions()).isEmpty();
+        assertThat(locks.locks())
+                .extracting(LockState::participant, LockState::kind)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("b", LockState.Kind.READ_WRITE_LOCK),
+                        org.assertj.core.groups.Tuple.tuple("b", LockState.Kind.SEMAPHORE));
+        assertThat(locks.locks().get(0).holders()).singleElement().satisfies(h -> {
+            assertThat(h.mode()).isEqualTo("r");
+            assertThat(h.token()).isEqualTo(reader.token());
+        });
+        assertThat(locks.locks().get(1).holders()).singleElement().satisfies(h -> {
+            assertThat(h.mode()).isEqualTo("s");
+            assertThat(h.token()).isEqualTo(permit.token());
+        });
+        reader.release().block(WAIT);
+        permit.release().block(WAIT);
+        assertThat(admin.locks("q").block(WAIT).free()).isTrue();
     }
 
     @Test
