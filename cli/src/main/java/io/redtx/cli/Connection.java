@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,7 @@ final class Connection {
         if (config != null) {
             Properties file = read(config);
             for (String key : file.stringPropertyNames().stream()
-                    .sorted(java.util.Comparator.comparingInt(order(config)::indexOf))
+                    .sorted(Comparator.comparingInt(order(config)::indexOf))
                     .toList()) {
                 String value = file.getProperty(key).trim();
                 if (key.startsWith(PARTICIPANT_PREFIX)) {
