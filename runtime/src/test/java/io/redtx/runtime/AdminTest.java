@@ -6,6 +6,7 @@ import io.redtx.api.KeyLayout;
 import io.redtx.api.RedtxArgumentException;
 import io.redtx.api.RetryPolicy;
 import io.redtx.api.RuntimeOptions;
+import io.redtx.api.TransactionConflictException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.admin.Intent;
 import io.redtx.api.admin.IntentState;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /**
@@ -162,6 +164,47 @@ class AdminTest extends ThreeParticipantsTestBase {
         StepVerifier.create(admin.resolve(id, true))
                 .expectNext(new Resolution(id, Resolution.Action.ALREADY_SETTLED, TransactionStatus.ABORTED))
                 .verifyComplete();
+    }
+
+    @Test
+    void forcingUnderALiveCoordinatorMakesItsCommitPointFailWithAConflict() {
+        Sinks.Empty<Void> paused = Sinks.empty();
+        Sinks.Empty<Void> goOn = Sinks.empty();
+        AtomicReference<String> id = new AtomicReference<>();
+        RedisTransactionRuntime live = RedisTransactionRuntime.create(
+                options()
+                        .recovery(r -> r.lease(LONG_LEASE).interval(Duration.ZERO))
+                        .retryPolicy(RetryPolicy.none())
+                        .build(),
+                at -> {
+                    if (at.step() != ProtocolHooks.Step.AFTER_PREPARE) {
+                        return Mono.empty();
+                    }
+                    id.set(at.transactionId());
+                    paused.tryEmitEmpty();
+                    return goOn.asMono(); // alive, only slow: it goes on to its commit point when told
+                });
+        try {
+            Mono<Void> commit = live.inTransaction(
+                            t -> t.on("a").set("x", "1").then(t.on("b").set("y", "2")))
+                    .then();
+            StepVerifier.create(commit)
+                    .then(() -> {
+                        paused.asMono().block(WAIT);
+                        StepVerifier.create(admin().resolve(id.get(), true))
+                                .expectNext(new Resolution(
+                                        id.get(), Resolution.Action.ROLLED_BACK, TransactionStatus.ABORTED))
+                                .verifyComplete();
+                        goOn.tryEmitEmpty();
+                    })
+                    .expectError(TransactionConflictException.class)
+                    .verify(WAIT);
+        } finally {
+            live.close();
+        }
+        assertThat(get(a, "x")).isNull();
+        assertThat(get(b, "y")).isNull();
+        assertNoIntents();
     }
 
     @Test
