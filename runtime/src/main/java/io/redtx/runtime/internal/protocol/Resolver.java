@@ -249,7 +249,7 @@ public final class Resolver {
                             .flatMap(reply -> {
                                 AbortReply decision = AbortReply.of(reply);
                                 String pending = AbortReply.pendingExternals(reply);
-                                Mono<Outcome> settled = settle(where, primary, owner, decision);
+                                Mono<Outcome> settled = settle(where, primary, owner, decision, force);
                                 return pending.isEmpty()
                                         ? settled
                                         : settled.flatMap(outcome ->
@@ -336,7 +336,7 @@ public final class Resolver {
         }
     }
 
-    private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {
+    private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision, boolean force) {
         var timeout = ctx.options.timeouts().commit();
         String[] ownerKeys = where.txKeys(owner);
         Mono<List<Object>> step;
@@ -352,7 +352,9 @@ public final class Resolver {
         }
         boolean forward = decision == AbortReply.COMMITTED;
         return step.doOnNext(ignored -> log.info(
-                        "redtx: resolved expired intent of {} on '{}': {}",
+                        "redtx: resolved {} intent of {} on '{}': {}",
+                        // An operator's forced resolution may settle an intent whose lease still ran: say so.
+                        force ? "(forced)" : "expired",
                         owner,
                         where.name,
                         forward ? "rolled forward" : "rolled back"))
