@@ -1,5 +1,6 @@
 package io.redtx.api;
 
+import io.redtx.api.admin.TransactionAdmin;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockOptions;
 import io.redtx.api.lock.ReadWriteLock;
@@ -262,6 +263,15 @@ public interface TransactionRuntime extends AutoCloseable {
      *     unreachable participant included: at start-up that is a configuration to fix, not a moment to wait out)
      */
     Mono<List<ParticipantDurability>> verify();
+
+    /**
+     * Operator access to what this runtime's participants hold: transactions in doubt, one transaction with its keys,
+     * resolving one by hand, the locks on a key (docs/operations.md#operator-tools). Making it does nothing; it uses
+     * this runtime's connections and is usable until the runtime closes.
+     *
+     * @return the operator API over this runtime's participants
+     */
+    TransactionAdmin admin();
 
     /**
      * Runs one recovery pass now: on every participant, finds the intents whose lease has expired (through the shard's

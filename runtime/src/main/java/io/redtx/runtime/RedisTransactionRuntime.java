@@ -47,6 +47,7 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.api.TransactionStateException;
 import io.redtx.api.TransactionStatus;
 import io.redtx.api.TransactionTimeoutException;
+import io.redtx.api.admin.TransactionAdmin;
 import io.redtx.api.external.ExternalState;
 import io.redtx.api.lock.DistributedLock;
 import io.redtx.api.lock.LockOptions;
@@ -63,6 +64,7 @@ import io.redtx.runtime.internal.admission.TransactionRun;
 import io.redtx.runtime.internal.handle.DefaultTransaction;
 import io.redtx.runtime.internal.lock.Locks;
 import io.redtx.runtime.internal.message.Consumers;
+import io.redtx.runtime.internal.protocol.Admin;
 import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.runtime.internal.protocol.RuntimeContext;
 import io.redtx.runtime.internal.redis.ClusterSlots;
@@ -142,6 +144,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
     private final Locks locks;
     private final Consumers consumers;
     private final Sagas sagas;
+    private final TransactionAdmin admin;
     /** The participants by name, for what only the runtime does with them: durability, verify, close. */
     private final Map<String, Participant> participants;
 
@@ -279,6 +282,7 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         this.locks = new Locks(ctx);
         this.consumers = new Consumers(ctx, this);
         this.sagas = new Sagas(ctx, this);
+        this.admin = new Admin(ctx, this);
         this.retrySchedule = new RetrySchedule(
                 options.retryPolicy(),
                 options.timer()
@@ -878,6 +882,11 @@ public final class RedisTransactionRuntime implements TransactionRuntime {
         }
         Throwable cause = e instanceof ParticipantUnavailableException && e.getCause() != null ? e.getCause() : e;
         return "cannot be reached: " + cause.getMessage();
+    }
+
+    @Override
+    public TransactionAdmin admin() {
+        return admin;
     }
 
     @Override

@@ -194,8 +194,21 @@ public final class Resolver {
         return resolve(where, owner, new Tally());
     }
 
-    /** Like {@link #resolve(Shard, String)}, adding what it did to external participants to {@code externals}. */
+    /**
+     * Like {@link #resolve(Shard, String)}; with {@code force}, also while a lease still runs (an operator's decision:
+     * see {@code TransactionAdmin.resolve}). The record still decides: a COMMITTED record is rolled forward, never
+     * aborted, so forcing cannot break atomicity, only abort a live coordinator's transaction before its commit point.
+     */
+    public Mono<Outcome> resolve(Shard where, String owner, boolean force) {
+        return resolve(where, owner, new Tally(), force);
+    }
+
     private Mono<Outcome> resolve(Shard where, String owner, Tally externals) {
+        return resolve(where, owner, externals, false);
+    }
+
+    /** Like {@link #resolve(Shard, String)}, adding what it did to external participants to {@code externals}. */
+    private Mono<Outcome> resolve(Shard where, String owner, Tally externals, boolean force) {
         var timeout = ctx.options.timeouts().commit();
         return where.eval(LuaScript.INSPECT, timeout, new String[] {where.txKey(owner)})
                 .map(Inspection::of)
@@ -211,7 +224,7 @@ public final class Resolver {
                     if (intent.state() == RecordState.COMMITTED && !intent.primary()) {
                         return Mono.just(Outcome.ROLLED_FORWARD);
                     }
-                    boolean expired = intent.leaseExpired();
+                    boolean expired = force || intent.leaseExpired();
                     if (expired && intent.state() == RecordState.COMMITTED) {
                         return finishCommitted(where, owner, intent.shards(), intent.pendingExternals(), externals);
                     }
@@ -227,18 +240,16 @@ public final class Resolver {
                                 primaryName);
                         return Mono.just(Outcome.LEFT);
                     }
-                    return primary.eval(
-                                    LuaScript.ABORT,
-                                    timeout,
-                                    primary.txKeys(owner),
-                                    owner,
-                                    ctx.retentionMillis,
-                                    "1",
-                                    "1")
+                    // Forced: no onlyIfExpired, so the primary's PREPARED record is aborted even while its lease runs
+                    // (abort.lua still never aborts over COMMITTED).
+                    String[] abortArgs = force
+                            ? new String[] {owner, ctx.retentionMillis, "1"}
+                            : new String[] {owner, ctx.retentionMillis, "1", "1"};
+                    return primary.eval(LuaScript.ABORT, timeout, primary.txKeys(owner), abortArgs)
                             .flatMap(reply -> {
                                 AbortReply decision = AbortReply.of(reply);
                                 String pending = AbortReply.pendingExternals(reply);
-                                Mono<Outcome> settled = settle(where, primary, owner, decision);
+                                Mono<Outcome> settled = settle(where, primary, owner, decision, force);
                                 return pending.isEmpty()
                                         ? settled
                                         : settled.flatMap(outcome ->
@@ -325,7 +336,7 @@ public final class Resolver {
         }
     }
 
-    private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision) {
+    private Mono<Outcome> settle(Shard where, Shard primary, String owner, AbortReply decision, boolean force) {
         var timeout = ctx.options.timeouts().commit();
         String[] ownerKeys = where.txKeys(owner);
         Mono<List<Object>> step;
@@ -341,7 +352,9 @@ public final class Resolver {
         }
         boolean forward = decision == AbortReply.COMMITTED;
         return step.doOnNext(ignored -> log.info(
-                        "redtx: resolved expired intent of {} on '{}': {}",
+                        "redtx: resolved {} intent of {} on '{}': {}",
+                        // An operator's forced resolution may settle an intent whose lease still ran: say so.
+                        force ? "(forced)" : "expired",
                         owner,
                         where.name,
                         forward ? "rolled forward" : "rolled back"))

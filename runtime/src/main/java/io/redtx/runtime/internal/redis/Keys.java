@@ -59,6 +59,25 @@ public final class Keys {
         return colocated(lockPrefix, userKey);
     }
 
+    /**
+     * The user key a lock key guards: {@link #lockKey} read backwards, for operators' views of an intent, which stores
+     * its lock keys only.
+     *
+     * @return the key, or {@code lockKey} itself if it is not one of this namespace's lock keys
+     */
+    public String userKeyOfLock(String lockKey) {
+        if (!lockKey.startsWith(lockPrefix) || lockKey.length() == lockPrefix.length()) {
+            return lockKey;
+        }
+        String rest = lockKey.substring(lockPrefix.length());
+        return switch (rest.charAt(0)) {
+            case '=' -> rest.substring(1);
+            case '{' -> rest.endsWith("}") ? rest.substring(1, rest.length() - 1) : lockKey;
+            case '#' -> rest.indexOf('}') > 0 ? rest.substring(rest.indexOf('}') + 1) : lockKey;
+            default -> lockKey;
+        };
+    }
+
     /** @return {@code prefix} and {@code key} in one key that lands in {@code key}'s Cluster slot (see above) */
     private static String colocated(String prefix, String key) {
         if (hasHashTag(key)) {

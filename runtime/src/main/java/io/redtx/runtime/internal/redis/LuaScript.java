@@ -31,6 +31,10 @@ public enum LuaScript {
     STREAM_READ("stream_read.lua", false),
     STREAM_ACK("stream_ack.lua", false),
     EXPIRED("expired.lua", true),
+    /** Operators' listing and view of intents (TransactionAdmin). */
+    ADMIN_INTENTS("intents.lua", true),
+    /** Operators' view of what holds a key (TransactionAdmin.locks). */
+    ADMIN_KEY_LOCKS("key_locks.lua", true),
     PROBE("probe.lua", true);
 
     /**

@@ -123,4 +123,88 @@ class LuaScriptTest {
         assertThat(extend("t1", 60_000)).isEqualTo(1L);
         assertThat(redis.command("EXISTS", INDEX)).as("no index made").isEqualTo(0L);
     }
+
+    // ---- intents.lua ----
+
+    private static List<?> intents(String... args) {
+        String[] all = new String[4 + args.length];
+        all[0] = "EVAL";
+        all[1] = LuaScript.ADMIN_INTENTS.body();
+        all[2] = "1";
+        all[3] = INDEX;
+        System.arraycopy(args, 0, all, 4, args.length);
+        return (List<?>) redis.command(all);
+    }
+
+    @Test
+    void intentsListsTheIndexOldestLeaseFirstAndSkipsAnIdWhoseKeyIsGone() {
+        redis.command("HSET", TX, "st", "P", "lease", "2000", "created", "500", "pn", "a", "primary", "1");
+        redis.command("ZADD", INDEX, "2000", "t1", "1000", "gone");
+
+        List<?> reply = intents(KeyLayout.DEFAULT.transactionPrefix(), "10");
+
+        // time, then t1 alone: no locks or staged writes on this hand-made intent
+        assertThat(reply.subList(1, reply.size()))
+                .isEqualTo(List.of("t1", "P", "2000", "500", "a", "1", "0", "0", "0"));
+        assertThat(Long.parseLong((String) reply.get(0))).isGreaterThan(2000L);
+    }
+
+    @Test
+    void intentsSaysWhetherAKeyIsSettledAndOnlyWaitsForItsRetention() {
+        redis.command("HSET", TX, "st", "A", "lease", "2000", "primary", "1");
+        redis.command("PEXPIRE", TX, "60000");
+
+        List<?> reply = intents(KeyLayout.DEFAULT.transactionPrefix(), "1", "t1", "t2");
+
+        assertThat(reply.subList(1, reply.size())).isEqualTo(List.of("t1", "A", "2000", "", "", "1", "1", "0", "0"));
+    }
+
+    // ---- key_locks.lua ----
+
+    @Test
+    void keyLocksReportsEachOwnerWithItsIntentAndEachLockKindsHolders() {
+        Keys keys = new Keys(KeyLayout.DEFAULT.namespace());
+        redis.command("HSET", keys.lockKey("k"), "t1", "w", "t9", "r");
+        redis.command("HSET", TX, "st", "P", "lease", "2000");
+        String holders = keys.lockHolders("l", "k");
+        redis.command("HSET", holders, "h1", "7|3000|x");
+        redis.command("SET", Keys.lockSequence(holders), "7");
+        String[] scriptKeys = {
+            keys.lockKey("k"),
+            holders,
+            Keys.lockSequence(holders),
+            keys.lockHolders("rw", "k"),
+            Keys.lockSequence(keys.lockHolders("rw", "k")),
+            keys.lockHolders("s", "k"),
+            Keys.lockSequence(keys.lockHolders("s", "k"))
+        };
+        String[] args = new String[4 + scriptKeys.length];
+        args[0] = "EVAL";
+        args[1] = LuaScript.ADMIN_KEY_LOCKS.body();
+        args[2] = Integer.toString(scriptKeys.length);
+        System.arraycopy(scriptKeys, 0, args, 3, scriptKeys.length);
+        args[args.length - 1] = KeyLayout.DEFAULT.transactionPrefix();
+
+        List<?> reply = (List<?>) redis.command(args);
+
+        assertThat(reply.subList(1, reply.size()))
+                .isEqualTo(List.of(
+                        "2",
+                        "t1",
+                        "w",
+                        "P",
+                        "2000",
+                        "t9",
+                        "r",
+                        "",
+                        "", // t9 has no intent: a stale entry
+                        "7",
+                        "1",
+                        "h1",
+                        "7|3000|x", // the lock
+                        "",
+                        "0", // no read/write lock
+                        "",
+                        "0")); // no semaphore
+    }
 }
