@@ -181,6 +181,36 @@ class TransactionalTest {
     }
 
     @Test
+    void requiresNewWithoutATransactionBeginsOne() {
+        withServers().run(context -> {
+            StepVerifier.create(context.getBean(Inner.class).requiresNew())
+                    .assertNext(id -> assertThat(id).isNotBlank())
+                    .verifyComplete();
+            assertThat(a.command("GET", "inner")).isEqualTo("v");
+            assertThat(b.command("GET", "inner")).isEqualTo("v");
+        });
+    }
+
+    @Test
+    void supportsJoinsAnOuterTransaction() {
+        withServers().run(context -> {
+            List<String> ids = context.getBean(Shop.class).outerThenSupports().block(WAIT);
+            assertThat(ids.get(1)).isEqualTo(ids.get(0));
+        });
+    }
+
+    @Test
+    void notSupportedAndNeverWithoutATransactionRunWithoutOne() {
+        withServers().run(context -> {
+            Inner inner = context.getBean(Inner.class);
+            StepVerifier.create(inner.notSupported())
+                    .expectError(NoTransactionException.class)
+                    .verify(WAIT);
+            StepVerifier.create(inner.never()).expectNext("ran").verifyComplete();
+        });
+    }
+
+    @Test
     void mandatoryWithoutATransactionFails() {
         withServers()
                 .run(context -> StepVerifier.create(context.getBean(Inner.class).mandatory())
@@ -602,6 +632,11 @@ class TransactionalTest {
         @Transactional
         public Mono<List<String>> outerThenMandatory() {
             return currentId().zipWith(inner.mandatory(), List::of);
+        }
+
+        @Transactional
+        public Mono<List<String>> outerThenSupports() {
+            return currentId().zipWith(inner.supports(), List::of);
         }
 
         @Transactional
