@@ -288,6 +288,18 @@ class TransactionalTest {
     }
 
     @Test
+    void anOperationAfterTheTimeoutFailsWithTheHandlesStateAndNothingIsWritten() {
+        withServers().run(context -> {
+            StepVerifier.create(context.getBean(Shop.class).writeAfter("k", Duration.ofMillis(1500)))
+                    .expectErrorSatisfies(e -> assertThat(e)
+                            .isInstanceOf(TransactionStateException.class)
+                            .hasMessageContaining("accepts no more operations"))
+                    .verify(WAIT);
+            assertNothingWritten("k");
+        });
+    }
+
+    @Test
     void withinTheTimeoutItCommits() {
         withServers().run(context -> {
             StepVerifier.create(context.getBean(Shop.class).writeBothSlowly("k", Duration.ofMillis(100)))
@@ -591,6 +603,11 @@ class TransactionalTest {
                     .then(template.opsFor("b").set(key, "v"))
                     .then(Mono.delay(pause))
                     .then();
+        }
+
+        @Transactional(timeout = 1)
+        public Mono<Void> writeAfter(String key, Duration pause) {
+            return Mono.delay(pause).then(template.opsFor("a").set(key, "v"));
         }
 
         @Transactional(readOnly = true)
