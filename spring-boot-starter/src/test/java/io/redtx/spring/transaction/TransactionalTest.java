@@ -266,6 +266,26 @@ class TransactionalTest {
     }
 
     @Test
+    void currentOfTheRuntimeIsTheSameHandleAndIsActiveSaysSo() {
+        withServers().run(context -> {
+            TransactionRuntime runtime = context.getBean(TransactionRuntime.class);
+            TransactionalOperator operator = context.getBean(TransactionalOperator.class);
+            StepVerifier.create(RedtxTransactions.current()
+                            .zipWith(RedtxTransactions.current(runtime), (any, own) -> any == own)
+                            .zipWith(RedtxTransactions.isActive(runtime), (same, active) -> same && active)
+                            .as(operator::transactional))
+                    .expectNext(true)
+                    .verifyComplete();
+            StepVerifier.create(RedtxTransactions.isActive(runtime))
+                    .expectNext(false)
+                    .verifyComplete();
+            StepVerifier.create(RedtxTransactions.current(runtime))
+                    .expectError(NoTransactionException.class)
+                    .verify(WAIT);
+        });
+    }
+
+    @Test
     void currentOutsideATransactionFailsClearly() {
         StepVerifier.create(RedtxTransactions.current())
                 .expectErrorSatisfies(e -> assertThat(e)
