@@ -1,14 +1,19 @@
 package io.redtx.samples.webflux;
 
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
 import io.redtx.api.Transaction;
 import io.redtx.api.TransactionCommands;
-import io.redtx.api.TransactionRuntime;
+import io.redtx.spring.transaction.RedtxRetry;
+import io.redtx.spring.transaction.RedtxTemplate;
+import io.redtx.spring.transaction.RedtxTransactions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -27,10 +32,15 @@ import reactor.core.publisher.Mono;
  *       {@code spent}; the read model {@link OrderEventsConsumer} keeps from the events</td></tr>
  * </table>
  *
+ * <p>The checkout is demarcated the Spring way: the starter's {@link TransactionalOperator} (on its
+ * {@code RedtxTransactionManager}) begins the transaction, {@link RedtxTransactions#current()} hands the work its
+ * handle, and {@link RedtxRetry} runs the whole transaction again after a conflict. Each read is one command through the
+ * {@link RedtxTemplate}, which outside a transaction runs it in a transaction of its own.
+ *
  * <p>Every method is lazy (nothing happens before subscription) and non-blocking. Errors: {@link CheckoutException}
- * for business refusals, and the redtx exceptions of {@link TransactionRuntime#inTransaction} (conflict after the
- * retries, rejection on overload, timeouts, unavailable participants, unknown outcome). Cancelling a returned
- * {@code Mono} rolls its transaction back unless the commit point was already passed.
+ * for business refusals, and redtx's exceptions (a conflict that outlasted the retries, rejection on overload,
+ * timeouts, unavailable participants, unknown outcome). Cancelling a returned {@code Mono} rolls its transaction back
+ * unless the commit point was already passed.
  */
 @Service
 public class CheckoutService {
@@ -51,17 +61,30 @@ public class CheckoutService {
     private static final Pattern CUSTOMER = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern ORDER_ID = Pattern.compile("[0-9a-f]{32}");
 
-    private final TransactionRuntime runtime;
+    private final RedtxTemplate redis;
+    private final TransactionalOperator transactions;
+    private final RetryPolicy retryPolicy;
     private final Catalog catalog;
     private final CheckoutGuard guard;
 
     /**
-     * @param runtime the redtx runtime, with participants {@value #STOCK}, {@value #ORDERS} and {@value #BALANCES}
+     * @param redis commands on the runtime's participants {@value #STOCK}, {@value #ORDERS} and {@value #BALANCES}
+     * @param transactions the starter's operator, which demarcates redtx transactions
+     * @param options the starter's runtime options, whose retry policy ({@code redtx.retry.*}) the checkout's retries
+     *     follow; {@link RetryPolicy#defaults()} when the application made its own runtime
      * @param catalog the products and prices
      * @param guard the {@link CheckoutGuard} bean if there is one; otherwise every order is approved
      */
-    public CheckoutService(TransactionRuntime runtime, Catalog catalog, ObjectProvider<CheckoutGuard> guard) {
-        this.runtime = runtime;
+    public CheckoutService(
+            RedtxTemplate redis,
+            TransactionalOperator transactions,
+            ObjectProvider<RuntimeOptions> options,
+            Catalog catalog,
+            ObjectProvider<CheckoutGuard> guard) {
+        this.redis = redis;
+        this.transactions = transactions;
+        RuntimeOptions runtimeOptions = options.getIfAvailable();
+        this.retryPolicy = runtimeOptions == null ? RetryPolicy.defaults() : runtimeOptions.retryPolicy();
         this.catalog = catalog;
         this.guard = guard.getIfAvailable(() -> CheckoutGuard.APPROVE_ALL);
     }
@@ -95,7 +118,7 @@ public class CheckoutService {
      * <p>Stock and balance are read and decremented concurrently (two participants, two round trips at once); if either
      * would go below zero the work fails with {@link CheckoutException} ({@code INSUFFICIENT_STOCK} first, then
      * {@code INSUFFICIENT_BALANCE}), which rolls the transaction back. A concurrent checkout that changed a key this one
-     * read makes redtx retry the whole function (new attempt, same order id) as its retry policy allows.
+     * read makes the whole transaction run again (new transaction, same order id) as the retry policy allows.
      *
      * @param request the order; validated before any transaction starts
      * @return the committed order, emitted after the commit; {@link CheckoutException} ({@code INVALID_INPUT}) for a bad
@@ -106,7 +129,14 @@ public class CheckoutService {
             ValidOrder order = validate(request);
             // One id for every attempt of this checkout: a conflict retry records the same order.
             String orderId = newOrderId();
-            return runtime.inTransaction(tx -> place(tx, orderId, order));
+            // The operator begins a transaction per subscription and commits it when place(...) completes (rolls it
+            // back on an error or a cancel); the retry re-subscribes after a conflict, so each attempt is a fresh
+            // transaction that reads afresh. It must stay outside the operator: retrying inside would reuse the
+            // handle whose reads conflicted.
+            return RedtxTransactions.current()
+                    .flatMap(tx -> place(tx, orderId, order))
+                    .as(transactions::transactional)
+                    .retryWhen(RedtxRetry.onConflict(retryPolicy));
         });
     }
 
@@ -141,7 +171,7 @@ public class CheckoutService {
     }
 
     /**
-     * Reads an order (a read-only transaction on {@value #ORDERS}).
+     * Reads an order (one read through the template, a transaction of its own, on {@value #ORDERS}).
      *
      * @param id the order id
      * @return the order; {@link CheckoutException} ({@code NOT_FOUND}) if there is none
@@ -151,13 +181,14 @@ public class CheckoutService {
             if (id == null || !ORDER_ID.matcher(id).matches()) {
                 return Mono.error(notFound("no order '" + id + "'"));
             }
-            return runtime.inTransaction(tx -> tx.on(ORDERS).hgetAll(orderKey(id)))
+            return redis.opsFor(ORDERS)
+                    .hgetAll(orderKey(id))
                     .flatMap(hash -> hash.isEmpty() ? Mono.error(notFound("no order '" + id + "'")) : parse(hash));
         });
     }
 
     /**
-     * Reads a SKU's stock count (a read-only transaction on {@value #STOCK}).
+     * Reads a SKU's stock count (one read through the template, a transaction of its own, on {@value #STOCK}).
      *
      * @param sku the SKU
      * @return its stock, 0 if never stocked; {@link CheckoutException} ({@code NOT_FOUND}) if the shop does not sell it
@@ -167,7 +198,8 @@ public class CheckoutService {
             if (catalog.unitPrice(sku).isEmpty()) {
                 return Mono.error(notFound("no SKU '" + sku + "' in the catalog " + catalog.skus()));
             }
-            return runtime.inTransaction(tx -> tx.on(STOCK).get(stockKey(sku)))
+            return redis.opsFor(STOCK)
+                    .get(stockKey(sku))
                     .map(Long::parseLong)
                     .defaultIfEmpty(0L)
                     .map(available -> new StockLevel(sku, available));
@@ -175,7 +207,7 @@ public class CheckoutService {
     }
 
     /**
-     * Reads a customer's balance (a read-only transaction on {@value #BALANCES}).
+     * Reads a customer's balance (one read through the template, a transaction of its own, on {@value #BALANCES}).
      *
      * @param customer the customer
      * @return the balance in cents, 0 for a customer without one; {@link CheckoutException} ({@code INVALID_INPUT})
@@ -184,7 +216,8 @@ public class CheckoutService {
     public Mono<Balance> balance(String customer) {
         return Mono.defer(() -> {
             requireCustomer(customer);
-            return runtime.inTransaction(tx -> tx.on(BALANCES).get(balanceKey(customer)))
+            return redis.opsFor(BALANCES)
+                    .get(balanceKey(customer))
                     .map(Long::parseLong)
                     .defaultIfEmpty(0L)
                     .map(balance -> new Balance(customer, balance));
@@ -192,7 +225,7 @@ public class CheckoutService {
     }
 
     /**
-     * Reads a customer's order summary (a read-only transaction on {@value #BALANCES}): what the read model counted
+     * Reads a customer's order summary (one read through the template, a transaction of its own, on {@value #BALANCES}): what the read model counted
      * from the {@value #ORDER_EVENTS} consumed so far, so it trails the orders by the consumer's lag.
      *
      * @param customer the customer
@@ -202,7 +235,8 @@ public class CheckoutService {
     public Mono<CustomerSummary> customerSummary(String customer) {
         return Mono.defer(() -> {
             requireCustomer(customer);
-            return runtime.inTransaction(tx -> tx.on(BALANCES).hgetAll(summaryKey(customer)))
+            return redis.opsFor(BALANCES)
+                    .hgetAll(summaryKey(customer))
                     .defaultIfEmpty(Map.of())
                     .map(hash -> new CustomerSummary(
                             customer, count(hash, CustomerSummary.ORDERS), count(hash, CustomerSummary.SPENT)));
