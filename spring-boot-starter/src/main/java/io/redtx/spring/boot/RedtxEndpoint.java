@@ -4,10 +4,13 @@ import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.TransactionDetails;
 import io.redtx.api.TransactionRuntime;
+import io.redtx.api.admin.Intent;
+import io.redtx.api.admin.TransactionAdmin;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -20,18 +23,25 @@ import reactor.core.publisher.Mono;
  * actuator's HTTP or JMX exposure.
  *
  * <ul>
- *   <li>{@code GET /actuator/redtx}: every participant's durability (as {@link TransactionRuntime#durability()}) and
- *       what the latest recovery pass of the starter's runtime reported;
- *   <li>{@code GET /actuator/redtx/{id}}: one transaction, as {@link TransactionRuntime#details(String)};
- *   <li>{@code POST /actuator/redtx}: a recovery pass now ({@link TransactionRuntime#recover()}), and its report.
+ *   <li>{@code GET /actuator/redtx}: every participant's durability (as {@link TransactionRuntime#durability()}), the
+ *       in-doubt intents (the first {@value #IN_DOUBT_SHOWN}, as {@link TransactionAdmin#inDoubt(int)}) and what the
+ *       latest recovery pass of the starter's runtime reported;
+ *   <li>{@code GET /actuator/redtx/{id}}: one transaction with its intents and their keys, as
+ *       {@link TransactionAdmin#show(String)};
+ *   <li>{@code POST /actuator/redtx}: a recovery pass now ({@link TransactionRuntime#recover()}), and its report;
+ *   <li>{@code POST /actuator/redtx/{id}} (body {@code {"force": true}} optional): settles one transaction now, as
+ *       {@link TransactionAdmin#resolve(String, boolean)}.
  * </ul>
  *
- * <p>Read-only unless the application allows more: its write operation settles transactions, so its default access is
- * {@link Access#READ_ONLY}; {@code management.endpoint.redtx.access=unrestricted} allows it. Like every actuator
+ * <p>Read-only unless the application allows more: its write operations settle transactions, so its default access
+ * is {@link Access#READ_ONLY}; {@code management.endpoint.redtx.access=unrestricted} allows them. Like every actuator
  * endpoint it is exposed over HTTP only when {@code management.endpoints.web.exposure.include} names it.
  */
 @Endpoint(id = "redtx", defaultAccess = Access.READ_ONLY)
 public class RedtxEndpoint {
+
+    /** How many in-doubt intents the overview lists: the oldest lease deadlines first, per shard. */
+    public static final int IN_DOUBT_SHOWN = 100;
 
     private final TransactionRuntime runtime;
     private final RedtxRecoveryTracker recovery;
@@ -46,14 +56,20 @@ public class RedtxEndpoint {
     }
 
     /**
-     * @return {@code participants}: each participant's durability; {@code lastRecovery}: the latest recovery pass
-     *     (null before the first, and for an application's own runtime)
+     * @return {@code participants}: each participant's durability; {@code inDoubt}: intents not settled yet, at most
+     *     {@value #IN_DOUBT_SHOWN}; {@code lastRecovery}: the latest recovery pass (null before the first, and for an
+     *     application's own runtime)
      */
     @ReadOperation
     public Mono<Map<String, Object>> overview() {
-        return runtime.durability().map(all -> {
+        Mono<List<Map<String, Object>>> inDoubt = runtime.admin()
+                .inDoubt(IN_DOUBT_SHOWN)
+                .map(RedtxEndpoint::intent)
+                .collectList();
+        return Mono.zip(runtime.durability(), inDoubt).map(t -> {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("participants", durability(all));
+            body.put("participants", durability(t.getT1()));
+            body.put("inDoubt", t.getT2());
             body.put(
                     "lastRecovery",
                     recovery == null
@@ -71,11 +87,38 @@ public class RedtxEndpoint {
 
     /**
      * @param id a transaction id (as an error or {@code status(id)} names it)
-     * @return its status, the participant holding its record and its external participants' states
+     * @return its status, the participant holding its record, its external participants' states and its intents
      */
     @ReadOperation
     public Mono<Map<String, Object>> transaction(@Selector String id) {
-        return runtime.details(id).map(RedtxEndpoint::details);
+        return runtime.admin().show(id).map(view -> {
+            Map<String, Object> body = details(view.details());
+            body.put(
+                    "intents",
+                    view.intents().stream().map(RedtxEndpoint::intent).toList());
+            return body;
+        });
+    }
+
+    /**
+     * Settles one transaction now, as recovery would once its lease ends: rolled forward if its record says
+     * COMMITTED, otherwise rolled back. While a lease still runs its coordinator may be alive, so it is left alone
+     * unless {@code force}; forcing aborts a live transaction before its commit point (never over a COMMITTED record).
+     * Needs write access.
+     *
+     * @param id a transaction id
+     * @param force whether to settle it while a lease still runs (absent: no)
+     * @return what was done, and the status now
+     */
+    @WriteOperation
+    public Mono<Map<String, Object>> resolve(@Selector String id, @Nullable Boolean force) {
+        return runtime.admin().resolve(id, Boolean.TRUE.equals(force)).map(r -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("transactionId", r.transactionId());
+            body.put("action", r.action().name());
+            body.put("status", r.status().name());
+            return body;
+        });
     }
 
     /**
@@ -113,6 +156,21 @@ public class RedtxEndpoint {
         Map<String, Object> externals = new LinkedHashMap<>();
         d.externals().forEach((name, state) -> externals.put(name, state.name()));
         body.put("externals", externals);
+        return body;
+    }
+
+    private static Map<String, Object> intent(Intent i) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("transactionId", i.transactionId());
+        body.put("participant", i.participant());
+        body.put("shard", i.shard());
+        body.put("state", i.state().name());
+        body.put("primary", i.primary());
+        body.put("primaryShard", i.primaryShard());
+        body.put("ageMs", i.age().toMillis());
+        body.put("leaseRemainingMs", i.leaseRemaining().toMillis());
+        body.put("leaseExpired", i.leaseExpired());
+        body.put("keys", i.keys());
         return body;
     }
 

@@ -6,6 +6,7 @@ import io.redtx.api.TransactionRuntime;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.Access;
@@ -41,7 +42,7 @@ class EndpointTest {
                     assertThat(participants.get("orders"))
                             .containsEntry("level", "NONE")
                             .containsEntry("connectedReplicas", 0);
-                    assertThat(overview).containsEntry("lastRecovery", null);
+                    assertThat(overview).containsEntry("inDoubt", List.of()).containsEntry("lastRecovery", null);
 
                     TransactionRuntime runtime = context.getBean(TransactionRuntime.class);
                     String id = runtime.inTransactionWithResult(tx -> tx.on("orders")
@@ -54,10 +55,17 @@ class EndpointTest {
                             .containsEntry("transactionId", id)
                             .containsEntry("status", "COMMITTED")
                             .containsKey("primary")
-                            .containsEntry("externals", Map.of());
+                            .containsEntry("externals", Map.of())
+                            .containsKey("intents");
+                    assertThat(endpoint.resolve(id, null).block(WAIT))
+                            .containsEntry("transactionId", id)
+                            .containsEntry("status", "COMMITTED");
                     assertThat(endpoint.transaction("no-such-transaction").block(WAIT))
                             .containsEntry("status", "UNKNOWN")
-                            .containsEntry("primary", null);
+                            .containsEntry("primary", null)
+                            .containsEntry("intents", List.of());
+                    assertThat(endpoint.resolve("no-such-transaction", true).block(WAIT))
+                            .containsEntry("action", "NOT_FOUND");
 
                     assertThat(endpoint.recover().block(WAIT))
                             .containsEntry("expiredIntents", 0L)
