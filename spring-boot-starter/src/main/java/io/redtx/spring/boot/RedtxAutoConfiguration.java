@@ -1,12 +1,15 @@
 package io.redtx.spring.boot;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.redtx.api.Durations;
 import io.redtx.api.IntakeOptions;
 import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.metrics.TransactionMetrics;
+import io.redtx.api.metrics.TransactionObserver;
 import io.redtx.micrometer.MicrometerTransactionMetrics;
+import io.redtx.micrometer.ObservationTransactionObserver;
 import io.redtx.runtime.RedisTransactionRuntime;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -32,6 +35,9 @@ import org.springframework.context.annotation.Configuration;
  *       {@link RedtxRuntimeOptionsCustomizer};
  *   <li>{@link MicrometerTransactionMetrics} in the application's {@link MeterRegistry}, when redtx-micrometer is on
  *       the class path, a registry is defined and {@code redtx.metrics.enabled} is not false;
+ *   <li>{@link ObservationTransactionObserver} on the application's {@link ObservationRegistry}, when
+ *       redtx-micrometer is on the class path, a registry is defined and {@code redtx.metrics.observations} is not
+ *       false;
  *   <li>an {@link IntakeOptions} bean from {@code redtx.intake.*};
  *   <li>{@link RedtxRuntimeLifecycle}: verification on start-up, graceful close on shutdown.
  * </ul>
@@ -42,7 +48,8 @@ import org.springframework.context.annotation.Configuration;
         afterName = {
             "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
             "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-            "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"
+            "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+            "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"
         })
 @ConditionalOnClass({TransactionRuntime.class, RedisTransactionRuntime.class})
 @EnableConfigurationProperties(RedtxProperties.class)
@@ -109,10 +116,11 @@ public class RedtxAutoConfiguration {
         }
 
         /**
-         * The options: the properties, then the metrics bean, then the customizers.
+         * The options: the properties, then the metrics and observer beans, then the customizers.
          *
          * @param properties the properties
          * @param metrics the application's metrics, if one bean is defined (the Micrometer one below, say)
+         * @param observer what observes each transaction, if one bean is defined (the Observation one below, say)
          * @param customizers the customizers, in order
          * @return the options
          */
@@ -121,9 +129,11 @@ public class RedtxAutoConfiguration {
         RuntimeOptions redtxRuntimeOptions(
                 RedtxProperties properties,
                 ObjectProvider<TransactionMetrics> metrics,
+                ObjectProvider<TransactionObserver> observer,
                 ObjectProvider<RedtxRuntimeOptionsCustomizer> customizers) {
             RuntimeOptions.Builder builder = properties.toRuntimeOptionsBuilder();
             metrics.ifUnique(builder::metrics);
+            observer.ifUnique(builder::observer);
             customizers.orderedStream().forEach(c -> c.customize(builder));
             // Every property was checked as it was set (toRuntimeOptionsBuilder names it); what build() alone checks
             // (external participants, a key router) comes from customizers, and its refusal is thrown as it is.
@@ -143,6 +153,27 @@ public class RedtxAutoConfiguration {
         TransactionRuntime transactionRuntime(RuntimeOptions options, RedtxRecoveryTracker tracker) {
             return RedisTransactionRuntime.create(
                     options.mutate().metrics(tracker.wrap(options.metrics())).build());
+        }
+    }
+
+    /**
+     * Each transaction observed through the application's {@link ObservationRegistry} (a span, with tracing), when
+     * Micrometer's Observation API, redtx-micrometer and a registry are there.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ObservationRegistry.class, ObservationTransactionObserver.class})
+    @ConditionalOnBean(ObservationRegistry.class)
+    @ConditionalOnBooleanProperty(name = "redtx.metrics.observations", matchIfMissing = true)
+    static class ObservationConfiguration {
+
+        /**
+         * @param registry the application's registry
+         * @return the observer the runtime reports each transaction to
+         */
+        @Bean
+        @ConditionalOnMissingBean(TransactionObserver.class)
+        ObservationTransactionObserver redtxObservationObserver(ObservationRegistry registry) {
+            return ObservationTransactionObserver.create(registry);
         }
     }
 

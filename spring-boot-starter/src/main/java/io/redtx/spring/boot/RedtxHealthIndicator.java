@@ -3,10 +3,13 @@ package io.redtx.spring.boot;
 import io.redtx.api.ParticipantDurability;
 import io.redtx.api.RecoveryReport;
 import io.redtx.api.TransactionRuntime;
+import io.redtx.api.admin.Intent;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import reactor.core.publisher.Mono;
@@ -25,10 +28,17 @@ import reactor.core.publisher.Mono;
  * bounded by {@code redtx.timeouts.connect} per participant; it connects to a participant not yet connected, and sends
  * two reading commands to each, nothing that writes.
  *
- * <p>The {@code recovery} details count what the latest pass left in doubt; there is no read-only way through the
- * runtime's API to count the prepared intents of transactions that are still running, so they are not shown.
+ * <p>Each participant's {@code inDoubt} counts the intents on it not settled yet (as
+ * {@link io.redtx.api.admin.TransactionAdmin#inDoubt(int)} lists them: transactions running or left by a coordinator
+ * that died, whose lease recovery waits for), and {@code oldestInDoubt} is the age of its oldest one; at most
+ * {@value #IN_DOUBT_COUNTED} intents are counted in all ({@code inDoubtCountCapped} says when the cap was reached).
+ * When they cannot be listed (a participant down) these figures are left out. The {@code recovery} details count what
+ * the latest pass left in doubt. None of these figures changes the status.
  */
 public final class RedtxHealthIndicator implements ReactiveHealthIndicator {
+
+    /** How many in-doubt intents a check counts at most, over every participant. */
+    public static final int IN_DOUBT_COUNTED = 1000;
 
     private final TransactionRuntime runtime;
     private final RedtxRecoveryTracker recovery;
@@ -50,12 +60,16 @@ public final class RedtxHealthIndicator implements ReactiveHealthIndicator {
      */
     @Override
     public Mono<Health> health() {
+        Mono<Optional<List<Intent>>> inDoubt = Mono.defer(
+                        () -> runtime.admin().inDoubt(IN_DOUBT_COUNTED).collectList())
+                .map(Optional::of)
+                .onErrorReturn(Optional.empty());
         return Mono.defer(runtime::durability)
-                .map(this::health)
+                .zipWith(inDoubt, this::health)
                 .onErrorResume(e -> Mono.just(Health.down(e).build()));
     }
 
-    private Health health(List<ParticipantDurability> durabilities) {
+    private Health health(List<ParticipantDurability> durabilities, Optional<List<Intent>> inDoubt) {
         boolean allUp = true;
         Map<String, Object> participants = new LinkedHashMap<>();
         for (ParticipantDurability d : durabilities) {
@@ -72,10 +86,23 @@ public final class RedtxHealthIndicator implements ReactiveHealthIndicator {
             if (!d.detail().isEmpty()) {
                 detail.put("detail", d.detail());
             }
+            inDoubt.ifPresent(all -> {
+                List<Intent> here = all.stream()
+                        .filter(i -> i.participant().equals(d.participant()))
+                        .toList();
+                detail.put("inDoubt", here.size());
+                here.stream()
+                        .map(Intent::age)
+                        .max(Comparator.naturalOrder())
+                        .ifPresent(oldest -> detail.put("oldestInDoubt", oldest.toString()));
+            });
             participants.put(d.participant(), detail);
         }
         Health.Builder health = allUp ? Health.up() : Health.down();
         health.withDetail("participants", participants);
+        if (inDoubt.map(all -> all.size() >= IN_DOUBT_COUNTED).orElse(false)) {
+            health.withDetail("inDoubtCountCapped", IN_DOUBT_COUNTED);
+        }
         if (recovery != null) {
             health.withDetail("recovery", recoveryDetails());
         }

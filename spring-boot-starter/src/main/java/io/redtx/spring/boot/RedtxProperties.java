@@ -761,6 +761,12 @@ public class RedtxProperties {
         /** Whether both timers also publish percentile histogram buckets (aggregable across instances). */
         private boolean percentileHistogram = MicrometerTransactionMetrics.DEFAULT_PERCENTILE_HISTOGRAM;
 
+        /**
+         * Whether each transaction is observed (a redtx.transaction observation: a span with tracing) through the
+         * application's ObservationRegistry, when it has one.
+         */
+        private boolean observations = true;
+
         /** Created with the defaults. */
         public Metrics() {}
 
@@ -772,6 +778,16 @@ public class RedtxProperties {
         /** @param enabled whether the meters are recorded */
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+
+        /** @return whether transactions are observed through the application's ObservationRegistry */
+        public boolean isObservations() {
+            return observations;
+        }
+
+        /** @param observations whether transactions are observed through the application's ObservationRegistry */
+        public void setObservations(boolean observations) {
+            this.observations = observations;
         }
 
         /** @return the meter name prefix */

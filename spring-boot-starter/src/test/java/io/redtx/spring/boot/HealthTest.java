@@ -2,7 +2,11 @@ package io.redtx.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.redtx.api.RetryPolicy;
+import io.redtx.api.RuntimeOptions;
 import io.redtx.api.TransactionRuntime;
+import io.redtx.runtime.RedisTransactionRuntime;
+import io.redtx.runtime.internal.protocol.ProtocolHooks;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
@@ -16,6 +20,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.health.registry.ReactiveHealthContributorRegistry;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /** The {@code redtx} health: one detail per participant, against real servers. */
@@ -42,8 +47,45 @@ class HealthTest {
                             // The harness's in-memory servers run without AOF.
                             .containsEntry("durability", "NONE")
                             .containsEntry("appendOnly", false)
-                            .containsEntry("connectedReplicas", 0);
+                            .containsEntry("connectedReplicas", 0)
+                            .containsEntry("inDoubt", 0)
+                            .doesNotContainKey("oldestInDoubt");
                     assertThat(health.getDetails().get("recovery")).isEqualTo(Map.of("latestPass", "none yet"));
+                });
+    }
+
+    /** A coordinator that died after its prepares leaves one intent on each participant, in doubt for its lease. */
+    @Test
+    void countsTheInDoubtIntentsOfACoordinatorThatDied(RedisServer orders, RedisServer stock) {
+        RuntimeOptions options = RuntimeOptions.builder()
+                .participant("orders", orders.uri())
+                .participant("stock", stock.uri())
+                .recovery(r -> r.lease(Duration.ofMinutes(1)).interval(Duration.ZERO))
+                .retryPolicy(RetryPolicy.none())
+                .build();
+        RedisTransactionRuntime dying = RedisTransactionRuntime.create(
+                options,
+                at -> at.step() == ProtocolHooks.Step.AFTER_PREPARE
+                        ? Mono.error(new IllegalStateException("coordinator died"))
+                        : Mono.empty());
+        try {
+            dying.inTransaction(
+                            t -> t.on("orders").set("x", "1").then(t.on("stock").set("y", "2")))
+                    .onErrorResume(ProtocolHooks.Halted.class, e -> Mono.empty())
+                    .block(Duration.ofSeconds(10));
+        } finally {
+            dying.close();
+        }
+        runner.withPropertyValues(
+                        "redtx.participants.orders=" + orders.uri(), "redtx.participants.stock=" + stock.uri())
+                .run(context -> {
+                    Health health = health(context.getBean("redtxHealthIndicator", ReactiveHealthIndicator.class));
+                    assertThat(health.getStatus()).isEqualTo(Status.UP);
+                    Map<String, Map<String, Object>> participants = participants(health);
+                    assertThat(participants.get("orders"))
+                            .containsEntry("inDoubt", 1)
+                            .containsKey("oldestInDoubt");
+                    assertThat(participants.get("stock")).containsEntry("inDoubt", 1);
                 });
     }
 

@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import io.redtx.api.TransactionRuntime;
 import io.redtx.api.metrics.TransactionMetrics;
 import io.redtx.micrometer.MicrometerTransactionMetrics;
+import io.redtx.micrometer.ObservationTransactionObserver;
 import io.redtx.test.redis.RedisServer;
 import io.redtx.test.redis.RedisTest;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
@@ -54,6 +60,39 @@ class MetricsTest {
                             .isZero();
                     assertThat(orders.command("GET", "order:1")).isEqualTo("placed");
                 });
+    }
+
+    /** With an ObservationRegistry, each transaction is an observation (a span, with tracing). */
+    @Test
+    void transactionsAreObservedThroughTheApplicationsObservationRegistry(RedisServer orders) {
+        List<String> stopped = new CopyOnWriteArrayList<>();
+        runner.withBean(ObservationRegistry.class, () -> {
+                    ObservationRegistry registry = ObservationRegistry.create();
+                    registry.observationConfig().observationHandler(new ObservationHandler<Observation.Context>() {
+                        @Override
+                        public boolean supportsContext(Observation.Context context) {
+                            return true;
+                        }
+
+                        @Override
+                        public void onStop(Observation.Context context) {
+                            stopped.add(context.getName() + " " + context.getLowCardinalityKeyValues());
+                        }
+                    });
+                    return registry;
+                })
+                .withPropertyValues("redtx.participants.orders=" + orders.uri())
+                .run(context -> {
+                    assertThat(context).hasSingleBean(ObservationTransactionObserver.class);
+                    context.getBean(TransactionRuntime.class)
+                            .inTransaction(tx -> tx.on("orders").set("order:2", "placed"))
+                            .block(Duration.ofSeconds(10));
+                    assertThat(stopped).hasSize(1);
+                    assertThat(stopped.get(0)).startsWith("redtx.transaction ").contains("committed");
+                });
+        runner.withBean(ObservationRegistry.class, ObservationRegistry::create)
+                .withPropertyValues("redtx.participants.orders=" + orders.uri(), "redtx.metrics.observations=false")
+                .run(context -> assertThat(context).doesNotHaveBean(ObservationTransactionObserver.class));
     }
 
     /** The starter runs after Boot's Micrometer auto-configurations, whose registry it must see. */
