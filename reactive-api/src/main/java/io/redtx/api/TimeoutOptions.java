@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The time limits of a {@link TransactionRuntime}: of each prepare leg, of the commit, of a read, of making a
- * connection and of a whole transaction. Immutable; build with {@link #builder()}, or change a runtime's through
+ * The time limits of a {@link TransactionRuntime}: of each prepare leg, of the commit, of a read, of a read's wait for
+ * another transaction's write intent to settle, of making a connection and of a whole transaction. Immutable; build with {@link #builder()}, or change a runtime's through
  * {@link RuntimeOptions.Builder#timeouts(java.util.function.Consumer)}. Every setter validates at once and names the
  * field and the bad value.
  *
@@ -24,6 +24,8 @@ public final class TimeoutOptions {
     public static final Duration DEFAULT_COMMIT_TIMEOUT = Duration.ofSeconds(2);
     /** Default limit of one read through the handle. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(2);
+    /** Default limit of a read's wait for another transaction's write intent on its key to settle. */
+    public static final Duration DEFAULT_INTENT_WAIT = Duration.ofSeconds(2);
     /** Default limit of making a connection to a participant (TCP, TLS, handshake, script loading). */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default limit of a whole transaction, retries included. */
@@ -34,6 +36,7 @@ public final class TimeoutOptions {
     private final Duration prepare;
     private final Duration commit;
     private final Duration read;
+    private final Duration intentWait;
     private final Duration connect;
     private final Duration transaction;
 
@@ -41,6 +44,7 @@ public final class TimeoutOptions {
         this.prepare = b.prepare;
         this.commit = b.commit;
         this.read = b.read;
+        this.intentWait = b.intentWait;
         this.connect = b.connect;
         this.transaction = b.transaction;
     }
@@ -83,6 +87,16 @@ public final class TimeoutOptions {
     }
 
     /**
+     * @return how long a read that meets another transaction's write intent on its key waits for that intent to
+     *     settle, then reads again (default {@link #DEFAULT_INTENT_WAIT}, 2 s); past it the intent is a conflict, as
+     *     for a writer. {@link Duration#ZERO}: no wait, the conflict at once. A reader holds no locks, so its wait
+     *     blocks no one; it is woken when the intent settles (or its writer's lease ends), not by polling
+     */
+    public Duration intentWait() {
+        return intentWait;
+    }
+
+    /**
      * @return limit of making a connection (default {@link #DEFAULT_CONNECT_TIMEOUT}, 10 s); it does not count
      *     against the timeout of the command that needed the connection
      */
@@ -104,19 +118,21 @@ public final class TimeoutOptions {
                 && prepare.equals(t.prepare)
                 && commit.equals(t.commit)
                 && read.equals(t.read)
+                && intentWait.equals(t.intentWait)
                 && connect.equals(t.connect)
                 && transaction.equals(t.transaction);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(prepare, commit, read, connect, transaction);
+        return Objects.hash(prepare, commit, read, intentWait, connect, transaction);
     }
 
     @Override
     public String toString() {
         return "TimeoutOptions{prepare=" + Durations.text(prepare) + ", commit=" + Durations.text(commit) + ", read="
-                + Durations.text(read) + ", connect=" + Durations.text(connect) + ", transaction="
+                + Durations.text(read) + ", intentWait=" + Durations.text(intentWait) + ", connect="
+                + Durations.text(connect) + ", transaction="
                 + Durations.text(transaction) + "}";
     }
 
@@ -129,6 +145,7 @@ public final class TimeoutOptions {
         private Duration prepare = DEFAULT_PREPARE_TIMEOUT;
         private Duration commit = DEFAULT_COMMIT_TIMEOUT;
         private Duration read = DEFAULT_READ_TIMEOUT;
+        private Duration intentWait = DEFAULT_INTENT_WAIT;
         private Duration connect = DEFAULT_CONNECT_TIMEOUT;
         private Duration transaction = DEFAULT_TRANSACTION_TIMEOUT;
 
@@ -138,6 +155,7 @@ public final class TimeoutOptions {
             prepare = o.prepare;
             commit = o.commit;
             read = o.read;
+            intentWait = o.intentWait;
             connect = o.connect;
             transaction = o.transaction;
         }
@@ -170,6 +188,17 @@ public final class TimeoutOptions {
          */
         public Builder read(Duration timeout) {
             this.read = Options.positive("readTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * @param wait how long a read waits for another transaction's write intent on its key to settle, zero or
+         *     positive ({@link Duration#ZERO}: the conflict at once)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code wait} is null or negative (named {@code intentWait})
+         */
+        public Builder intentWait(Duration wait) {
+            this.intentWait = Options.nonNegative("intentWait", wait);
             return this;
         }
 

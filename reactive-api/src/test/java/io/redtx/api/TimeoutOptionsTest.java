@@ -39,6 +39,7 @@ class TimeoutOptionsTest {
                 .read(Duration.ofMillis(300))
                 .connect(Duration.ofMillis(400))
                 .transaction(Duration.ofMillis(500))
+                .intentWait(Duration.ofMillis(600))
                 .build();
 
         assertThat(t.prepare()).isEqualTo(Duration.ofMillis(100));
@@ -46,9 +47,15 @@ class TimeoutOptionsTest {
         assertThat(t.read()).isEqualTo(Duration.ofMillis(300));
         assertThat(t.connect()).isEqualTo(Duration.ofMillis(400));
         assertThat(t.transaction()).isEqualTo(Duration.ofMillis(500));
+        assertThat(t.intentWait()).isEqualTo(Duration.ofMillis(600));
         assertThat(t)
-                .hasToString("TimeoutOptions{prepare=100 ms, commit=200 ms, read=300 ms, connect=400 ms,"
-                        + " transaction=500 ms}");
+                .hasToString("TimeoutOptions{prepare=100 ms, commit=200 ms, read=300 ms, intentWait=600 ms, connect=400"
+                        + " ms, transaction=500 ms}");
+        assertThat(TimeoutOptions.builder().intentWait(Duration.ZERO).build().intentWait())
+                .isZero();
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> TimeoutOptions.builder().intentWait(Duration.ofMillis(-1)))
+                .withMessage("intentWait must not be negative, was -1 ms");
     }
 
     @Test

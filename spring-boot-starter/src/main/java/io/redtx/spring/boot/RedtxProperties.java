@@ -232,6 +232,12 @@ public class RedtxProperties {
         private Duration read = TimeoutOptions.DEFAULT_READ_TIMEOUT;
 
         /**
+         * How long a read that meets another transaction's write intent on its key waits for it to settle before the
+         * transaction fails with a conflict; 0 for no wait.
+         */
+        private Duration intentWait = TimeoutOptions.DEFAULT_INTENT_WAIT;
+
+        /**
          * Limit of making a connection to a participant (TCP, TLS, handshake, script loading); also bounds each
          * participant's check in verify-on-startup and in the health indicator.
          */
@@ -274,6 +280,16 @@ public class RedtxProperties {
         /** @param read the read timeout, positive */
         public void setRead(Duration read) {
             this.read = read;
+        }
+
+        /** @return a read's longest wait for a foreign write intent to settle */
+        public Duration getIntentWait() {
+            return intentWait;
+        }
+
+        /** @param intentWait a read's longest wait for a foreign write intent to settle, zero or positive */
+        public void setIntentWait(Duration intentWait) {
+            this.intentWait = intentWait;
         }
 
         /** @return the connect timeout */

@@ -78,6 +78,7 @@ final class RuntimeOptionsMapper {
         apply("redtx.timeouts.prepare", t.getPrepare(), () -> timeouts.prepare(t.getPrepare()));
         apply("redtx.timeouts.commit", t.getCommit(), () -> timeouts.commit(t.getCommit()));
         apply("redtx.timeouts.read", t.getRead(), () -> timeouts.read(t.getRead()));
+        apply("redtx.timeouts.intent-wait", t.getIntentWait(), () -> timeouts.intentWait(t.getIntentWait()));
         apply("redtx.timeouts.connect", t.getConnect(), () -> timeouts.connect(t.getConnect()));
         apply("redtx.timeouts.transaction", t.getTransaction(), () -> timeouts.transaction(t.getTransaction()));
         b.timeouts(timeouts.build());

@@ -33,6 +33,7 @@ class InvalidPropertiesTest {
                 "redtx.timeouts.commit              | 0s              | commitTimeout must be positive",
                 "redtx.timeouts.prepare             | -1s             | prepareTimeout must be positive",
                 "redtx.timeouts.read                | 0ms             | readTimeout must be positive",
+                "redtx.timeouts.intent-wait         | -1s             | intentWait must not be negative",
                 "redtx.timeouts.connect             | 0s              | connectTimeout must be positive",
                 "redtx.timeouts.transaction         | 0s              | transactionTimeout must be positive",
                 "redtx.recovery.lease               | 50ms            | leaseDuration must be at least 100 ms",

@@ -70,6 +70,7 @@ class RedtxPropertiesTest {
                         "redtx.timeouts.prepare=1s",
                         "redtx.timeouts.commit=1500ms",
                         "redtx.timeouts.read=3s",
+                        "redtx.timeouts.intent-wait=0s",
                         "redtx.timeouts.connect=4s",
                         "redtx.timeouts.transaction=20s",
                         "redtx.recovery.lease=7s",
@@ -105,6 +106,7 @@ class RedtxPropertiesTest {
                                     .prepare(Duration.ofSeconds(1))
                                     .commit(Duration.ofMillis(1500))
                                     .read(Duration.ofSeconds(3))
+                                    .intentWait(Duration.ZERO)
                                     .connect(Duration.ofSeconds(4))
                                     .transaction(Duration.ofSeconds(20))
                                     .build());

@@ -7,6 +7,7 @@ import io.redtx.api.StreamTrim;
 import io.redtx.api.TransactionCommands;
 import io.redtx.api.TransactionPhase;
 import io.redtx.api.lock.StaleTokenException;
+import io.redtx.runtime.internal.protocol.IntentWait;
 import io.redtx.runtime.internal.redis.Errors;
 import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.ReadReply;
@@ -25,6 +26,12 @@ import reactor.core.publisher.Mono;
  * keys under a foreign write intent (reads issued together share one call: {@link ReadBatch}).
  */
 final class DefaultTransactionCommands implements TransactionCommands {
+
+    /**
+     * How many times one read waits for a foreign write intent to settle before it is a conflict: each wait ends when
+     * that intent settles, so more than a few means writers keep taking the key, and the reader should back off.
+     */
+    static final int INTENT_WAITS = 4;
 
     private final DefaultTransaction tx;
     private final ParticipantLink participant;
@@ -510,7 +517,7 @@ final class DefaultTransactionCommands implements TransactionCommands {
         Duration timeout = tx.ctx.options.timeouts().read();
         // A future, not a MonoSink: a batch's reply (or error) may come after this read's subscriber left, and must
         // then be dropped quietly, not handed to Reactor's onErrorDropped.
-        Mono<ReadReply> read = Mono.defer(() -> {
+        Mono<ReadReply> once = Mono.defer(() -> {
                     CompletableFuture<ReadReply> reply = new CompletableFuture<>();
                     ReadBatch now;
                     synchronized (tx) {
@@ -521,17 +528,10 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     }
                     return tx.delivered(reply);
                 })
-                .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout))
+                .onErrorMap(err -> Errors.map(err, tx.id(), participant.name(), TransactionPhase.READ, timeout));
+        Duration intentWait = tx.ctx.options.timeouts().intentWait();
+        Mono<ReadReply> read = Mono.defer(() -> settledRead(once, e, System.nanoTime() + intentWait.toNanos(), 0))
                 .flatMap(reply -> {
-                    if (reply instanceof ReadReply.Locked locked) {
-                        String owner = locked.owner();
-                        // Settle the owner first if its lease expired, so the retry finds the key free.
-                        return tx.ctx
-                                .resolver
-                                .resolve(e.shard, owner)
-                                .then(tx.delivered(CompletableFuture.<ReadReply>failedFuture(
-                                        tx.foreignIntent(participant, e.key, owner))));
-                    }
                     if (reply instanceof ReadReply.WrongType wrong) {
                         return Mono.error(new ParticipantErrorException(
                                 tx.id(),
@@ -542,6 +542,27 @@ final class DefaultTransactionCommands implements TransactionCommands {
                     return Mono.just(reply);
                 });
         return tx.operation(read, writer != null, () -> described(writer, e.key));
+    }
+
+    /**
+     * {@code once}, read again after each foreign write intent it meets has settled ({@link IntentWait}), at most
+     * {@link #INTENT_WAITS} times and until {@code deadlineNanos} ({@code timeouts.intentWait} after the first
+     * attempt); then the intent is a conflict, as a writer's would be. An owner whose lease expired is settled by the resolver first.
+     */
+    private Mono<ReadReply> settledRead(Mono<ReadReply> once, KeyEntry e, long deadlineNanos, int waits) {
+        return once.flatMap(reply -> {
+            if (!(reply instanceof ReadReply.Locked locked)) {
+                return Mono.just(reply);
+            }
+            String owner = locked.owner();
+            Mono<?> resolved = tx.ctx.resolver.resolve(e.shard, owner);
+            if (waits >= INTENT_WAITS || System.nanoTime() >= deadlineNanos) {
+                return resolved.then(tx.delivered(
+                        CompletableFuture.<ReadReply>failedFuture(tx.foreignIntent(participant, e.key, owner))));
+            }
+            return resolved.then(IntentWait.settled(tx.ctx, e.shard, e.lockKey, owner, deadlineNanos))
+                    .then(Mono.defer(() -> settledRead(once, e, deadlineNanos, waits + 1)));
+        });
     }
 
     /** Names an operation for an error message: {@code incrBy of 'k' on 'a'}. */

@@ -31,6 +31,8 @@ public enum LuaScript {
     STREAM_READ("stream_read.lua", false),
     STREAM_ACK("stream_ack.lua", false),
     EXPIRED("expired.lua", true),
+    /** A reader that met a foreign write intent asks to be woken when it settles. */
+    WAIT_MARK("wait_mark.lua", false),
     /** Operators' listing and view of intents (TransactionAdmin). */
     ADMIN_INTENTS("intents.lua", true),
     /** Operators' view of what holds a key (TransactionAdmin.locks). */
@@ -50,6 +52,13 @@ public enum LuaScript {
      * SUBSCRIBE and the lock channels), so a connection does not insist on them.
      */
     public static final List<String> LOCK_COMMANDS = List.of("incr", "publish", "zscore");
+
+    /**
+     * What every script may call to wake readers that wait for an intent to settle ({@code lib.lua}'s
+     * {@code wake_readers}, with {@code redis.pcall}): a user without it (or without the channel) leaves those readers
+     * to their timers, so a connection does not insist on it.
+     */
+    public static final List<String> WAKE_COMMANDS = List.of("publish");
 
     /**
      * What the stream consumers' scripts call beyond {@link #CALLED_COMMANDS}: needed only by consumers, so a

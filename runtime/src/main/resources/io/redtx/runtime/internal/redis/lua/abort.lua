@@ -25,6 +25,7 @@ if state == 'P' then
   for _, lk in ipairs(locks) do
     redis.call('HDEL', lk, txid)
   end
+  wake_readers(txKey)
   redis.call('HDEL', txKey, 'ops', 'locks')
   redis.call('ZREM', indexKey, txid)
 end

@@ -27,6 +27,7 @@ end
 for _, lk in ipairs(locks) do
   redis.call('HDEL', lk, txid)
 end
+wake_readers(txKey)
 redis.call('HDEL', txKey, 'ops', 'locks')
 redis.call('HSET', txKey, 'st', 'C')
 if redis.call('HGET', txKey, 'primary') ~= '1' then

@@ -284,3 +284,13 @@ local function ext_pending(txKey)
   end
   return pending
 end
+
+-- Wakes the readers waiting for this intent to settle (wait_mark.lua flagged it): called where the intent's locks
+-- are removed. A hint only: a refused PUBLISH (a Redis user without it, or without the channel) changes nothing here,
+-- and the readers then wait for their own timer.
+local function wake_readers(txKey)
+  if redis.call('HGET', txKey, 'wt') then
+    redis.call('HDEL', txKey, 'wt')
+    redis.pcall('PUBLISH', txKey, '')
+  end
+end
