@@ -216,8 +216,9 @@ class LoadBenchmarkTest {
 
         assertThat(status).isEqualTo(2);
         assertThat(picocliErr.toString())
-                .contains("--workloads: unknown workload 'redtx-3pc-outbox'; known: raw-fanout, lua-single, redtx-1pc,"
-                        + " redtx-1pc-outbox, redtx-1pc-replicated, redtx-2pc, redtx-2pc-outbox, redtx-2pc-replicated");
+                .contains("--workloads: unknown workload 'redtx-3pc-outbox'; known: raw-fanout, lua-single,"
+                        + " watch-multi, redisson-rtx, redisson-rtx-rcs, redtx-1pc, redtx-1pc-outbox, redtx-1pc-replicated,"
+                        + " redtx-2pc, redtx-2pc-outbox, redtx-2pc-replicated");
     }
 
     @Test
