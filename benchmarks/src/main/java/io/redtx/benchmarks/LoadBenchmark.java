@@ -120,6 +120,15 @@ public final class LoadBenchmark implements Callable<Integer> {
     int concurrency;
 
     @Option(
+            names = "--audits",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "read-only audits (one transaction reading a group of 100 accounts) in flight beside the"
+                    + " transfers, in the redtx workloads; reported as audits/s, retries and latency, and any audit"
+                    + " that saw a wrong group sum fails the balance check. Default: ${DEFAULT-VALUE}")
+    int audits;
+
+    @Option(
             names = "--accounts",
             paramLabel = "N",
             defaultValue = "" + Bank.DEFAULT_ACCOUNTS,
@@ -240,6 +249,7 @@ public final class LoadBenchmark implements Callable<Integer> {
         check(durationSeconds >= 1, "--duration must be at least 1 (seconds), was " + durationSeconds);
         check(warmupSeconds >= 0, "--warmup must be >= 0 (seconds), was " + warmupSeconds);
         check(concurrency >= 1, "--concurrency must be >= 1, was " + concurrency);
+        check(audits >= 0, "--audits must be >= 0, was " + audits);
         check(replicas == 0 || replicas == 1, "--replicas must be 0 or 1, was " + replicas);
         check(
                 accounts >= Bank.GROUP_SIZE && accounts % Bank.GROUP_SIZE == 0,
@@ -276,7 +286,8 @@ public final class LoadBenchmark implements Callable<Integer> {
         Phases<Window> phases = new Phases<>(Window::new);
         CommandStats before;
         CommandStats after;
-        Workload.Engine engine = w.open(servers, layout, concurrency);
+        Workload.Engine engine = w.open(servers, layout, concurrency + audits);
+        int auditors = engine.audits() ? audits : 0;
         IntentCount intents;
         try {
             Mono<Void> transfer = Mono.defer(() -> {
@@ -296,8 +307,21 @@ public final class LoadBenchmark implements Callable<Integer> {
                             return Phases.backoff();
                         });
             });
-            CompletableFuture<Void> load = Flux.range(0, concurrency)
-                    .flatMap(worker -> transfer.repeat(phases::running), concurrency)
+            Mono<Void> audit = Mono.defer(() -> {
+                int group = random.nextInt(accounts / Bank.GROUP_SIZE);
+                long start = System.nanoTime();
+                return engine.audit(group)
+                        .doOnNext(audited -> phases.current().audited(audited, System.nanoTime() - start))
+                        .then()
+                        .onErrorResume(e -> {
+                            phases.current().auditFailures.add(e);
+                            return Phases.backoff();
+                        });
+            });
+            CompletableFuture<Void> load = Flux.merge(
+                            Flux.range(0, concurrency).flatMap(worker -> transfer.repeat(phases::running), concurrency),
+                            Flux.range(0, auditors)
+                                    .flatMap(auditor -> audit.repeat(phases::running), Math.max(1, auditors)))
                     .then()
                     .toFuture();
             phases.start(warmupSeconds, durationSeconds);
@@ -343,7 +367,15 @@ public final class LoadBenchmark implements Callable<Integer> {
                 balances,
                 intents,
                 outbox,
-                droppedErrors.sum() - droppedBefore);
+                droppedErrors.sum() - droppedBefore,
+                auditors == 0
+                        ? null
+                        : new LoadReport.Audits(
+                                measured.audited.sum(),
+                                measured.auditRetries.sum(),
+                                measured.auditInconsistent.sum(),
+                                measured.auditFailures.snapshot(),
+                                measured.auditLatency.getIntervalHistogram()));
     }
 
     /**
@@ -358,6 +390,21 @@ public final class LoadBenchmark implements Callable<Integer> {
 
         final Counts failures = new Counts();
         final Recorder latency = Latency.recorder();
+
+        final LongAdder audited = new LongAdder();
+        final LongAdder auditRetries = new LongAdder();
+        final LongAdder auditInconsistent = new LongAdder();
+        final Counts auditFailures = new Counts();
+        final Recorder auditLatency = Latency.recorder();
+
+        void audited(Workload.Audited audit, long nanos) {
+            audited.increment();
+            auditRetries.add(audit.attempts() - 1);
+            if (!audit.consistent()) {
+                auditInconsistent.increment();
+            }
+            auditLatency.recordValue(Latency.micros(nanos));
+        }
 
         void done(Workload.Outcome outcome, long nanos) {
             retries.add(outcome.attempts() - 1);

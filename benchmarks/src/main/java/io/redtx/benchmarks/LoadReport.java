@@ -119,6 +119,20 @@ final class LoadReport {
         if (w.replicated()) {
             out.println("  " + replicationCost(r, plain));
         }
+        Audits a = r.audits();
+        if (a != null) {
+            out.printf(
+                    Locale.ROOT,
+                    "  audits beside the transfers: %d done (%.1f/s), %d retries, %d saw a wrong group sum, failed %s;"
+                            + " latency ms p50 %.3f  p99 %.3f%n",
+                    a.done(),
+                    a.done() / r.seconds(),
+                    a.retries(),
+                    a.inconsistent(),
+                    a.failures(),
+                    a.percentileMs(50),
+                    a.percentileMs(99));
+        }
         if (r.droppedErrors() > 0) {
             out.printf(Locale.ROOT, "  errors dropped after a sibling failed: %d%n", r.droppedErrors());
         }
@@ -352,6 +366,20 @@ final class LoadReport {
                 messages.put("streamLength", o.length());
             }
             j.put("outboxMessages", messages);
+            Audits audits = r.audits();
+            if (audits == null) {
+                j.put("audits", null);
+            } else {
+                Map<String, Object> figures = new LinkedHashMap<>();
+                figures.put("done", audits.done());
+                figures.put("perSec", round(audits.done() / r.seconds(), 1));
+                figures.put("retries", audits.retries());
+                figures.put("inconsistent", audits.inconsistent());
+                figures.put("failures", new LinkedHashMap<>(audits.failures()));
+                figures.put("p50Ms", round(audits.percentileMs(50), 3));
+                figures.put("p99Ms", round(audits.percentileMs(99), 3));
+                j.put("audits", figures);
+            }
             j.put("concurrency", concurrency);
             j.put("accounts", accounts);
             workloads.add(j);
@@ -376,6 +404,7 @@ final class LoadReport {
      * @param intents redtx only: intents left once the runtime closed
      * @param outbox outbox workloads only: the messages appended against the transfers committed
      * @param droppedErrors errors Reactor dropped during the workload
+     * @param audits the read-only audits run beside the transfers ({@code --audits}), or null
      */
     record Result(
             Workload workload,
@@ -392,7 +421,8 @@ final class LoadReport {
             Layout.Balances balances,
             IntentCount intents,
             OutboxCheck outbox,
-            long droppedErrors) {
+            long droppedErrors,
+            Audits audits) {
 
         double txPerSec() {
             return transferred / seconds;
@@ -416,7 +446,8 @@ final class LoadReport {
          */
         boolean passed() {
             return !workload.atomic()
-                    || (balances.intact()
+                    || ((audits == null || audits.inconsistent() == 0)
+                            && balances.intact()
                             && (intents == null || intents.none())
                             && (outbox == null || outbox.matches()));
         }
@@ -424,6 +455,22 @@ final class LoadReport {
         /** @return PASS or FAIL for atomic workloads, {@code n/a} for raw-fanout */
         String balanceCheck() {
             return workload.atomic() ? (passed() ? "PASS" : "FAIL") : "n/a";
+        }
+    }
+
+    /**
+     * Read-only audits of groups of accounts that ran beside a workload's transfers, in its measured window.
+     *
+     * @param done audits that committed
+     * @param retries attempts beyond the first of those (a balance they read changed before their commit)
+     * @param inconsistent audits that saw a group sum other than the invariant one, or a negative balance
+     * @param failures audits that failed, by exception type
+     * @param latency latencies (microseconds) of {@code done}
+     */
+    record Audits(long done, long retries, long inconsistent, Map<String, Long> failures, Histogram latency) {
+
+        double percentileMs(double percentile) {
+            return latency.getTotalCount() == 0 ? Double.NaN : Latency.millis(latency, percentile);
         }
     }
 }

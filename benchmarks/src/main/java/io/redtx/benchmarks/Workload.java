@@ -237,7 +237,8 @@ enum Workload {
      *
      * @param servers every embedded server (this workload uses the first {@link #shards()})
      * @param layout the accounts
-     * @param concurrency transfers in flight at once (the redtx runtime admits at least as many)
+     * @param concurrency transactions in flight at once, transfers and audits (the redtx runtime admits at least as
+     *     many)
      * @return the engine; close it when the load is over
      */
     Engine open(List<RedisServer> servers, Layout layout, int concurrency) {
@@ -272,6 +273,21 @@ enum Workload {
          */
         Optional<IntentCount> closeAndCheck();
 
+        /** @return whether {@link #audit} works: the redtx workloads, whose bank can audit a group */
+        default boolean audits() {
+            return false;
+        }
+
+        /**
+         * A read-only audit of one group of {@value Bank#GROUP_SIZE} accounts, in one transaction. Lazy; never blocks.
+         *
+         * @param group {@code 0 .. accounts / GROUP_SIZE - 1}
+         * @return what it saw, once committed
+         */
+        default Mono<Audited> audit(int group) {
+            return Mono.error(new UnsupportedOperationException("no audits in this workload"));
+        }
+
         /** Same as {@link #closeAndCheck()}, ignoring its result. */
         @Override
         default void close() {
@@ -291,6 +307,14 @@ enum Workload {
         /** Insufficient funds at the first attempt. */
         static final Outcome INSUFFICIENT = new Outcome(false, 1);
     }
+
+    /**
+     * What one audit saw.
+     *
+     * @param consistent whether the group's sum was what it must always be, and no balance negative
+     * @param attempts how many times it ran: more when its commit found a balance it read changed since
+     */
+    record Audited(boolean consistent, int attempts) {}
 
     /** Lettuce connections, one multiplexed connection per server, like redtx's own. */
     private abstract static class Lettuce implements Engine {
@@ -584,6 +608,17 @@ enum Workload {
             fields.put("to", Bank.key(order.to()));
             fields.put("amount", Long.toString(order.amount()));
             return fields;
+        }
+
+        @Override
+        public boolean audits() {
+            return true;
+        }
+
+        @Override
+        public Mono<Audited> audit(int group) {
+            return bank.audit(group)
+                    .map(a -> new Audited(a.consistent(), a.commit().attempts()));
         }
 
         @Override

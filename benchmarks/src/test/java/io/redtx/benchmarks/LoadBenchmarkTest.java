@@ -192,6 +192,50 @@ class LoadBenchmarkTest {
                 .containsPattern("(?m)^RESULT: PASS");
     }
 
+    /** Audits beside the transfers: counted and checked for the redtx workloads, absent from the others. */
+    @Test
+    void auditsRunBesideTheRedtxTransfersAndSeeEveryGroupWhole() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter picocliErr = new StringWriter();
+        CommandLine cmd = new CommandLine(new LoadBenchmark(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        cmd.setErr(new PrintWriter(picocliErr, true));
+
+        int status = cmd.execute(
+                "--workloads",
+                "raw-fanout,redtx-2pc",
+                "--audits",
+                "2",
+                "--duration",
+                "1",
+                "--warmup",
+                "0",
+                "--accounts",
+                "200",
+                "--concurrency",
+                "4",
+                "--seed",
+                "7",
+                "--json");
+
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).as(stdout + picocliErr).isZero();
+        String[] lines = stdout.strip().split("\\R");
+        Map<String, Object> json = JsonMapper.builder()
+                .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+                .build()
+                .readValue(lines[lines.length - 1], new TypeReference<Map<String, Object>>() {});
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> workloads = (List<Map<String, Object>>) json.get("workloads");
+        assertThat(workloads.get(0)).containsEntry("name", "raw-fanout").containsEntry("audits", null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> audits = (Map<String, Object>) workloads.get(1).get("audits");
+        assertThat(audits).as(stdout).containsEntry("inconsistent", 0L).containsEntry("failures", Map.of());
+        assertThat((Long) audits.get("done")).as(stdout).isPositive();
+        assertThat(stdout).containsPattern("(?m)^  audits beside the transfers: [0-9]+ done ");
+    }
+
     @Test
     void aReplicatedWorkloadWithoutReplicasIsRefused() {
         StringWriter picocliErr = new StringWriter();
