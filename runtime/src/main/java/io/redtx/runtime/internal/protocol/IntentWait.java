@@ -4,6 +4,8 @@ import io.redtx.runtime.internal.redis.LuaScript;
 import io.redtx.runtime.internal.redis.ParticipantLink;
 import io.redtx.runtime.internal.redis.Shard;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -15,6 +17,9 @@ import reactor.core.publisher.Mono;
  * a writer that died, or the reader's own deadline.
  */
 public final class IntentWait {
+
+    /** How long a reader waits for its subscription to be confirmed before it flags the intent anyway. */
+    static final Duration SUBSCRIBE_PATIENCE = Duration.ofMillis(200);
 
     /** Time after the lease's end before the reader looks again (the resolver then settles a dead writer). */
     static final Duration AFTER_LEASE = Duration.ofMillis(5);
@@ -36,11 +41,18 @@ public final class IntentWait {
             if (left.isNegative() || left.isZero()) {
                 return Mono.empty();
             }
+            // The intent is flagged once the subscription is confirmed, or after SUBSCRIBE_PATIENCE without one (no
+            // Pub/Sub permission, no connection yet): then only the lease timer may end the wait early.
+            AtomicBoolean marked = new AtomicBoolean();
+            Flux<String> signals = Flux.merge(
+                    link.messages(channel),
+                    ctx.deadlines.delay(SUBSCRIBE_PATIENCE).map(ignored -> ParticipantLink.SUBSCRIBED));
             // flatMap, not concatMap: the settle message must end the wait while the mark's lease timer runs.
-            Mono<Void> woken = link.messages(channel)
-                    .flatMap(m -> ParticipantLink.SUBSCRIBED.equals(m)
-                            ? mark(ctx, shard, channel, lockKey, owner, left)
-                            : Mono.just(Duration.ZERO))
+            Mono<Void> woken = signals.flatMap(m -> !ParticipantLink.SUBSCRIBED.equals(m)
+                            ? Mono.just(Duration.ZERO)
+                            : marked.compareAndSet(false, true)
+                                    ? mark(ctx, shard, channel, lockKey, owner, left)
+                                    : Mono.<Duration>empty())
                     .next()
                     .then();
             // The lease's end is known once the intent is flagged; until then the reader's deadline bounds the wait.

@@ -291,6 +291,6 @@ end
 local function wake_readers(txKey)
   if redis.call('HGET', txKey, 'wt') then
     redis.call('HDEL', txKey, 'wt')
-    redis.pcall('PUBLISH', txKey, '')
+    redis.pcall('PUBLISH', txKey, 'settled') -- never empty: a listener's first, empty signal means subscribed
   end
 end
