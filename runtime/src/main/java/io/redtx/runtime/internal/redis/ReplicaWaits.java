@@ -1,6 +1,8 @@
 package io.redtx.runtime.internal.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.redtx.runtime.internal.Deadlines;
 import java.time.Duration;
 import java.util.Map;
@@ -8,8 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@code WAIT}s of a participant's connections, shared by the scripts sent on each. {@code WAIT} blocks its
@@ -27,9 +27,6 @@ final class ReplicaWaits {
     private final Duration bound;
 
     private final Deadlines deadlines;
-    /** Where a {@code WAIT} for scripts gathered meanwhile is sent from: not a connection's event loop. */
-    private final Scheduler sender = Schedulers.parallel();
-
     private final Map<RedisClusterAsyncCommands<String, String>, Batch> byConnection = new ConcurrentHashMap<>();
 
     ReplicaWaits(int replicas, Duration timeout, Duration slack, Deadlines deadlines) {
@@ -88,10 +85,8 @@ final class ReplicaWaits {
         }
 
         /**
-         * Sends the barrier and {@code WAIT} for {@code batch}; when {@code WAIT} returns, hands the scripts gathered
-         * meanwhile to {@link #sendNext} on another thread. Not on the thread that completes the reply: that is the
-         * connection's event loop, whose writes go out at once, ahead of writes other threads asked for earlier and
-         * the event loop has not run yet, which could be those very scripts.
+         * Sends the barrier and {@code WAIT} for {@code batch}; when {@code WAIT} returns, sends the next one for the
+         * scripts gathered meanwhile ({@link #sendNext}).
          */
         private void send(CompletableFuture<Long> batch, Supplier<? extends CompletionStage<?>> barrier) {
             CompletableFuture<?> written;
@@ -101,7 +96,7 @@ final class ReplicaWaits {
                 acks = deadlines.bound(c.waitForReplication(replicas, millis).toCompletableFuture(), bound);
             } catch (RuntimeException refused) {
                 batch.completeExceptionally(refused);
-                sendLater();
+                sendNext();
                 return;
             }
             acks.whenComplete((n, failed) -> {
@@ -117,15 +112,17 @@ final class ReplicaWaits {
                         }
                     });
                 }
-                sendLater();
+                sendNext();
             });
         }
 
-        private void sendLater() {
-            sender.schedule(this::sendNext);
-        }
-
-        /** Sends the {@code WAIT} the scripts gathered while the last one was in flight share, if any. */
+        /**
+         * Sends the {@code WAIT} the scripts gathered while the last one was in flight share, if any. The scripts are
+         * taken now; the {@code WAIT} is written after them. On an event loop (where {@code WAIT}'s reply completes)
+         * a write goes out at once, ahead of writes that other threads asked for earlier and that the loop has not
+         * run yet, which could be those very scripts: so there the barrier and {@code WAIT} are sent from a task
+         * queued behind them.
+         */
         private void sendNext() {
             CompletableFuture<Long> batch;
             Supplier<? extends CompletionStage<?>> barrier;
@@ -139,7 +136,12 @@ final class ReplicaWaits {
                     return;
                 }
             }
-            send(batch, barrier);
+            EventExecutor loop = ThreadExecutorMap.currentExecutor();
+            if (loop == null) {
+                send(batch, barrier);
+            } else {
+                loop.execute(() -> send(batch, barrier));
+            }
         }
     }
 }
