@@ -600,7 +600,9 @@ public final class Participant implements ParticipantLink {
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
         // A write in the script's slot: in a Cluster, PUBLISH travels over the cluster bus, not the replication stream.
         String barrierKey = barrierKeyPrefix + ClusterSlots.tag(slot) + "}";
-        return Replies.of(deadlines.bound(cluster.getConnectionAsync(host, port), left))
+        // Bounded on a copy: Lettuce hands every caller the same future while it connects to that node, and the time
+        // limit fails the future it is given.
+        return Replies.of(deadlines.bound(cluster.getConnectionAsync(host, port).thenApply(node -> node), left))
                 .flatMap(node -> {
                     RedisAsyncCommands<String, String> n = node.async();
                     Supplier<CompletionStage<?>> barrier =
