@@ -32,30 +32,53 @@ import tools.jackson.databind.json.JsonMapper;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LoadBenchmarkTest {
 
-    @Test
-    void shortRunOfTheDefaultWorkloadsEndsWithTheirJsonAndPassesTheBalanceAndMessageChecks() {
+    /** What one in-process run of the program printed, and its exit status. */
+    record Run(int status, String stdout, String stderr, String usageErrors) {
+
+        /** @return everything it printed, for an assertion's description */
+        String describe() {
+            return "exit status " + status + "\n--- stdout ---\n" + stdout + "--- stderr ---\n"
+                    + stderr.replace('\r', '\n') + usageErrors;
+        }
+
+        /** @return the JSON object of the last line of stdout ({@code --json}) */
+        Map<String, Object> json() {
+            String[] lines = stdout.strip().split("\\R");
+            // Whole numbers as Long, the others as Double, as the program has them.
+            return JsonMapper.builder()
+                    .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+                    .build()
+                    .readValue(lines[lines.length - 1], new TypeReference<Map<String, Object>>() {});
+        }
+    }
+
+    /** Runs the program in-process through picocli's {@code execute} (which returns the exit status). */
+    private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        StringWriter picocliErr = new StringWriter();
+        StringWriter usageErrors = new StringWriter();
         CommandLine cmd = new CommandLine(new LoadBenchmark(
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
-        cmd.setErr(new PrintWriter(picocliErr, true));
+        cmd.setErr(new PrintWriter(usageErrors, true));
+        int status = cmd.execute(args);
+        return new Run(
+                status,
+                out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8),
+                usageErrors.toString());
+    }
 
-        int status = cmd.execute(
+    @Test
+    void shortRunOfTheDefaultWorkloadsEndsWithTheirJsonAndPassesTheBalanceAndMessageChecks() {
+        Run run = run(
                 "--duration", "1", "--warmup", "0", "--accounts", "200", "--concurrency", "4", "--json", "--seed", "7");
 
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        String describe = "exit status " + status + "\n--- stdout ---\n" + stdout + "--- stderr ---\n"
-                + err.toString(StandardCharsets.UTF_8).replace('\r', '\n') + picocliErr;
+        String stdout = run.stdout();
+        String describe = run.describe();
         System.out.println(stdout);
-        assertThat(status).as(describe).isZero();
-        String[] lines = stdout.strip().split("\\R");
-        // Whole numbers as Long, the others as Double, as the program has them.
-        Map<String, Object> json = JsonMapper.builder()
-                .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-                .build()
-                .readValue(lines[lines.length - 1], new TypeReference<Map<String, Object>>() {});
+        assertThat(run.status()).as(describe).isZero();
+        Map<String, Object> json = run.json();
         assertThat(json).as(describe).containsOnlyKeys("workloads");
         Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
         for (Object o : (List<?>) json.get("workloads")) {
@@ -159,14 +182,7 @@ class LoadBenchmarkTest {
 
     @Test
     void theReplicatedWorkloadsRunOnReplicasAndPrintWhatTheWaitCosts() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter picocliErr = new StringWriter();
-        CommandLine cmd = new CommandLine(new LoadBenchmark(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-        cmd.setErr(new PrintWriter(picocliErr, true));
-
-        int status = cmd.execute(
+        Run run = run(
                 "--workloads",
                 "redtx-1pc,redtx-1pc-replicated,redtx-2pc,redtx-2pc-replicated",
                 "--replicas",
@@ -182,9 +198,8 @@ class LoadBenchmarkTest {
                 "--seed",
                 "7");
 
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        assertThat(status).as(stdout + picocliErr).isZero();
-        assertThat(stdout)
+        assertThat(run.status()).as(run.describe()).isZero();
+        assertThat(run.stdout())
                 .containsPattern("(?m)^replication cost: -?[0-9.]+% throughput \\(redtx-1pc-replicated .*against"
                         + " redtx-1pc .*\\), p99 [0-9.]+ ms against [0-9.]+ ms$")
                 .containsPattern("(?m)^replication cost: -?[0-9.]+% throughput \\(redtx-2pc-replicated .*against"
@@ -195,14 +210,7 @@ class LoadBenchmarkTest {
     /** Audits beside the transfers: counted and checked for the redtx workloads, absent from the others. */
     @Test
     void auditsRunBesideTheRedtxTransfersAndSeeEveryGroupWhole() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter picocliErr = new StringWriter();
-        CommandLine cmd = new CommandLine(new LoadBenchmark(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-        cmd.setErr(new PrintWriter(picocliErr, true));
-
-        int status = cmd.execute(
+        Run run = run(
                 "--workloads",
                 "raw-fanout,redtx-2pc",
                 "--audits",
@@ -219,15 +227,11 @@ class LoadBenchmarkTest {
                 "7",
                 "--json");
 
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        assertThat(status).as(stdout + picocliErr).isZero();
-        String[] lines = stdout.strip().split("\\R");
-        Map<String, Object> json = JsonMapper.builder()
-                .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-                .build()
-                .readValue(lines[lines.length - 1], new TypeReference<Map<String, Object>>() {});
+        String stdout = run.stdout();
+        assertThat(run.status()).as(run.describe()).isZero();
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> workloads = (List<Map<String, Object>>) json.get("workloads");
+        List<Map<String, Object>> workloads =
+                (List<Map<String, Object>>) run.json().get("workloads");
         assertThat(workloads.get(0)).containsEntry("name", "raw-fanout").containsEntry("audits", null);
         @SuppressWarnings("unchecked")
         Map<String, Object> audits = (Map<String, Object>) workloads.get(1).get("audits");
@@ -238,28 +242,18 @@ class LoadBenchmarkTest {
 
     @Test
     void aReplicatedWorkloadWithoutReplicasIsRefused() {
-        StringWriter picocliErr = new StringWriter();
-        CommandLine cmd = new CommandLine(new LoadBenchmark(
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-        cmd.setErr(new PrintWriter(picocliErr, true));
+        Run run = run("--workloads", "redtx-2pc-replicated");
 
-        assertThat(cmd.execute("--workloads", "redtx-2pc-replicated")).isEqualTo(2);
-        assertThat(picocliErr.toString()).contains("--workloads: redtx-2pc-replicated needs --replicas 1");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.usageErrors()).contains("--workloads: redtx-2pc-replicated needs --replicas 1");
     }
 
     @Test
     void anUnknownWorkloadIsRefusedWithTheListOfKnownOnes() {
-        StringWriter picocliErr = new StringWriter();
-        CommandLine cmd = new CommandLine(new LoadBenchmark(
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-        cmd.setErr(new PrintWriter(picocliErr, true));
+        Run run = run("--workloads", "redtx-1pc,redtx-3pc-outbox");
 
-        int status = cmd.execute("--workloads", "redtx-1pc,redtx-3pc-outbox");
-
-        assertThat(status).isEqualTo(2);
-        assertThat(picocliErr.toString())
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.usageErrors())
                 .contains("--workloads: unknown workload 'redtx-3pc-outbox'; known: raw-fanout, lua-single,"
                         + " watch-multi, redisson-rtx, redisson-rtx-rcs, redtx-1pc, redtx-1pc-outbox, redtx-1pc-replicated,"
                         + " redtx-2pc, redtx-2pc-outbox, redtx-2pc-replicated");
