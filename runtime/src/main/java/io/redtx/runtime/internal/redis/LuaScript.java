@@ -75,6 +75,15 @@ public enum LuaScript {
         this.sha = sha1(body);
     }
 
+    /**
+     * @return whether, on a participant that requires replicas ({@code Replication}), the script's answer may be acted
+     *     upon only once they hold what the master held when it ran: every script but the reads inside a transaction
+     *     (the commit validates them, and waits), the permission probe and a reader's request to be woken (a hint)
+     */
+    boolean waitsForReplicas() {
+        return this != READ && this != PROBE && this != WAIT_MARK;
+    }
+
     /** @return the full script text sent by SCRIPT LOAD */
     String body() {
         return body;

@@ -530,11 +530,7 @@ public final class Participant implements ParticipantLink {
             Consumer<CompletableFuture<?>> sent,
             String[] keys,
             String[] args) {
-        // Reads, and a reader's request to be woken (a hint), act on nothing a failover could take back.
-        if (replication.required()
-                && script != LuaScript.READ
-                && script != LuaScript.PROBE
-                && script != LuaScript.WAIT_MARK) {
+        if (replication.required() && script.waitsForReplicas()) {
             if (c instanceof RedisAdvancedClusterAsyncCommands<String, String> cluster) {
                 int slot = ClusterSlots.slot(keys.length == 0 ? "" : keys[0]);
                 return Mono.defer(() -> replicatedOnSlotMaster(
